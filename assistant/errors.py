@@ -1,0 +1,21 @@
+"""The app's exceptions. Messages are meant to be shown to users as they are."""
+
+
+class AssistantError(Exception):
+    """Base class of every error the assistant reports to its users."""
+
+
+class CorpusError(AssistantError):
+    """The report could not be read or parsed."""
+
+
+class InputError(AssistantError):
+    """A question (or other user input) is not acceptable; the message says why."""
+
+
+class IndexError_(AssistantError):
+    """The search index is missing, corrupt or unreachable; the message says how to fix it."""
+
+
+class ConfigError(AssistantError):
+    """A setting is invalid or an optional dependency is missing."""

@@ -1,0 +1,200 @@
+"""Exact figures from the profiles: population, area, density, rankings, filters, comparisons.
+
+Every figure comes from the parsed report; densities are computed and said to be computed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .corpus import FIGURES_SECTION
+from .messages import number, say
+from .types import Answer, Citation, Report
+
+_POP = re.compile(r"einwohner|bev[öo]lkerung|population|inhabitant|resident|populous|people live|leben in", re.I)
+_AREA = re.compile(r"fl[äa]che|km2|km²|quadratkilometer|square k|\barea\b|fl[äa]chengr", re.I)
+_DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
+_SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
+_DESC = re.compile(r"gr[öo](ß|ss)te|meisten|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
+_ASC = re.compile(r"kleinste|wenigsten|niedrigste|geringste|am d[üu]nnsten|smallest|fewest|lowest|least", re.I)
+_COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
+_CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
+_NOT_FIGURES = re.compile(r"projekt|project|nennung|mention|handlungsfeld|mitarbeiter|staff|employee", re.I)
+_NUMBER_WORDS = {
+    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8,
+    "neun": 9, "zehn": 10, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10,
+}
+_MORE = r"mehr als|über|ueber|more than|over|above|greater than|at least|mindestens"
+_LESS = r"weniger als|unter|less than|fewer than|under|below|at most|höchstens"
+_AMOUNT = r"(\d[\d.,\s]*\d|\d)\s*(million(?:en)?|mio\.?|tausend|thousand)?"
+
+
+@dataclass(frozen=True)
+class Figures:
+    city: str
+    population: int
+    area_km2: int
+
+    @property
+    def density(self) -> float:
+        return self.population / self.area_km2 if self.area_km2 else 0.0
+
+    def value(self, metric: str) -> float:
+        return {"population": self.population, "area": self.area_km2, "density": self.density}[metric]
+
+
+class FigureAnswerer:
+    """Answers questions about Einwohner and Fläche exactly from the parsed profiles."""
+
+    def __init__(self, figures: list[Figures]) -> None:
+        if not figures:
+            raise ValueError("FigureAnswerer needs the figures of at least one city")
+        self.figures = {f.city: f for f in figures}
+
+    @classmethod
+    def from_report(cls, report: Report) -> "FigureAnswerer":
+        return cls([Figures(c.name, c.population, c.area_km2) for c in report.cities])
+
+    # -- intent ------------------------------------------------------------------------
+    @staticmethod
+    def metrics(question: str) -> list[str]:
+        if _DENSITY.search(question) and not _NOT_FIGURES.search(question):
+            return ["density"]
+        found = []
+        if _POP.search(question):
+            found.append("population")
+        if _AREA.search(question):
+            found.append("area")
+        return found
+
+    def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
+        """An exact answer when the question is about the figures, else None."""
+        if _NOT_FIGURES.search(question) and not (_POP.search(question) or _AREA.search(question)):
+            return None
+        metrics = self.metrics(question)
+        superlative = _DESC.search(question) or _ASC.search(question)
+        threshold = self._threshold(question)
+        if not metrics:
+            if superlative and _CITY_WORD.search(question) and not cities:
+                metrics = ["population"]
+            elif _SIZE.search(question) and cities:
+                metrics = ["population", "area"]
+            elif len(cities) >= 2 and _COMPARE.search(question) and len(question.split()) <= 6:
+                metrics = ["population", "area"]
+            else:
+                return None
+        if threshold and not (len(cities) == 1 and not _CITY_WORD.search(question)):
+            return self._filter(question, lang, metrics[0], *threshold)
+        if superlative and (not cities or _CITY_WORD.search(question)):
+            return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question))
+        if len(cities) >= 2:
+            return self._comparison(question, lang, cities, metrics)
+        if len(cities) == 1:
+            return self._single(question, lang, cities[0], metrics)
+        return None
+
+    @staticmethod
+    def _threshold(question: str) -> tuple[str, float] | None:
+        m = re.search(rf"({_MORE}|{_LESS})\s+{_AMOUNT}", question, re.I)
+        if not m:
+            return None
+        raw, scale = m.group(2), (m.group(3) or "").lower()
+        if scale.startswith(("million", "mio")):
+            value = float(raw.replace(" ", "").replace(",", "."))
+            value *= 1_000_000
+        else:
+            value = float(re.sub(r"[.,\s]", "", raw))
+            if scale in ("tausend", "thousand"):
+                value *= 1000
+        direction = "more" if re.match(_MORE, m.group(1), re.I) else "less"
+        return direction, value
+
+    # -- answers -----------------------------------------------------------------------
+    def _citation(self, n: int, city: str) -> Citation:
+        f = self.figures[city]
+        text = f"Einwohner: {number(f.population, 'de')}. Fläche in km²: {number(f.area_km2, 'de')}."
+        return Citation(n, city, FIGURES_SECTION, text, quote=text)
+
+    def _fmt(self, metric: str, value: float, lang: str) -> str:
+        if metric == "density":
+            return number(value, lang, 0)
+        return number(value, lang)
+
+    def _with_unit(self, metric: str, value: float, lang: str) -> str:
+        return f"{self._fmt(metric, value, lang)} {say(lang, 'unit_' + metric)}"
+
+    def _single(self, question: str, lang: str, city: str, metrics: list[str]) -> Answer:
+        f = self.figures[city]
+        cite = self._citation(1, city)
+        parts = []
+        for metric in metrics:
+            if metric == "density":
+                parts.append(say(lang, "density", city=city, value=self._fmt("density", f.density, lang),
+                                 population=number(f.population, lang), area=number(f.area_km2, lang), ref="[1]"))
+            else:
+                parts.append(say(lang, metric, city=city, value=self._fmt(metric, f.value(metric), lang), ref="[1]"))
+        return Answer(question, " ".join(parts), lang, False, (cite,), mode="figures")
+
+    def _comparison(self, question: str, lang: str, cities: list[str], metrics: list[str]) -> Answer:
+        if "density" not in metrics and len(metrics) < 2:
+            metrics = ["population", "area"] if not metrics else metrics
+        citations = [self._citation(i, c) for i, c in enumerate(cities, 1)]
+        header = (say(lang, "col_city"), *[say(lang, "col_" + m) for m in metrics], "")
+        rows = [header]
+        lines = [say(lang, "comparison_head")]
+        for i, city in enumerate(cities, 1):
+            f = self.figures[city]
+            values = [self._fmt(m, f.value(m), lang) for m in metrics]
+            rows.append((city, *values, f"[{i}]"))
+            lines.append(f"- {city}: " + ", ".join(f"{v} {say(lang, 'unit_' + m)}" for v, m in zip(values, metrics)) + f" [{i}]")
+        return Answer(question, "\n".join(lines), lang, False, tuple(citations), mode="figures", table=tuple(rows))
+
+    def _ranking(self, question: str, lang: str, metric: str, desc: bool) -> Answer:
+        n = self._count(question)
+        ordered = sorted(self.figures.values(), key=lambda f: f.value(metric), reverse=desc)[:n]
+        direction = "desc" if desc else "asc"
+        if n == 1:
+            f = ordered[0]
+            key = ("largest_" if desc else "smallest_") + metric
+            text = say(lang, "ranking_one", label=say(lang, key), city=f.city,
+                       value=self._with_unit(metric, f.value(metric), lang), ref="[1]")
+            if metric == "density":
+                text += " " + say(lang, "density", city=f.city, value=self._fmt(metric, f.density, lang),
+                                  population=number(f.population, lang), area=number(f.area_km2, lang), ref="[1]")
+            return Answer(question, text, lang, False, (self._citation(1, f.city),), mode="figures")
+        label = say(lang, f"top_{metric}_{direction}", n=n)
+        return self._listing(question, lang, say(lang, "ranking_many", label=label), ordered, metric)
+
+    def _filter(self, question: str, lang: str, metric: str, direction: str, value: float) -> Answer:
+        if metric == "population" and value < 1000 and _AREA.search(question):
+            metric = "area"
+        chosen = [f for f in self.figures.values()
+                  if (f.value(metric) > value if direction == "more" else f.value(metric) < value)]
+        chosen.sort(key=lambda f: f.value(metric), reverse=True)
+        condition = say(lang, "more_than" if direction == "more" else "less_than",
+                        value=self._fmt(metric, value, lang), unit=say(lang, "unit_" + metric))
+        if not chosen:
+            return Answer(question, say(lang, "filter_none", condition=condition), lang, False, (), mode="figures")
+        head = say(lang, "filter_head", count=len(chosen), condition=condition)
+        return self._listing(question, lang, head, chosen, metric)
+
+    def _listing(self, question: str, lang: str, head: str, ordered: list[Figures], metric: str) -> Answer:
+        lines = [head]
+        rows = [(say(lang, "col_city"), say(lang, "col_" + metric), "")]
+        for i, f in enumerate(ordered, 1):
+            lines.append(say(lang, "list_item", i=i, city=f.city, value=self._with_unit(metric, f.value(metric), lang), ref=f"[{i}]"))
+            rows.append((f.city, self._fmt(metric, f.value(metric), lang), f"[{i}]"))
+        citations = tuple(self._citation(i, f.city) for i, f in enumerate(ordered, 1))
+        return Answer(question, "\n".join(lines), lang, False, citations, mode="figures", table=tuple(rows))
+
+    @staticmethod
+    def _count(question: str) -> int:
+        m = re.search(r"\b(?:top\s*)?(\d{1,2})\b(?!\s*(?:\.\d|km|einwohner|inhabitants|%))", question, re.I)
+        if m and 1 < int(m.group(1)) <= 50:
+            return int(m.group(1))
+        for word, value in _NUMBER_WORDS.items():
+            if re.search(rf"\b{word}\b", question, re.I):
+                return value
+        return 1

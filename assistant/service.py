@@ -1,0 +1,156 @@
+"""The one place where the stages are wired: corpus -> chunks -> index -> retrieval -> answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .answer import ExtractiveAnswerer
+from .chunking import StructureChunker
+from .cities import CityMatcher
+from .corpus import corpus_hash, load_report
+from .errors import InputError
+from .facts import FigureAnswerer
+from .language import LanguageDetector
+from .messages import say
+from .retrieval import HybridRetriever, SparseIndex
+from .store import ChromaStore, Manifest
+from .text import split_sentences
+from .types import Answer, Chunk, Report
+
+log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    built: bool
+    seconds: float
+    chunks: int
+    location: str
+
+
+def clean_question(question: object, max_chars: int, lang: str = "de") -> str:
+    """The question as text, or an InputError whose message can be shown to the user."""
+    if isinstance(question, bytes):
+        try:
+            question = question.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(say(lang, "input_binary")) from exc
+    if not isinstance(question, str):
+        raise InputError(say(lang, "input_empty"))
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question)).strip()
+    if not text:
+        raise InputError(say(lang, "input_empty"))
+    if len(text) > max_chars:
+        raise InputError(say(lang, "input_too_long", length=len(text), limit=max_chars))
+    if not re.search(r"[^\W\d_]", text):
+        raise InputError(say(lang, "input_no_words"))
+    return re.sub(r"\s+", " ", text)
+
+
+class Assistant:
+    """Answers questions about the Smart-City-Atlas with citations."""
+
+    def __init__(self, corpus_path: Path, store: ChromaStore, embedder, others_path: Path | None = None,
+                 top_k: int = 8, max_question_chars: int = 2000, chunker: StructureChunker | None = None,
+                 answerer: ExtractiveAnswerer | None = None) -> None:
+        self.corpus_path = Path(corpus_path)
+        self.store = store
+        self.embedder = embedder
+        self.others_path = others_path
+        self.top_k = top_k
+        self.max_question_chars = max_question_chars
+        self.chunker = chunker or StructureChunker()
+        self.answerer = answerer or ExtractiveAnswerer()
+        self.languages = LanguageDetector()
+        self.report: Report | None = None
+        self._retriever: HybridRetriever | None = None
+        self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
+        self.build_info: BuildInfo | None = None
+
+    @classmethod
+    def from_settings(cls, settings) -> "Assistant":
+        from .embedding import make_embedder
+
+        store = ChromaStore(settings.index_dir, settings.chroma_url, settings.chroma_token,
+                            settings.collection_prefix)
+        embedder = make_embedder(settings.embedder, settings.embed_threads)
+        others = settings.corpus_path.parent / "other_cities.txt"
+        return cls(settings.corpus_path, store, embedder, others, settings.top_k, settings.max_question_chars)
+
+    # -- index ---------------------------------------------------------------------
+    def _manifest(self, chunks: list[Chunk]) -> Manifest:
+        return Manifest(corpus_hash(self.corpus_path), self.embedder.name, self.chunker.version, len(chunks))
+
+    def ensure_index(self, force: bool = False) -> BuildInfo:
+        """Open the index for the current corpus and embedder, building it when needed."""
+        start = time.perf_counter()
+        self.report = load_report(self.corpus_path)
+        chunks = self.chunker.run(self.report)
+        manifest = self._manifest(chunks)
+        built = False
+        if force or not self.store.open(manifest):
+            log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
+            vectors = self.embedder.embed_passages([c.embed_text for c in chunks])
+            sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
+            sentence_vectors = self.embedder.embed_passages([s for _, _, s in sentences])
+            self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors)
+            built = True
+        stored = self.store.all_chunks()
+        self._sentence_vectors = self.store.sentence_vectors()
+        self.matcher = CityMatcher.from_files([c.name for c in self.report.cities], self.others_path)
+        self.figures = FigureAnswerer.from_report(self.report)
+        sparse = SparseIndex(stored)
+        sparse.warm_up()
+        self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
+        self.build_info = BuildInfo(built, time.perf_counter() - start, len(stored), self.store.location)
+        return self.build_info
+
+    def _sentences_of(self, chunk: Chunk, sentences: list[str]) -> np.ndarray | None:
+        vecs = [self._sentence_vectors.get((chunk.id, i)) for i in range(len(sentences))]
+        if any(v is None for v in vecs):
+            return None
+        return np.vstack(vecs) if vecs else None
+
+    # -- answering -------------------------------------------------------------------
+    def ask(self, question: object, language: str | None = None, cities: list[str] | None = None,
+            previous_language: str | None = None) -> Answer:
+        """Answer one question. Bad input raises InputError; a missing answer is a refusal."""
+        t0 = time.perf_counter()
+        if self._retriever is None:
+            self.ensure_index()
+        hint = language if language in ("de", "en") else (previous_language or "de")
+        text = clean_question(question, self.max_question_chars, hint)
+        lang = language if language in ("de", "en") else self.languages.detect(text, previous_language)
+        mentions = self.matcher.find(text)
+        named = [m.name for m in mentions if m.profiled]
+        focus = list(dict.fromkeys([*(cities or []), *named]))
+        timings = {"parse_ms": (time.perf_counter() - t0) * 1000}
+        unprofiled = [m.name for m in mentions if not m.profiled]
+        if unprofiled and not named:
+            answer = Answer(text, say(lang, "refuse_city", city=unprofiled[0]), lang, True)
+            return self._timed(answer, t0, timings)
+        figures = self.figures.run(text, lang, named)
+        if figures is not None:
+            return self._timed(figures, t0, timings)
+        t1 = time.perf_counter()
+        qvec = self.embedder.embed_query(text)
+        timings["embed_ms"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        hits = self._retriever.run(text, focus, query_vector=qvec)
+        timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
+        ignore = self.answerer.terms(" ".join(focus))
+        answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
+        return self._timed(answer, t0, timings)
+
+    @staticmethod
+    def _timed(answer: Answer, t0: float, timings: dict[str, float]) -> Answer:
+        timings = {**timings, "total_ms": (time.perf_counter() - t0) * 1000}
+        return replace(answer, timings_ms=timings)

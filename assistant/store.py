@@ -1,0 +1,266 @@
+"""The only module that talks to Chroma (through llama-index's ``ChromaVectorStore``).
+
+Framework objects are converted to the app's own :class:`Chunk` here and go no further.
+A collection's name is derived from its manifest (corpus hash, embedder, chunker version),
+and it is marked complete only after every chunk was written, so a build that was killed
+half-way is never served: it is found incomplete and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import IndexError_
+from .types import Chunk
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built from; any change means a rebuild."""
+
+    corpus_hash: str
+    embedder: str
+    chunker_version: str
+    count: int
+
+    @property
+    def key(self) -> str:
+        raw = f"{self.corpus_hash}|{self.embedder}|{self.chunker_version}".encode()
+        return hashlib.sha1(raw).hexdigest()[:16]
+
+
+class ChromaStore:
+    """A Chroma collection of chunks, embedded under ``index_dir`` or on a Chroma server."""
+
+    def __init__(self, index_dir: Path, url: str = "", token: str = "", prefix: str = "atlas",
+                 timeout_s: float = 5.0) -> None:
+        if not prefix.isidentifier():
+            raise ValueError(f"collection prefix must be a plain identifier, got {prefix!r}")
+        self.index_dir = Path(index_dir)
+        self.url = url
+        self.token = token
+        self.prefix = prefix
+        self.timeout_s = timeout_s
+        self._client = None
+        self._collection = None
+        self._vector_store = None
+        self._sentences = None
+
+    # -- connection ----------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return self.url or str(self.index_dir)
+
+    def client(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            settings = ChromaSettings(anonymized_telemetry=False)
+            try:
+                if self.url:
+                    parsed = urlparse(self.url)
+                    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                        raise IndexError_(f"ASSISTANT_CHROMA_URL is not an http(s) URL: {self.url!r}")
+                    headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+                    self._client = chromadb.HttpClient(
+                        host=parsed.hostname,
+                        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                        ssl=parsed.scheme == "https",
+                        headers=headers,
+                        settings=settings,
+                    )
+                else:
+                    self.index_dir.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(self.index_dir), settings=settings)
+            except IndexError_:
+                raise
+            except Exception as exc:
+                raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+        return self._client
+
+    def _name(self, manifest: Manifest) -> str:
+        return f"{self.prefix}_{manifest.key}"
+
+    # -- lifecycle -----------------------------------------------------------------
+    def open(self, manifest: Manifest) -> bool:
+        """Open the complete collection for this manifest; False if it must be (re)built."""
+        try:
+            collection = self.client().get_collection(self._name(manifest), embedding_function=None)
+        except IndexError_:
+            raise
+        except Exception as exc:
+            if _is_not_found(exc):
+                return False
+            raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+        meta = collection.metadata or {}
+        if meta.get("complete") != "yes" or collection.count() != manifest.count:
+            return False
+        self._use(collection)
+        self._sentences = self.client().get_collection(self._name(manifest) + "_sent", embedding_function=None)
+        return True
+
+    def rebuild(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
+                sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray) -> None:
+        """Write a fresh collection for this manifest, then drop older ones of this prefix.
+
+        ``sentences`` are (chunk id, position, text) with their vectors, kept in a
+        companion collection so answers can pick sentences without embedding them.
+        """
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        if len(sentences) != len(sentence_vectors):
+            raise ValueError(f"{len(sentences)} sentences but {len(sentence_vectors)} vectors")
+        client = self.client()
+        name = self._name(manifest)
+        self._drop(name)
+        self._drop(name + "_sent")
+        sent = client.create_collection(
+            name + "_sent", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        for i in range(0, len(sentences), 512):
+            part = sentences[i : i + 512]
+            sent.add(
+                ids=[f"{cid}:{pos}" for cid, pos, _ in part],
+                documents=[text for _, _, text in part],
+                metadatas=[{"chunk_id": cid, "position": pos} for cid, pos, _ in part],
+                embeddings=sentence_vectors[i : i + 512].tolist(),
+            )
+        collection = client.create_collection(
+            name,
+            embedding_function=None,  # never let Chroma embed: its default model downloads
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"complete": "no", **{k: str(v) for k, v in asdict(manifest).items()}},
+        )
+        self._use(collection)
+        self._sentences = sent
+        from llama_index.core.schema import TextNode
+
+        nodes = [
+            TextNode(id_=c.id, text=c.text, metadata=c.metadata(), embedding=v.tolist(),
+                     excluded_embed_metadata_keys=list(c.metadata()),
+                     excluded_llm_metadata_keys=list(c.metadata()))
+            for c, v in zip(chunks, vectors)
+        ]
+        for i in range(0, len(nodes), 256):
+            self._vector_store.add(nodes[i : i + 256])
+        collection.modify(metadata={**(collection.metadata or {}), "complete": "yes"})
+        for other in client.list_collections():
+            other_name = other if isinstance(other, str) else other.name
+            if other_name.startswith(self.prefix + "_") and other_name not in (name, name + "_sent"):
+                self._drop(other_name)
+        if not self.url:
+            write_json_atomic(self.index_dir / "manifest.json", {**asdict(manifest), "collection": name})
+
+    def _drop(self, name: str) -> None:
+        try:
+            self.client().delete_collection(name)
+        except Exception as exc:
+            if not _is_not_found(exc):
+                raise
+
+    def _use(self, collection) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self._collection = collection
+        self._vector_store = ChromaVectorStore(chroma_collection=collection)
+
+    # -- reading -------------------------------------------------------------------
+    def _require(self):
+        if self._vector_store is None:
+            raise IndexError_("the index is not open: run 'python -m assistant build-index'")
+        return self._vector_store
+
+    def query(self, vector: np.ndarray, top_k: int, city: str | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity, optionally only those of one city."""
+        from llama_index.core.vector_stores.types import (
+            MetadataFilter,
+            MetadataFilters,
+            VectorStoreQuery,
+        )
+
+        store = self._require()
+        filters = MetadataFilters(filters=[MetadataFilter(key="city", value=city)]) if city else None
+        q = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=top_k, filters=filters)
+        try:
+            result = store.query(q)
+        except Exception as exc:
+            raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+        out = []
+        for node, sim in zip(result.nodes or [], result.similarities or []):
+            out.append((_to_chunk(node.node_id, node.get_content(), node.metadata), 1.0 + math.log(max(sim, 1e-12))))
+        return out
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk, in a stable order (for BM25 and the fact tables)."""
+        self._require()
+        try:
+            got = self._collection.get(include=["documents", "metadatas"])
+        except Exception as exc:
+            raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+        chunks = [_to_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda c: c.id)
+
+    def sentence_vectors(self) -> dict[tuple[str, int], np.ndarray]:
+        """Every stored sentence vector by (chunk id, position)."""
+        self._require()
+        try:
+            got = self._sentences.get(include=["metadatas", "embeddings"])
+        except Exception as exc:
+            raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+        return {
+            (m["chunk_id"], int(m["position"])): np.asarray(e, dtype=np.float32)
+            for m, e in zip(got["metadatas"], got["embeddings"])
+        }
+
+    def ping(self) -> bool:
+        """True when the store answers."""
+        try:
+            self.client().heartbeat()
+            if self._collection is not None:
+                self._collection.count()
+            return True
+        except Exception:
+            return False
+
+
+def _to_chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        source=str(meta.get("source", "")),
+        section=str(meta.get("section", "")),
+        kind=str(meta.get("kind", "")),
+        text=text or "",
+        city=str(meta.get("city", "") or ""),
+    )
+
+
+def _is_not_found(exc: Exception) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "notfound" in text.replace(" ", "") or "does not exist" in text or "not found" in text
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
