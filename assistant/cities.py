@@ -164,7 +164,8 @@ class CityMatcher:
         tok = toks[i]
         if len(tok) >= 6 and tok not in _STOP:
             for alias, name, profiled in self._aliases:
-                if len(alias) == 1 and profiled and len(alias[0]) >= 6:
+                # Typos keep the first letter: "machen" is a verb, not a misspelt "Aachen".
+                if len(alias) == 1 and profiled and len(alias[0]) >= 6 and tok[0] == alias[0][0]:
                     if _edit1(tok, alias[0]) or (tok.endswith("s") and _edit1(tok[:-1], alias[0])):
                         return name, profiled, 1
         return None

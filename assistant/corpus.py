@@ -208,6 +208,14 @@ class ReportParser:
         ordered = self._order(chapters)
         return Report(tuple(cities), tuple(ordered), tuple(appendix), appendix_counts)
 
+    def source_at(self, text: str) -> list[tuple[int, str | None]]:
+        """(character offset, canonical source or None) where each region of ``text`` starts."""
+        lines = text.replace("\r\n", "\n").split("\n")
+        offsets = [0]
+        for line in lines:
+            offsets.append(offsets[-1] + len(line) + 1)
+        return [(offsets[no], name) for no, _, name in self._anchors(lines)]
+
     # -- structure -----------------------------------------------------------------
     def _anchors(self, lines: list[str]) -> list[tuple[int, str, str | None]]:
         anchors: list[tuple[int, str, str | None]] = []

@@ -14,14 +14,26 @@ _DE = set(
     "der die das den dem des ein eine einen einem einer und oder nicht ist sind hat haben wird werden "
     "wie was wer wo wann warum welche welcher welches wieviele viele gibt es mit von für auf im in zum "
     "zur bei nach über unter auch noch sich man dass stadt städte einwohner fläche projekte projekt "
-    "größte kleinste meisten erzähl mehr bitte und welchen ihre seine sie er gegen zwischen vergleiche".split()
+    "größte kleinste meisten erzähl mehr bitte und welchen ihre seine sie er gegen zwischen vergleiche "
+    # the report's own German keywords, so short keyword queries are recognised
+    "verwaltung digitalisierung bildung energie umwelt gesellschaft gesundheit handel sicherheit "
+    "datenschutz datensicherheit strategie herausforderung herausforderungen chancen beteiligung "
+    "daten plattform infrastruktur leuchtturmprojekte wettbewerbe ziele zielsetzung bereich".split()
 )
 _EN = set(
     "the a an and or not is are was were has have does do did what which who where when why how many "
     "much of for on in with about tell me more its their city cities population area projects project "
     "largest smallest biggest most compare between inhabitants residents please give list show any "
-    "there by than from".split()
+    "there by than from "
+    # English keywords that are not German words, so one-word queries like "mobility" are recognised
+    "mobility education energy environment health healthcare trade retail security safety administration "
+    "society digitalisation digitalization strategy strategies challenge challenges opportunities citizen "
+    "citizens participation privacy protection government lighthouse example examples goal goals "
+    "coordinates coordinate responsible density size big large small funding network networks "
+    "infrastructure platform".split()
 )
+# "Smart City" is a loanword in German text; it says nothing about the question's language.
+_LOANWORDS = re.compile(r"\bsmart[\s-]+cit(?:y|ies)\b")
 _TOKEN = re.compile(r"[a-zäöüß]+")
 
 
@@ -37,7 +49,7 @@ class LanguageDetector:
 
     def detect(self, text: str, previous: str | None = None) -> str:
         lowered = text.lower()
-        tokens = _TOKEN.findall(lowered)
+        tokens = _TOKEN.findall(_LOANWORDS.sub(" ", lowered))
         de = sum(t in _DE for t in tokens) + 2 * len(re.findall(r"[äöüß]", lowered))
         en = sum(t in _EN for t in tokens)
         if de or en:

@@ -22,7 +22,7 @@ from .messages import say
 from .retrieval import HybridRetriever, SparseIndex
 from .store import ChromaStore, Manifest
 from .text import split_sentences
-from .types import Answer, Chunk, Report
+from .types import Answer, Chunk, Hit, Report
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -104,6 +104,9 @@ class Assistant:
             self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors)
             built = True
         stored = self.store.all_chunks()
+        self._by_place = {}
+        for chunk in stored:
+            self._by_place.setdefault((chunk.source, chunk.section), chunk)
         self._sentence_vectors = self.store.sentence_vectors()
         self.matcher = CityMatcher.from_files([c.name for c in self.report.cities], self.others_path)
         self.figures = FigureAnswerer.from_report(self.report)
@@ -139,7 +142,7 @@ class Assistant:
             return self._timed(answer, t0, timings)
         figures = self.figures.run(text, lang, named)
         if figures is not None:
-            return self._timed(figures, t0, timings)
+            return self._timed(replace(figures, retrieved=self._hits_for(figures)), t0, timings)
         t1 = time.perf_counter()
         qvec = self.embedder.embed_query(text)
         timings["embed_ms"] = (time.perf_counter() - t1) * 1000
@@ -149,6 +152,15 @@ class Assistant:
         ignore = self.answerer.terms(" ".join(focus))
         answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
         return self._timed(answer, t0, timings)
+
+    def _hits_for(self, answer: Answer) -> tuple[Hit, ...]:
+        """The passages an answer from the fact tables was drawn from, as retrieval hits."""
+        hits = []
+        for c in answer.citations:
+            chunk = self._by_place.get((c.source, c.section))
+            if chunk is not None:
+                hits.append(Hit(chunk, 1.0))
+        return tuple(hits)
 
     @staticmethod
     def _timed(answer: Answer, t0: float, timings: dict[str, float]) -> Answer:

@@ -1,0 +1,30 @@
+# `make run` sets up .venv, builds the index if needed and starts the chat on 127.0.0.1:7860.
+# `make test` sets up .venv and runs lint, the whole test suite and the evaluation gate.
+VENV := .venv
+PY := $(VENV)/bin/python
+export OMP_WAIT_POLICY := PASSIVE
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,st]'
+	touch $@
+
+.PHONY: setup run test eval index
+setup: $(VENV)/.installed
+
+index: setup
+	$(PY) -m assistant build-index
+
+run: index
+	$(PY) app.py
+
+test: index
+	$(PY) -m ruff check assistant tests eval app.py
+	$(PY) -m pytest
+	$(PY) -m eval --gate
+
+eval: index
+	$(PY) -m eval

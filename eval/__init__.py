@@ -1,0 +1,1 @@
+"""Evaluation of the assistant on question-answer pairs taken from the report."""

@@ -1,0 +1,125 @@
+"""``python -m eval [--qa FILE] [--out DIR] [--kinds K,...] [--limit N] [--dialogues FILE] [--gate]``"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+HERE = Path(__file__).resolve().parent
+
+
+def check_gate(summary: dict, thresholds: dict) -> list[str]:
+    """Every metric under its minimum (or over its maximum), as readable lines."""
+    problems = []
+    for key, minimum in thresholds.get("min", {}).items():
+        value = _lookup(summary, key)
+        if value is None or value < minimum:
+            problems.append(f"{key} = {value} is under its minimum {minimum}")
+    for key, maximum in thresholds.get("max", {}).items():
+        value = _lookup(summary, key)
+        if value is None or value > maximum:
+            problems.append(f"{key} = {value} is over its maximum {maximum}")
+    return problems
+
+
+def _lookup(summary: dict, key: str):
+    if key in summary:
+        return summary[key]
+    node = summary
+    for part in key.split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval")
+    parser.add_argument("--qa", type=Path, default=HERE / "qa.jsonl")
+    parser.add_argument("--dialogues", type=Path, default=None, help="also run a dialogues file")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--kinds", default="", help="comma-separated kinds to run")
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--gate", action="store_true", help="fail when a metric misses eval/thresholds.toml")
+    parser.add_argument("--thresholds", type=Path, default=HERE / "thresholds.toml")
+    args = parser.parse_args(argv)
+
+    from assistant.errors import AssistantError
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    from .baseline import NaiveBaseline
+    from .dataset import DatasetError, load_dialogues, load_qa
+    from .report import write_report
+    from .runner import run_assistant, run_baseline, run_dialogues, summary_for
+
+    try:
+        items = load_qa(args.qa)
+        if args.kinds:
+            kinds = {k.strip() for k in args.kinds.split(",") if k.strip()}
+            items = [i for i in items if i.kind in kinds]
+        if args.limit:
+            items = items[: args.limit]
+        if not items:
+            print("error: no items selected", file=sys.stderr)
+            return 2
+        dialogues_path = args.dialogues or (HERE / "dialogues.jsonl" if args.gate else None)
+        dialogues = load_dialogues(dialogues_path) if dialogues_path else None
+        settings = Settings()
+        assistant = Assistant.from_settings(settings)
+        info = assistant.ensure_index()
+        outcomes = run_assistant(assistant, items)
+        summary = summary_for(outcomes)
+        summary["index.build_s"] = round(info.seconds, 2)
+        summary["index.built"] = info.built
+        summary["embedder"] = assistant.embedder.name
+        summary["store"] = info.location
+        if dialogues:
+            summary["dialogue"] = run_dialogues(assistant, dialogues)
+            summary["dialogue.turn_accuracy"] = summary["dialogue"]["dialogue.turn_accuracy"]
+            summary["dialogue.citation.precision"] = summary["dialogue"]["dialogue.citation.precision"]
+        if not args.no_baseline:
+            baseline = NaiveBaseline(settings.corpus_path, assistant.embedder)
+            baseline.build()
+            summary["baseline"] = summary_for(run_baseline(baseline, items))
+            summary["baseline"]["index.build_s"] = round(baseline.build_s, 2)
+        write_report(args.out, summary, items, outcomes)
+    except (DatasetError, AssistantError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _print(summary)
+    print(f"report: {args.out / 'report.md'}")
+    if args.gate:
+        with args.thresholds.open("rb") as fh:
+            problems = check_gate(summary, tomllib.load(fh))
+        if problems:
+            print("EVAL GATE FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
+            return 1
+        print("eval gate passed")
+    return 0
+
+
+def _print(summary: dict) -> None:
+    from .report import HEADLINE
+
+    base = summary.get("baseline", {})
+    print(f"{'metric':28} {'assistant':>10} {'baseline':>10}")
+    for key in HEADLINE:
+        print(f"{key:28} {str(summary.get(key)):>10} {str(base.get(key, '')):>10}")
+    if "dialogue.turn_accuracy" in summary:
+        print(f"{'dialogue.turn_accuracy':28} {summary['dialogue.turn_accuracy']!s:>10}")
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    code = main()
+    print(f"eval finished in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,88 @@
+"""Scoring rules and aggregation; pure functions so they can be checked by hand."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def fold_ws(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def contains_all(answer: str, must_contain: tuple[str, ...] | list[str]) -> bool:
+    """Every entry has at least one ``|``-separated alternative in the answer."""
+    text = fold_ws(answer)
+    return all(any(fold_ws(alt) in text for alt in entry.split("|") if alt.strip()) for entry in must_contain)
+
+
+@dataclass
+class Outcome:
+    """What happened to one item."""
+
+    id: str
+    kind: str
+    lang: str
+    answerable: bool
+    sources: tuple[str, ...]
+    answer: str
+    refused: bool
+    language: str
+    retrieved: list[str]
+    cited: list[str]
+    correct: bool
+    latency_ms: float
+    extra: dict = field(default_factory=dict)
+
+
+def _first_hit(retrieved: list[str], sources: tuple[str, ...]) -> int | None:
+    for i, s in enumerate(retrieved, 1):
+        if s in sources:
+            return i
+    return None
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+def summarise(outcomes: list[Outcome]) -> dict:
+    """The headline metrics for a list of outcomes (see the README for definitions)."""
+    answerable = [o for o in outcomes if o.answerable]
+    with_sources = [o for o in answerable if o.sources]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    ranks = [_first_hit(o.retrieved, o.sources) for o in with_sources]
+    cited = [(c in o.sources) for o in with_sources for c in o.cited]
+    lengths = [len(o.answer) for o in answerable if not o.refused]
+    latencies = [o.latency_ms for o in outcomes]
+
+    def ratio(num: int, den: int) -> float | None:
+        return round(num / den, 4) if den else None
+
+    return {
+        "n": len(outcomes),
+        "retrieval.hit@1": ratio(sum(r == 1 for r in ranks), len(ranks)),
+        "retrieval.hit@5": ratio(sum(r is not None and r <= 5 for r in ranks), len(ranks)),
+        "retrieval.mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / len(ranks), 4) if ranks else None,
+        "answer.accuracy": ratio(sum(o.correct for o in answerable), len(answerable)),
+        "citation.precision": ratio(sum(cited), len(cited)),
+        "refusal.accuracy": ratio(sum(o.refused for o in unanswerable), len(unanswerable)),
+        "refusal.false_rate": ratio(sum(o.refused for o in answerable), len(answerable)),
+        "language.match": ratio(sum(o.language == o.lang for o in outcomes), len(outcomes)),
+        "latency_ms.p50": round(_pct(latencies, 50), 2) if latencies else None,
+        "latency_ms.p95": round(_pct(latencies, 95), 2) if latencies else None,
+        "answer.length_chars.p50": round(_pct(lengths, 50), 1) if lengths else None,
+        "answer.length_chars.p95": round(_pct(lengths, 95), 1) if lengths else None,
+    }
+
+
+def summarise_groups(outcomes: list[Outcome]) -> dict:
+    """Overall metrics plus ``by_kind`` and ``by_lang``."""
+    out = summarise(outcomes)
+    out["by_kind"] = {k: summarise([o for o in outcomes if o.kind == k])
+                      for k in sorted({o.kind for o in outcomes})}
+    out["by_lang"] = {lang: summarise([o for o in outcomes if o.lang == lang])
+                      for lang in sorted({o.lang for o in outcomes})}
+    return out

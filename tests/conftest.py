@@ -1,0 +1,169 @@
+"""Shared fixtures: no network, a fake embedder, the real and the fixture report, a fixture index."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import service
+from assistant.answer import ExtractiveAnswerer
+from assistant.corpus import ReportParser, load_report
+from assistant.service import Assistant
+from assistant.store import ChromaStore
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_REPORT = ROOT / "corpus" / "smart-city-atlas-2019.md"
+OTHER_CITIES = ROOT / "corpus" / "other_cities.txt"
+MINI_REPORT = Path(__file__).resolve().parent / "fixtures" / "mini-atlas.md"
+MINI_CITIES = 3
+
+OFFLINE_ENV = {
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "OMP_WAIT_POLICY": "PASSIVE",
+    "HF_HUB_OFFLINE": "1",
+}
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _check_address(address) -> None:
+    if isinstance(address, (str, bytes)):
+        return  # a unix socket path
+    host = address[0] if isinstance(address, tuple) and address else address
+    if host not in _LOCAL_HOSTS:
+        raise ConnectionRefusedError(f"network access is blocked in tests: {address!r}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def offline():
+    """No test reaches the network: only loopback and unix sockets may connect."""
+    mp = pytest.MonkeyPatch()
+    for key, value in OFFLINE_ENV.items():
+        mp.setenv(key, value)
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_create_connection = socket.create_connection
+
+    def connect(self, address):
+        if self.family != getattr(socket, "AF_UNIX", None):
+            _check_address(address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if self.family != getattr(socket, "AF_UNIX", None):
+            _check_address(address)
+        return real_connect_ex(self, address)
+
+    def create_connection(address, *args, **kwargs):
+        _check_address(address)
+        return real_create_connection(address, *args, **kwargs)
+
+    mp.setattr(socket.socket, "connect", connect)
+    mp.setattr(socket.socket, "connect_ex", connect_ex)
+    mp.setattr(socket, "create_connection", create_connection)
+    yield
+    mp.undo()
+
+
+class FakeEmbedder:
+    """Deterministic bag of words: each lowercased word and its first five letters are hashed
+    into 256 dimensions, then L2-normalised. Texts that share words are close."""
+
+    name = "fake-bow"
+    dim = 256
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            for feature in {word, word[:5]}:
+                vec[int(hashlib.md5(feature.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norm = float(np.linalg.norm(vec))
+        if not norm:
+            vec[0] = 1.0
+            return vec
+        return vec / norm
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.calls += 1
+        return self._vector(text)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._vector(t) for t in texts])
+
+
+def run_cli(*args: str, index_dir: Path) -> subprocess.CompletedProcess:
+    """``python -m assistant ...`` in a fresh, offline process using the given index directory."""
+    env = {**os.environ, **OFFLINE_ENV, "ASSISTANT_INDEX_DIR": str(index_dir)}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def load_mini_report(path: Path = MINI_REPORT):
+    return ReportParser(expected_cities=MINI_CITIES).run(Path(path).read_text(encoding="utf-8"))
+
+
+class MiniAssistant(Assistant):
+    """The real Assistant, but its report is parsed expecting the fixture's three cities."""
+
+    def ensure_index(self, force: bool = False):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(service, "load_report", load_mini_report)
+            return super().ensure_index(force)
+
+
+# Bag-of-words cosines are far lower than a neural model's, so the confidence bar is lowered.
+FAKE_MIN_SIMILARITY = 0.30
+
+
+def make_mini_assistant(index_dir: Path, embedder: FakeEmbedder | None = None) -> MiniAssistant:
+    return MiniAssistant(
+        MINI_REPORT,
+        ChromaStore(index_dir),
+        embedder or FakeEmbedder(),
+        others_path=OTHER_CITIES,
+        top_k=5,
+        answerer=ExtractiveAnswerer(min_similarity=FAKE_MIN_SIMILARITY),
+    )
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_report():
+    return load_report(REAL_REPORT)
+
+
+@pytest.fixture(scope="session")
+def real_text() -> str:
+    return REAL_REPORT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def mini_report():
+    return load_mini_report()
+
+
+@pytest.fixture(scope="session")
+def mini_assistant(tmp_path_factory, offline) -> MiniAssistant:
+    """The fixture report indexed once with the fake embedder in a temporary Chroma directory."""
+    assistant = make_mini_assistant(tmp_path_factory.mktemp("mini-index"))
+    info = assistant.ensure_index()
+    assert info.built and info.chunks > 0
+    return assistant

@@ -1,0 +1,129 @@
+"""Answers through the service on the fixture index: figures, refusals, quotes, citations, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.corpus import FIGURES_SECTION
+from assistant.errors import InputError
+from assistant.service import clean_question
+
+
+def assert_numbered_citations(answer) -> None:
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text
+
+
+def test_population_question_gets_the_exact_figure(mini_assistant):
+    answer = mini_assistant.ask("Wie viele Einwohner hat Aachen?")
+    assert not answer.refused
+    assert answer.language == "de"
+    assert "246.272" in answer.text
+    assert [(c.source, c.section) for c in answer.citations] == [("Aachen", FIGURES_SECTION)]
+    assert_numbered_citations(answer)
+
+
+def test_population_of_a_city_without_bold_figures(mini_assistant):
+    answer = mini_assistant.ask("Wie viele Einwohner hat Bamberg?")
+    assert "77.179" in answer.text
+    assert answer.citations[0].source == "Bamberg"
+
+
+def test_english_population_question_is_answered_in_english(mini_assistant):
+    answer = mini_assistant.ask("What is the population of Aachen?")
+    assert answer.language == "en"
+    assert not answer.refused
+    assert "246,272" in answer.text
+    assert "population" in answer.text
+    assert answer.citations[0].source == "Aachen"
+
+
+def test_unprofiled_city_is_refused_by_name(mini_assistant):
+    answer = mini_assistant.ask("Wie viele Einwohner hat Mainz?")
+    assert answer.refused is True
+    assert "Mainz" in answer.text
+    assert answer.citations == ()
+    assert "Einwohner:" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the weather on Mars tomorrow?", "Welches Rezept empfiehlt der Koch für Apfelkuchen?"],
+)
+def test_off_topic_question_is_refused(mini_assistant, question):
+    answer = mini_assistant.ask(question)
+    assert answer.refused is True
+    assert answer.citations == ()
+    assert "Smart-City-Atlas" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "source", "section"),
+    [
+        ("Wer koordiniert in Aachen die digitale Transformation der Verwaltung?", "Aachen", "Organisationsstruktur"),
+        ("Welche Herausforderungen sehen die Städte beim Datenschutz?", "4.5 Herausforderungen",
+         "Sensibilität im Umgang mit Daten"),
+    ],
+)
+def test_text_answer_quotes_the_cited_chunk_verbatim(mini_assistant, question, source, section):
+    answer = mini_assistant.ask(question)
+    assert not answer.refused
+    assert answer.mode == "extractive"
+    assert "[1]" in answer.text
+    assert_numbered_citations(answer)
+    first = answer.citations[0]
+    assert (first.source, first.section) == (source, section)
+    stored = {c.id: c for c in mini_assistant.store.all_chunks()}
+    for citation in answer.citations:
+        chunk = stored[citation.chunk_id]
+        assert citation.text == chunk.text
+        assert citation.quote and citation.quote in chunk.text
+        assert citation.quote in answer.text
+
+
+def test_answer_reports_timings_and_retrieved_passages(mini_assistant):
+    answer = mini_assistant.ask("Wer koordiniert in Aachen die digitale Transformation der Verwaltung?")
+    assert answer.timings_ms["total_ms"] >= answer.timings_ms["retrieve_ms"] >= 0
+    assert answer.retrieved and answer.retrieved[0].chunk.city == "Aachen"
+    data = answer.to_dict()
+    assert data["citations"][0]["source"] == "Aachen"
+    assert data["answer"] == answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "Bitte stellen Sie eine Frage"),
+        ("   \n\t ", "Bitte stellen Sie eine Frage"),
+        ("12345", "keine Wörter"),
+        ("?!", "keine Wörter"),
+        ("a" * 2001, "zu lang (2001 Zeichen, höchstens 2000)"),
+        (b"Wie viele Einwohner \xff\xfe?", "ungültige Zeichen"),
+        (None, "Bitte stellen Sie eine Frage"),
+    ],
+)
+def test_bad_input_raises_input_error_with_a_clear_message(mini_assistant, question, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        mini_assistant.ask(question)
+
+
+def test_input_errors_follow_the_requested_language(mini_assistant):
+    with pytest.raises(InputError, match="Please ask a question"):
+        mini_assistant.ask("", language="en")
+
+
+def test_a_question_of_exactly_the_limit_is_accepted():
+    question = "Wie " + "a" * 1996
+    assert len(question) == 2000
+    assert clean_question(question, 2000) == question
+
+
+def test_control_characters_are_stripped(mini_assistant):
+    answer = mini_assistant.ask("Wie viele\x00 Einwohner\x07 hat\x1b Aachen?\x7f")
+    assert answer.question == "Wie viele Einwohner hat Aachen?"
+    assert "246.272" in answer.text
+
+
+def test_valid_utf8_bytes_are_accepted():
+    assert clean_question("Wie groß ist Köln?".encode(), 2000) == "Wie groß ist Köln?"

@@ -1,0 +1,45 @@
+"""The command line rejects bad questions with exit code 2 and a message, before touching the index."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_cli
+
+from assistant.cli import main
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "Bitte stellen Sie eine Frage"), ("Frage " * 400, "zu lang"), ("12345", "keine Wörter")],
+)
+def test_bad_question_exits_2_with_a_message_and_no_index(tmp_path, question, message):
+    index_dir = tmp_path / "index"
+    result = run_cli("ask", question, index_dir=index_dir)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    # Validation ran before the index was opened or built: nothing was created.
+    assert not index_dir.exists() or not any(index_dir.iterdir())
+
+
+def test_bad_question_in_english(tmp_path):
+    result = run_cli("ask", "", "--lang", "en", index_dir=tmp_path / "index")
+    assert result.returncode == 2
+    assert "Please ask a question" in result.stderr
+
+
+def test_unknown_command_is_a_usage_error(tmp_path):
+    result = run_cli("frobnicate", index_dir=tmp_path / "index")
+    assert result.returncode == 2
+    assert "usage" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_setting_is_reported_without_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_EMBEDDER", "word2vec")
+    assert main(["ask", "Wie viele Einwohner hat Aachen?"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown embedder" in err
+    assert "Traceback" not in err

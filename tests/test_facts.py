@@ -1,0 +1,124 @@
+"""Exact figures from the real report's profiles: rankings, filters, density, comparisons."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.corpus import FIGURES_SECTION
+from assistant.facts import FigureAnswerer, Figures
+from assistant.messages import number
+
+
+@pytest.fixture(scope="module")
+def figures(real_report) -> FigureAnswerer:
+    return FigureAnswerer.from_report(real_report)
+
+
+def listed_cities(answer) -> list[str]:
+    """The cities of a listing answer, read from its table (header row first)."""
+    return [row[0] for row in answer.table[1:]]
+
+
+def assert_cited_per_row(answer) -> None:
+    rows = answer.table[1:]
+    assert len(answer.citations) == len(rows)
+    for i, (row, citation) in enumerate(zip(rows, answer.citations, strict=True), 1):
+        assert row[-1] == f"[{i}]"
+        assert (citation.n, citation.source, citation.section) == (i, row[0], FIGURES_SECTION)
+        assert f"[{i}]" in answer.text
+
+
+def test_largest_city_by_population_is_berlin(figures, real_report):
+    answer = figures.run("Welche Stadt hat die meisten Einwohner?", "de", [])
+    largest = max(real_report.cities, key=lambda c: c.population)
+    assert (largest.name, largest.population) == ("Berlin", 3613495)
+    assert "Berlin" in answer.text and "3.613.495" in answer.text
+    assert [c.source for c in answer.citations] == ["Berlin"]
+    assert answer.mode == "figures" and not answer.refused
+
+
+def test_five_smallest_cities_by_area_in_ascending_order(figures, real_report):
+    answer = figures.run("Welche sind die fünf kleinsten Städte nach Fläche?", "de", [])
+    listed = listed_cities(answer)
+    assert len(listed) == 5
+    areas = {c.name: c.area_km2 for c in real_report.cities}
+    listed_areas = [areas[name] for name in listed]
+    assert listed_areas == sorted(listed_areas)
+    assert all(area >= listed_areas[-1] for name, area in areas.items() if name not in listed)
+    for name in listed:
+        assert f"{name}: {areas[name]} km²" in answer.text
+    assert_cited_per_row(answer)
+
+
+@pytest.mark.parametrize("question", ["Städte mit mehr als 500.000 Einwohnern", "Welche Städte haben über 500000 Einwohner?"])
+def test_cities_above_a_population_threshold(figures, real_report, question):
+    answer = figures.run(question, "de", [])
+    expected = {c.name for c in real_report.cities if c.population > 500_000}
+    assert set(listed_cities(answer)) == expected
+    assert f"{len(expected)} der 50 Städte" in answer.text
+    populations = [int(row[1].replace(".", "")) for row in answer.table[1:]]
+    assert populations == sorted(populations, reverse=True)
+    assert_cited_per_row(answer)
+
+
+def test_cities_below_a_threshold_in_english(figures, real_report):
+    answer = figures.run("Which cities have fewer than 60,000 inhabitants?", "en", [])
+    expected = {c.name for c in real_report.cities if c.population < 60_000}
+    assert set(listed_cities(answer)) == expected
+    assert "fewer than 60,000 inhabitants" in answer.text
+
+
+def test_density_is_computed_and_said_to_be_computed(figures, real_report):
+    jena = real_report.city("Jena")
+    answer = figures.run("Wie hoch ist die Bevölkerungsdichte von Jena?", "de", ["Jena"])
+    density = number(jena.population / jena.area_km2, "de", 0)
+    assert f"Jena: {density} Einwohner je km²" in answer.text
+    assert "berechnet" in answer.text
+    assert number(jena.population, "de") in answer.text and f"{jena.area_km2} km²" in answer.text
+    assert [c.source for c in answer.citations] == ["Jena"]
+
+
+def test_comparison_of_two_cities_gives_a_table_with_a_citation_per_row(figures, real_report):
+    answer = figures.run("Vergleiche Aachen und Augsburg", "de", ["Aachen", "Augsburg"])
+    assert answer.table[0][0] == "Stadt"
+    assert listed_cities(answer) == ["Aachen", "Augsburg"]
+    for row in answer.table[1:]:
+        city = real_report.city(row[0])
+        assert row[1:3] == (number(city.population, "de"), number(city.area_km2, "de"))
+    assert_cited_per_row(answer)
+    for citation in answer.citations:
+        assert number(real_report.city(citation.source).population, "de") in citation.text
+
+
+def test_single_city_size_gives_both_figures(figures):
+    answer = figures.run("Wie groß ist Ulm?", "de", ["Ulm"])
+    assert re.search(r"Ulm hat [\d.]+ Einwohner", answer.text)
+    assert "km²" in answer.text
+
+
+def test_english_figures_use_english_notation(figures):
+    answer = figures.run("What is the population of Augsburg?", "en", ["Augsburg"])
+    assert "292,851" in answer.text and "292.851" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "cities"),
+    [
+        ("Welche Stadt hat die meisten Projekte?", []),
+        ("Welche Projekte gibt es im Handlungsfeld Mobilität?", []),
+        ("Wer koordiniert die Digitalisierung in Bonn?", ["Bonn"]),
+    ],
+)
+def test_non_figure_questions_return_none(figures, question, cities):
+    assert figures.run(question, "de", cities) is None
+
+
+def test_figures_need_at_least_one_city():
+    with pytest.raises(ValueError):
+        FigureAnswerer([])
+
+
+def test_density_of_a_city_without_area_is_zero():
+    assert Figures("Nirgendwo", 1000, 0).density == 0.0

