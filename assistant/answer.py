@@ -25,6 +25,15 @@ _STOPWORDS = set(
     "bitte erzähl erzähle mir etwas gibt's im bereich area field".split()
 )
 _TOKEN = re.compile(r"[a-zäöüß0-9]{2,}")
+_QUANTITY = re.compile(r"\bwie ?viele?\b|\bhow (many|much)\b|\banzahl\b|\bwie hoch\b|\bkoste|\bcost|\bbudget|"
+                       r"\bnumber of\b|\bwie gro(ß|ss) (ist|war) (der|die|das) (anteil|zahl)", re.I)
+_WHEN = re.compile(r"\bwann\b|\bwhen\b|\bseit wann\b|\bwhich year\b|\bin welchem jahr\b|\bsince when\b", re.I)
+_NUMBER_IN_TEXT = re.compile(
+    r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
+    r"hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
+_DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
+                           r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,12 @@ class ExtractiveAnswerer:
         if not self.confident(hits, question, ignore):
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
         q_terms = self.terms(question) - ignore
+        passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
+        years = [m.group(0) for m in _YEAR.finditer(question)]
+        if any(y not in passage_text for y in years):  # a year the passages never mention
+            return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
+        quantity = bool(_QUANTITY.search(question))
+        when = bool(_WHEN.search(question))
         scored: list[Scored] = []
         for hi, hit in enumerate(hits[: self.passages]):
             if hit.chunk.section == FIGURES_SECTION:
@@ -79,7 +94,14 @@ class ExtractiveAnswerer:
                 sim = float(vecs[pos] @ query_vector) if vecs is not None else 0.0
                 lex = len(q_terms & self.terms(sent)) / (len(q_terms) or 1)
                 prior = 0.04 * (self.passages - hi) + (0.01 if pos == 0 else 0.0)
+                if when and _DATE_IN_TEXT.search(sent):
+                    prior += 0.03
+                if quantity and not _NUMBER_IN_TEXT.search(sent):
+                    continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
+        if quantity and (not scored or (lang == "de" and q_terms and not any(
+                q_terms & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
+            return Answer(question, say(lang, "refuse_figure"), lang, True, (), tuple(hits))
         if not scored:
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
         best = max(scored, key=lambda s: s.score)

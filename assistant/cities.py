@@ -90,7 +90,7 @@ class CityMatcher:
                 self._forms.setdefault(form, []).append((name, profiled))
 
     @classmethod
-    def from_files(cls, cities: list[str], others_path: Path | None) -> "CityMatcher":
+    def from_files(cls, cities: list[str], others_path: Path | None) -> CityMatcher:
         others: list[str] = []
         if others_path and others_path.exists():
             for line in others_path.read_text(encoding="utf-8").splitlines():

@@ -54,7 +54,7 @@ class FigureAnswerer:
         self.figures = {f.city: f for f in figures}
 
     @classmethod
-    def from_report(cls, report: Report) -> "FigureAnswerer":
+    def from_report(cls, report: Report) -> FigureAnswerer:
         return cls([Figures(c.name, c.population, c.area_km2) for c in report.cities])
 
     # -- intent ------------------------------------------------------------------------
@@ -74,6 +74,10 @@ class FigureAnswerer:
         if _NOT_FIGURES.search(question) and not (_POP.search(question) or _AREA.search(question)):
             return None
         metrics = self.metrics(question)
+        years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
+        if metrics and years - {"2017", "2018", "2019"}:
+            # The profiles give population as of 31.12.2017 and area as of 31.12.2018 only.
+            return Answer(question, say(lang, "refuse_figure"), lang, True, (), mode="figures")
         superlative = _DESC.search(question) or _ASC.search(question)
         threshold = self._threshold(question)
         if not metrics:
@@ -148,7 +152,7 @@ class FigureAnswerer:
             f = self.figures[city]
             values = [self._fmt(m, f.value(m), lang) for m in metrics]
             rows.append((city, *values, f"[{i}]"))
-            lines.append(f"- {city}: " + ", ".join(f"{v} {say(lang, 'unit_' + m)}" for v, m in zip(values, metrics)) + f" [{i}]")
+            lines.append(f"- {city}: " + ", ".join(f"{v} {say(lang, 'unit_' + m)}" for v, m in zip(values, metrics, strict=False)) + f" [{i}]")
         return Answer(question, "\n".join(lines), lang, False, tuple(citations), mode="figures", table=tuple(rows))
 
     def _ranking(self, question: str, lang: str, metric: str, desc: bool) -> Answer:

@@ -18,7 +18,8 @@ _DE = set(
     # the report's own German keywords, so short keyword queries are recognised
     "verwaltung digitalisierung bildung energie umwelt gesellschaft gesundheit handel sicherheit "
     "datenschutz datensicherheit strategie herausforderung herausforderungen chancen beteiligung "
-    "daten plattform infrastruktur leuchtturmprojekte wettbewerbe ziele zielsetzung bereich".split()
+    "daten plattform infrastruktur leuchtturmprojekte wettbewerbe ziele zielsetzung bereich "
+    "mobilität bürgerbeteiligung förderprogramme städtische digitale".split()
 )
 _EN = set(
     "the a an and or not is are was were has have does do did what which who where when why how many "
@@ -50,7 +51,9 @@ class LanguageDetector:
     def detect(self, text: str, previous: str | None = None) -> str:
         lowered = text.lower()
         tokens = _TOKEN.findall(_LOANWORDS.sub(" ", lowered))
-        de = sum(t in _DE for t in tokens) + 2 * len(re.findall(r"[äöüß]", lowered))
+        # Umlauts count only outside capitalised words: "Saarbrücken's CDO" is English.
+        umlauts = sum(1 for w in re.findall(r"\w+", text) if w[:1].islower() and re.search(r"[äöüß]", w))
+        de = sum(t in _DE for t in tokens) + 2 * umlauts
         en = sum(t in _EN for t in tokens)
         if de or en:
             if de > en:

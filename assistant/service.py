@@ -76,7 +76,7 @@ class Assistant:
         self.build_info: BuildInfo | None = None
 
     @classmethod
-    def from_settings(cls, settings) -> "Assistant":
+    def from_settings(cls, settings) -> Assistant:
         from .embedding import make_embedder
 
         store = ChromaStore(settings.index_dir, settings.chroma_url, settings.chroma_token,

@@ -151,7 +151,7 @@ class ChromaStore:
             TextNode(id_=c.id, text=c.text, metadata=c.metadata(), embedding=v.tolist(),
                      excluded_embed_metadata_keys=list(c.metadata()),
                      excluded_llm_metadata_keys=list(c.metadata()))
-            for c, v in zip(chunks, vectors)
+            for c, v in zip(chunks, vectors, strict=False)
         ]
         for i in range(0, len(nodes), 256):
             self._vector_store.add(nodes[i : i + 256])
@@ -198,7 +198,7 @@ class ChromaStore:
         except Exception as exc:
             raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
         out = []
-        for node, sim in zip(result.nodes or [], result.similarities or []):
+        for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
             out.append((_to_chunk(node.node_id, node.get_content(), node.metadata), 1.0 + math.log(max(sim, 1e-12))))
         return out
 
@@ -209,7 +209,7 @@ class ChromaStore:
             got = self._collection.get(include=["documents", "metadatas"])
         except Exception as exc:
             raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
-        chunks = [_to_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        chunks = [_to_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)]
         return sorted(chunks, key=lambda c: c.id)
 
     def sentence_vectors(self) -> dict[tuple[str, int], np.ndarray]:
@@ -221,7 +221,7 @@ class ChromaStore:
             raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
         return {
             (m["chunk_id"], int(m["position"])): np.asarray(e, dtype=np.float32)
-            for m, e in zip(got["metadatas"], got["embeddings"])
+            for m, e in zip(got["metadatas"], got["embeddings"], strict=False)
         }
 
     def ping(self) -> bool:

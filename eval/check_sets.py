@@ -24,9 +24,10 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_REPORT = "/work/shared/report/smart-city-atlas-2019.md"
+DEFAULT_REPORT = str(Path(__file__).resolve().parent.parent / "corpus" / "smart-city-atlas-2019.md")
 
 CHAPTERS = [
     "1 Einleitung",
@@ -110,7 +111,7 @@ def main():
     with open(args.report, encoding="utf-8") as fh:
         text = fh.read()
     lines = text.split("\n")
-    norm_lines = [ws(l) for l in lines]
+    norm_lines = [ws(ln) for ln in lines]
     folded_text = fold(text)
 
     cities = parse_cities(lines)
@@ -203,7 +204,7 @@ def main():
             if len(ev) > MAX_QUOTE:
                 problems.append(f"{where}: evidence longer than {MAX_QUOTE} chars ({len(ev)})")
             nev = ws(ev)
-            if not any(nev in l for l in norm_lines):
+            if not any(nev in ln for ln in norm_lines):
                 problems.append(f"{where}: evidence not found verbatim in a single report line: {ev[:80]!r}")
         for s in item["sources"] if isinstance(item["sources"], list) else []:
             if s in cities:
