@@ -19,6 +19,7 @@ _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|
 _DESC = re.compile(r"gr[öo](ß|ss)te|meisten|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
 _ASC = re.compile(r"kleinste|wenigsten|niedrigste|geringste|am d[üu]nnsten|smallest|fewest|lowest|least", re.I)
 _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
+_SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)", re.I)
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
 _NOT_FIGURES = re.compile(r"projekt|project|nennung|mention|handlungsfeld|mitarbeiter|staff|employee", re.I)
 _NUMBER_WORDS = {
@@ -81,7 +82,7 @@ class FigureAnswerer:
         superlative = _DESC.search(question) or _ASC.search(question)
         threshold = self._threshold(question)
         if not metrics:
-            if superlative and _CITY_WORD.search(question) and not cities:
+            if _SIZE_RANK.search(question) and not cities:
                 metrics = ["population"]
             elif _SIZE.search(question) and cities:
                 metrics = ["population", "area"]
@@ -101,6 +102,7 @@ class FigureAnswerer:
 
     @staticmethod
     def _threshold(question: str) -> tuple[str, float] | None:
+        question = re.sub(r"\b(eine|einer|one|a)\s+(million)", r"1 \2", question, flags=re.I)
         m = re.search(rf"({_MORE}|{_LESS})\s+{_AMOUNT}", question, re.I)
         if not m:
             return None

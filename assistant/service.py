@@ -19,6 +19,7 @@ from .errors import InputError
 from .facts import FigureAnswerer
 from .language import LanguageDetector
 from .messages import say
+from .projects import ProjectAnswerer
 from .retrieval import HybridRetriever, SparseIndex
 from .store import ChromaStore, Manifest
 from .text import split_sentences
@@ -110,6 +111,7 @@ class Assistant:
         self._sentence_vectors = self.store.sentence_vectors()
         self.matcher = CityMatcher.from_files([c.name for c in self.report.cities], self.others_path)
         self.figures = FigureAnswerer.from_report(self.report)
+        self.projects = ProjectAnswerer(self.report)
         sparse = SparseIndex(stored)
         sparse.warm_up()
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
@@ -140,9 +142,9 @@ class Assistant:
         if unprofiled and not named:
             answer = Answer(text, say(lang, "refuse_city", city=unprofiled[0]), lang, True)
             return self._timed(answer, t0, timings)
-        figures = self.figures.run(text, lang, named)
-        if figures is not None:
-            return self._timed(replace(figures, retrieved=self._hits_for(figures)), t0, timings)
+        exact = self.figures.run(text, lang, named) or self.projects.run(text, lang, named)
+        if exact is not None:
+            return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
         t1 = time.perf_counter()
         qvec = self.embedder.embed_query(text)
         timings["embed_ms"] = (time.perf_counter() - t1) * 1000
