@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.types import Answer, Chunk, Citation, Hit
 from eval.__main__ import check_gate
 from eval.dataset import DatasetError, load_qa
-from eval.metrics import Outcome, contains_all, summarise_groups
+from eval.metrics import contains_all, summarise_groups
 from eval.runner import run_assistant
-
-from assistant.types import Answer, Chunk, Citation, Hit
 
 ROOT = Path(__file__).resolve().parent.parent
 
