@@ -19,3 +19,7 @@ class IndexError_(AssistantError):
 
 class ConfigError(AssistantError):
     """A setting is invalid or an optional dependency is missing."""
+
+
+class UnknownConversation(InputError):
+    """A conversation id that was never issued or has expired."""

@@ -6,12 +6,14 @@ import logging
 import re
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .answer import ExtractiveAnswerer
+from .chat import ConversationStore, Focus, Turn
 from .chunking import StructureChunker
 from .cities import CityMatcher
 from .corpus import corpus_hash, load_report
@@ -23,7 +25,7 @@ from .projects import ProjectAnswerer
 from .retrieval import HybridRetriever, SparseIndex
 from .store import ChromaStore, Manifest
 from .text import split_sentences
-from .types import Answer, Chunk, Hit, Report
+from .types import Answer, Chunk, Delta, Hit, Report
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -61,7 +63,8 @@ class Assistant:
 
     def __init__(self, corpus_path: Path, store: ChromaStore, embedder, others_path: Path | None = None,
                  top_k: int = 8, max_question_chars: int = 2000, chunker: StructureChunker | None = None,
-                 answerer: ExtractiveAnswerer | None = None) -> None:
+                 answerer: ExtractiveAnswerer | None = None,
+                 conversations: ConversationStore | None = None) -> None:
         self.corpus_path = Path(corpus_path)
         self.store = store
         self.embedder = embedder
@@ -75,6 +78,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
         self.build_info: BuildInfo | None = None
+        self.conversations = conversations or ConversationStore()
 
     @classmethod
     def from_settings(cls, settings) -> Assistant:
@@ -125,18 +129,55 @@ class Assistant:
         return np.vstack(vecs) if vecs else None
 
     # -- answering -------------------------------------------------------------------
+    def new_conversation(self) -> str:
+        """Start a conversation; pass its id to :meth:`ask` or :meth:`stream` on every turn."""
+        return self.conversations.new()
+
     def ask(self, question: object, language: str | None = None, cities: list[str] | None = None,
-            previous_language: str | None = None) -> Answer:
-        """Answer one question. Bad input raises InputError; a missing answer is a refusal."""
+            conversation_id: str | None = None, previous_language: str | None = None) -> Answer:
+        """Answer one question, in a conversation if an id is given (follow-ups then use its focus).
+
+        Bad input and unknown conversation ids raise InputError; a missing answer is a refusal."""
         t0 = time.perf_counter()
         if self._retriever is None:
             self.ensure_index()
+        conversation = None
+        if conversation_id is not None:
+            conversation = self.conversations.get(conversation_id, language if language in ("de", "en") else "de")
+            previous_language = conversation.focus.language or previous_language
         hint = language if language in ("de", "en") else (previous_language or "de")
         text = clean_question(question, self.max_question_chars, hint)
         lang = language if language in ("de", "en") else self.languages.detect(text, previous_language)
+        focus = conversation.focus if conversation is not None else Focus()
+        answer = self._answer(text, lang, cities, focus, t0)
+        if conversation is not None:
+            sources = tuple(dict.fromkeys(c.source for c in answer.citations))
+            self.conversations.record(conversation.id, Turn(text, answer.question, answer.text, sources),
+                                      self._next_focus(focus, answer, lang))
+            answer = replace(answer, conversation_id=conversation.id)
+        return answer
+
+    def stream(self, question: object, language: str | None = None, cities: list[str] | None = None,
+               conversation_id: str | None = None) -> Iterator[Delta | Answer]:
+        """The answer as it is produced: text pieces (:class:`Delta`), then the final :class:`Answer`.
+
+        Input errors are raised before the first piece, so callers can answer them as errors."""
+        answer = self.ask(question, language, cities, conversation_id)
+        for piece in _pieces(answer.text):
+            yield Delta(piece)
+        yield answer
+
+    def _next_focus(self, focus: Focus, answer: Answer, lang: str) -> Focus:
+        cities = tuple(dict.fromkeys(c.source for c in answer.citations if self.report and self.report.city(c.source)))
+        return Focus(cities=cities or focus.cities, projects=focus.projects, project=focus.project,
+                     topic=answer.question, language=lang)
+
+    def _answer(self, text: str, lang: str, cities: list[str] | None, focus: Focus, t0: float) -> Answer:
         mentions = self.matcher.find(text)
         named = [m.name for m in mentions if m.profiled]
-        focus = list(dict.fromkeys([*(cities or []), *named]))
+        if not named and not cities and focus.cities:
+            named = list(focus.cities)
+        wanted = list(dict.fromkeys([*(cities or []), *named]))
         timings = {"parse_ms": (time.perf_counter() - t0) * 1000}
         unprofiled = [m.name for m in mentions if not m.profiled]
         if unprofiled and not named:
@@ -149,9 +190,9 @@ class Assistant:
         qvec = self.embedder.embed_query(text)
         timings["embed_ms"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        hits = self._retriever.run(text, focus, query_vector=qvec)
+        hits = self._retriever.run(text, wanted, query_vector=qvec)
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
-        ignore = self.answerer.terms(" ".join(focus))
+        ignore = self.answerer.terms(" ".join(wanted))
         answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
         return self._timed(answer, t0, timings)
 
@@ -168,3 +209,10 @@ class Assistant:
     def _timed(answer: Answer, t0: float, timings: dict[str, float]) -> Answer:
         timings = {**timings, "total_ms": (time.perf_counter() - t0) * 1000}
         return replace(answer, timings_ms=timings)
+
+
+def _pieces(text: str, words: int = 4) -> Iterator[str]:
+    """An extractive answer in small pieces of a few words each, whitespace kept, for streaming."""
+    parts = re.findall(r"\S+\s*", text)
+    for i in range(0, len(parts), words):
+        yield "".join(parts[i:i + words])

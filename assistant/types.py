@@ -140,6 +140,10 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     mode: str = "extractive"
     table: tuple[tuple[str, ...], ...] = ()  # optional rows for comparisons, header first
+    conversation_id: str | None = None
+    grounded: bool = True  # every sentence cited and every number/name found in its cited passages
+    check: dict = field(default_factory=dict)  # the grounding check's result for generated answers
+    notice: str = ""  # e.g. that the language model was unreachable and the extractive answer is shown
 
     def to_dict(self) -> dict:
         return {
@@ -148,6 +152,10 @@ class Answer:
             "language": self.language,
             "refused": self.refused,
             "mode": self.mode,
+            "conversation_id": self.conversation_id,
+            "grounded": self.grounded,
+            "check": self.check,
+            "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": [
                 {"source": h.chunk.source, "section": h.chunk.section, "score": round(h.score, 5)}
@@ -156,3 +164,11 @@ class Answer:
             "table": [list(r) for r in self.table],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of a streamed answer. ``replace`` means: discard what was shown so far, show ``text``."""
+
+    text: str
+    replace: bool = False

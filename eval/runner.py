@@ -59,11 +59,9 @@ def run_dialogues(assistant, dialogues: list[Dialogue]) -> dict:
         previous = None
         for turn in dialogue.turns:
             if conversation is not None:
-                start = time.perf_counter()
-                answer = conversation.ask(turn.question)
+                answer = assistant.ask(turn.question, conversation_id=conversation)
                 got = {"answer": answer.text, "refused": answer.refused, "cited": [c.source for c in answer.citations],
                        "language": answer.language}
-                _ = time.perf_counter() - start
             else:
                 got, _ = _ask(assistant, turn.question, previous)
             previous = got.get("language") or previous
