@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 export OMP_WAIT_POLICY := PASSIVE
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,8 +13,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test,st]'
 	touch $@
 
-.PHONY: setup run test eval index
+.PHONY: setup run test eval index chromium
 setup: $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get install -y -q --no-install-recommends chromium \
+	  || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium; }; }
 
 index: setup
 	$(PY) -m assistant build-index
@@ -21,7 +27,7 @@ index: setup
 run: index
 	$(PY) app.py
 
-test: index
+test: index chromium
 	$(PY) -m ruff check assistant tests eval app.py
 	$(PY) -m pytest
 	$(PY) -m eval --gate
