@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+_GROUPED = re.compile(r"(?<=\d)[.,\u202f\u00a0 ](?=\d{3}(?!\d))")
+
+
 def fold_ws(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Lowercased, whitespace folded, and thousands separators dropped, so that the German
+    246.272 and the English 246,272 both match an expected 246272."""
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return _GROUPED.sub("", text)
 
 
 def contains_all(answer: str, must_contain: tuple[str, ...] | list[str]) -> bool:

@@ -85,6 +85,13 @@ def test_contains_all_alternatives_and_whitespace():
     assert contains_all("Chief   Digital\nOfficer", ["chief digital officer"])
 
 
+def test_contains_all_reads_german_and_english_thousands_separators():
+    assert contains_all("Köln has a population of 1,080,394", ["1.080.394|1080394"])
+    assert contains_all("Köln hat 1.080.394 Einwohner", ["1,080,394"])
+    assert not contains_all("Köln has 1,080,395 inhabitants", ["1.080.394"])
+    assert contains_all("Stand 31.12.2017", ["31.12.2017"])  # dates are not thousands
+
+
 def test_gate_reports_every_miss():
     summary = {"answer.accuracy": 0.5, "refusal.false_rate": 0.2, "by_kind": {"number": {"answer.accuracy": 0.9}}}
     problems = check_gate(summary, {"min": {"answer.accuracy": 0.6, "by_kind/number/answer.accuracy": 0.95},
