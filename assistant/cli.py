@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant ask|build-index|serve``. A thin shell over the service."""
+"""Command line: ``python -m assistant ask|build-index|serve|feedback export``. A thin shell over the service."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build-index", help="build the search index if the corpus or embedder changed")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     sub.add_parser("serve", help="start the chat UI on ASSISTANT_HOST:ASSISTANT_PORT")
+    feedback = sub.add_parser("feedback", help="the ratings given in the chat")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="write every rating as JSON lines")
+    export.add_argument("--out", help="file to write (atomically); default: stdout")
     args = parser.parse_args(argv)
 
     from .settings import Settings
@@ -60,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
             info = assistant.ensure_index(force=args.force)
             state = "built" if info.built else "up to date"
             print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s)")
+            return 0
+        if args.command == "feedback":
+            from .feedback import FeedbackStore
+
+            count = FeedbackStore.in_dir(settings.data_dir).export(args.out)
+            if args.out:
+                print(f"{count} ratings written to {args.out}", file=sys.stderr)
             return 0
         if args.command == "serve":
             from .ui import serve

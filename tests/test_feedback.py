@@ -1,0 +1,102 @@
+"""The SQLite feedback store: rows committed, thread-safe, exported as JSONL atomically."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import threading
+
+import pytest
+
+from assistant.feedback import FILENAME, FeedbackStore
+
+CITATIONS = [{"n": 1, "source": "Aachen", "section": "Einwohner und Fläche", "text": "Einwohner: 246.272.",
+              "quote": "Einwohner: 246.272."}]
+
+
+def test_store_is_created_under_a_new_data_dir_with_wal(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path / "data" / "nested")
+    assert (tmp_path / "data" / "nested" / FILENAME).exists()
+    mode = sqlite3.connect(tmp_path / "data" / "nested" / FILENAME).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    store.close()
+
+
+def test_a_row_is_visible_to_another_connection_once_add_returns(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path)
+    row_id = store.add("down", "Wie viele Einwohner hat Aachen?", "Aachen hat 246.272 Einwohner [1].",
+                       CITATIONS, language="de", comment="  zu kurz ", conversation_id="c1", session="s1")
+    other = sqlite3.connect(tmp_path / FILENAME)
+    row = other.execute("SELECT id, rating, question, answer, citations, comment, conversation_id, session, created"
+                        " FROM feedback").fetchone()
+    assert row[:4] == (row_id, "down", "Wie viele Einwohner hat Aachen?", "Aachen hat 246.272 Einwohner [1].")
+    assert json.loads(row[4]) == CITATIONS
+    assert row[5:8] == ("zu kurz", "c1", "s1")
+    assert row[8].startswith("20") and "T" in row[8]  # ISO timestamp
+
+
+def test_comment_is_attached_to_an_existing_row_only(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path)
+    row_id = store.add("up", "q", "a")
+    assert store.comment(row_id, "hilfreich") is True
+    assert store.comment(row_id + 99, "nirgends") is False
+    assert [r["comment"] for r in store.rows()] == ["hilfreich"]
+
+
+def test_bad_rating_is_rejected(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path)
+    with pytest.raises(ValueError, match="'meh'"):
+        store.add("meh", "q", "a")
+    assert store.rows() == []
+
+
+def test_concurrent_adds_from_threads_all_land(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path)
+    ids: list[int] = []
+
+    def rate(i: int) -> None:
+        for j in range(10):
+            ids.append(store.add("up" if j % 2 else "down", f"q{i}-{j}", "a"))
+
+    threads = [threading.Thread(target=rate, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 80
+    assert len(store.rows()) == 80
+
+
+def test_export_writes_jsonl_atomically_and_to_a_stream(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path)
+    store.add("down", "Wer koordiniert in Bonn?", "Dazu enthält der Smart-City-Atlas keine Angaben.", [], "de")
+    store.add("up", "Population of Aachen?", "Aachen has 246,272 inhabitants [1].", CITATIONS, "en")
+    out = tmp_path / "exports" / "feedback.jsonl"
+    assert store.export(out) == 2
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["rating"] for r in lines] == ["down", "up"]
+    assert lines[1]["citations"] == CITATIONS
+    assert not [p for p in out.parent.iterdir() if p.name != "feedback.jsonl"]  # no temp file left
+    buffer = io.StringIO()
+    assert store.export(stream=buffer) == 2
+    assert buffer.getvalue() == out.read_text(encoding="utf-8")
+
+
+def test_a_directory_is_not_a_store_path(tmp_path):
+    with pytest.raises(ValueError, match="directory"):
+        FeedbackStore(tmp_path)
+
+
+def test_cli_exports_the_store_under_the_configured_data_dir(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    data_dir = tmp_path / "data"
+    FeedbackStore.in_dir(data_dir).add("down", "Wer koordiniert in Bonn?", "keine Angaben", CITATIONS, "de")
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data_dir))
+    out = tmp_path / "feedback.jsonl"
+    assert main(["feedback", "export", "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["question"] == "Wer koordiniert in Bonn?"
+    assert "1 ratings written" in capsys.readouterr().err
+    assert main(["feedback", "export"]) == 0
+    assert json.loads(capsys.readouterr().out)["rating"] == "down"
