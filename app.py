@@ -1,4 +1,4 @@
-"""Start the Gradio chat on ASSISTANT_HOST:ASSISTANT_PORT (default 127.0.0.1:7860)."""
+"""Serve the chat UI (at /) and the APIs on ASSISTANT_HOST:ASSISTANT_PORT (default 127.0.0.1:7860)."""
 
 import os
 

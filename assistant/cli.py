@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--lang", choices=["de", "en"], help="answer language (default: detected)")
     build = sub.add_parser("build-index", help="build the search index if the corpus or embedder changed")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
-    sub.add_parser("serve", help="start the chat UI on ASSISTANT_HOST:ASSISTANT_PORT")
+    sub.add_parser("serve", help="serve the chat UI and the APIs on ASSISTANT_HOST:ASSISTANT_PORT")
     feedback = sub.add_parser("feedback", help="the ratings given in the chat")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_sub.add_parser("export", help="write every rating as JSON lines")
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{count} ratings written to {args.out}", file=sys.stderr)
             return 0
         if args.command == "serve":
-            from .ui import serve
+            from .api import serve
 
             serve(settings)
             return 0

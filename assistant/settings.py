@@ -6,9 +6,10 @@ Only entry points (CLI, app, eval, tests) build it; components take plain argume
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,19 @@ class Settings(BaseSettings):
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout_s: float = Field(default=20.0, gt=0)
+    # HTTP API (assistant/api.py): no keys means open; any key makes `Authorization: Bearer KEY` required.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(default=60, ge=0)  # per API key (or client address); 0 = off
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # sites that may embed the widget
+    max_request_bytes: int = Field(default=32_768, ge=1024)
+    log_questions: bool = False  # access logs carry the question text only when this is on
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("embedder")
     @classmethod

@@ -1,0 +1,176 @@
+"""The HTTP server: the JSON API, the OpenAI-compatible endpoint, the website widget and the Gradio UI
+at ``/``, in one FastAPI app served by uvicorn. A thin shell over the service.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .access import Gatekeeper
+from .api_errors import ApiError, from_assistant_error, install_error_handlers
+from .api_models import (
+    AskRequest,
+    AskResponse,
+    ChapterOut,
+    CityOut,
+    ErrorResponse,
+    HealthResponse,
+    IndexInfo,
+    SourcesResponse,
+)
+from .middleware import AccessLog, RequestLimits
+from .openai_compat import ChatCompletions, make_router
+from .serial import SerialAssistant
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 415, 422, 429, 500, 503)}
+
+
+_BEARER = HTTPBearer(auto_error=False, description="needed once ASSISTANT_API_KEYS lists any key")
+
+
+def _guard(gatekeeper: Gatekeeper):
+    """The dependency that checks the API key and the rate limit of a request."""
+
+    async def guard(request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                              Depends(_BEARER)]) -> None:
+        client = request.client.host if request.client else "-"
+        caller = gatekeeper.check(request.headers.get("authorization"), client)
+        request.state.caller = caller.id
+
+    return guard
+
+
+def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["API"], responses=_ERRORS)
+
+    @router.get("/health", response_model=HealthResponse, summary="Is the search index open and reachable?")
+    async def health() -> JSONResponse:
+        info = assistant.build_info
+        embedder = getattr(assistant.embedder, "name", type(assistant.embedder).__name__)
+        reachable = info is not None and await run_in_threadpool(assistant.store.ping)
+        body = HealthResponse(status="ok" if reachable and info.chunks > 0 else "degraded",
+                              index=IndexInfo(chunks=info.chunks, location=info.location) if info else None,
+                              embedder=embedder,
+                              detail="" if reachable else "search index unavailable")
+        return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
+
+    @router.get("/sources", response_model=SourcesResponse, dependencies=[Depends(guard)],
+                summary="The 50 city profiles and the chapters the answers cite")
+    async def sources() -> SourcesResponse:
+        report = assistant.report
+        if report is None:
+            raise ApiError(503, "index_unavailable", "search index unavailable; please try again shortly")
+        chapters: dict[str, list[str]] = {}
+        for s in report.chapters:
+            chapters.setdefault(s.source, [])
+            if s.section not in chapters[s.source]:
+                chapters[s.source].append(s.section)
+        return SourcesResponse(
+            cities=[CityOut(name=c.name, population=c.population, area_km2=c.area_km2,
+                            sections=list(dict.fromkeys(s.section for s in c.sections)),
+                            projects=[p.title for p in c.projects]) for c in report.cities],
+            chapters=[ChapterOut(name=name, sections=sections) for name, sections in chapters.items()])
+
+    @router.post("/ask", response_model=AskResponse, dependencies=[Depends(guard)],
+                 summary="Answer a question with citations, in a conversation")
+    async def ask(req: AskRequest, request: Request) -> AskResponse:
+        if request.app.state.log_questions:
+            request.state.question = req.question
+
+        def work():
+            cid = req.conversation_id or assistant.assistant.new_conversation()
+            return assistant.assistant.ask(req.question, language=req.language, cities=req.cities,
+                                           conversation_id=cid)
+
+        try:
+            answer = await assistant.run(work)
+        except Exception as exc:  # noqa: BLE001 - mapped to a JSON error (and logged) there
+            raise from_assistant_error(exc) from exc
+        request.state.conversation_id = answer.conversation_id
+        request.state.refused = answer.refused
+        return AskResponse.from_answer(answer)
+
+    return router
+
+
+def _widget_routes(app: FastAPI, frame_ancestors: list[str]) -> None:
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=300"})
+
+    @app.get("/embed", include_in_schema=False)
+    async def embed() -> FileResponse:
+        headers = {"Cache-Control": "public, max-age=300"}
+        if frame_ancestors:  # only the allow-listed sites may frame the chat
+            headers["Content-Security-Policy"] = "frame-ancestors 'self' " + " ".join(frame_ancestors)
+        return FileResponse(STATIC / "embed.html", media_type="text/html; charset=utf-8", headers=headers)
+
+
+def create_app(assistant, settings, ui: bool = True) -> FastAPI:
+    """The server's app. ``assistant`` must have its index open; ``ui=False`` leaves Gradio out (tests)."""
+    serial = assistant if isinstance(assistant, SerialAssistant) else SerialAssistant(assistant)
+    gatekeeper = Gatekeeper(settings.api_keys, settings.rate_limit_per_minute)
+    guard = _guard(gatekeeper)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        serial.close()
+
+    app = FastAPI(title="Smart-City-Atlas assistant API", version="1",
+                  description="Cited answers from the Smart-City-Atlas (Bitkom / Fraunhofer IESE, 2019). "
+                              "Errors are `{\"error\": {\"code\", \"message\", \"type\"}}`.",
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json", lifespan=lifespan)
+    app.state.log_questions = settings.log_questions
+    app.state.assistant = serial
+    install_error_handlers(app)
+    app.include_router(_api_router(serial, guard))
+    app.include_router(make_router(ChatCompletions(serial), guard))
+    _widget_routes(app, settings.cors_origins)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type"], max_age=600)
+    app.add_middleware(AccessLog)
+    if ui:
+        _mount_ui(app, serial, settings)
+    return app
+
+
+def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings) -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    from .ui import build_ui
+
+    takes_settings = "settings" in inspect.signature(build_ui).parameters
+    blocks = build_ui(assistant, settings) if takes_settings else build_ui(assistant)
+    gr.mount_gradio_app(app, blocks, path="/")
+
+
+def serve(settings) -> None:
+    """Open (or build) the index, then serve UI and APIs on ``settings.host``:``settings.port``."""
+    import uvicorn
+
+    from .service import Assistant
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    assistant = Assistant.from_settings(settings)
+    info = assistant.ensure_index()
+    print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)
+    app = create_app(assistant, settings)
+    print(f"serving the chat on http://{settings.host}:{settings.port}/ and the API on /api/v1 and /v1",
+          flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")

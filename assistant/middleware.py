@@ -1,0 +1,112 @@
+"""ASGI middleware of the API: request limits (size, content type) and structured access logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from .api_errors import error_body
+
+access_log = logging.getLogger("assistant.access")
+API_PREFIXES = ("/api/", "/v1/")
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+async def _send_error(send, status: int, code: str, message: str) -> None:
+    body = json.dumps(error_body(status, code, message)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class RequestLimits:
+    """API requests with a body must be JSON (415 otherwise) and at most ``max_bytes`` long (413),
+    whether they declare a Content-Length or stream their body in chunks."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be positive, got {max_bytes}")
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") or not _is_api(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        ctype = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if ctype != "application/json" and not ctype.endswith("+json"):
+            await _send_error(send, 415, "unsupported_media_type", "send the request body as application/json")
+            return
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await _send_error(send, 413, "request_too_large", f"the request body exceeds {self.max_bytes} bytes")
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if started:
+                raise
+            await _send_error(send, 413, "request_too_large", f"the request body exceeds {self.max_bytes} bytes")
+
+
+class AccessLog:
+    """One JSON log line per API request: method, path, status, duration, caller (a key's id or the
+    client address, never a key). The question is included only when the endpoint put it in
+    ``request.state.question``, which it does only if question logging is enabled."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (_is_api(path) or path in ("/widget.js", "/embed")):
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def recording_send(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            state = scope.get("state") or {}
+            client = scope.get("client") or ("-", 0)
+            record = {"method": scope["method"], "path": path, "status": status,
+                      "ms": round((time.perf_counter() - start) * 1000, 1),
+                      "caller": state.get("caller") or f"addr:{client[0]}"}
+            for key in ("conversation_id", "refused", "question"):
+                if key in state:
+                    record[key] = state[key]
+            access_log.info(json.dumps(record, ensure_ascii=False))
