@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -16,9 +17,10 @@ from .messages import say
 class Focus:
     """What a conversation is about after a turn: the code reads it to resolve the next question."""
 
-    cities: tuple[str, ...] = ()
-    projects: tuple[str, ...] = ()  # project titles the last answer listed, in order (for "das erste")
-    project: str = ""  # the project talked about last
+    cities: tuple[str, ...] = ()  # the cities the last turn was about
+    recent: tuple[str, ...] = ()  # the cities of the last turns, most recent first (for "die beiden")
+    listed: tuple[tuple[str, str], ...] = ()  # (city, project) the last listing named, in order
+    project: tuple[str, str] | None = None  # the project talked about last
     topic: str = ""  # the last standalone question, for "Und Aachen?"
     language: str = ""
 
@@ -97,3 +99,100 @@ class ConversationStore:
             conversation.focus = replace(focus)
             conversation.updated = self._clock()
             self._items.move_to_end(cid)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A question made standalone: its text for answering, and the cities and project it is about."""
+
+    text: str
+    cities: tuple[str, ...] = ()
+    project: tuple[str, str] | None = None
+    how: str = ""  # which rule resolved it ("" if it stood alone)
+
+
+_ORDINALS = {
+    "erste": 0, "ersten": 0, "erstes": 0, "first": 0, "zweite": 1, "zweiten": 1, "zweites": 1, "second": 1,
+    "dritte": 2, "dritten": 2, "drittes": 2, "third": 2, "vierte": 3, "vierten": 3, "viertes": 3, "fourth": 3,
+    "fünfte": 4, "fünften": 4, "fünftes": 4, "fifth": 4, "letzte": -1, "letzten": -1, "letztes": -1, "last": -1,
+}
+_ORDINAL = re.compile(r"\b(?:(?:das|die|der|den|dem|the)\s+)?(" + "|".join(_ORDINALS) + r")\b"
+                      r"(?:\s+(?:one|project|projekt|projektbeispiel|leuchtturmprojekt)\b)?", re.I)
+_BOTH = re.compile(r"\bbeiden\b|\bbeide\b|\bboth\b|\bthe two\b|\bdie zwei\b|\bthese (?:two )?cities\b", re.I)
+_LEAD = re.compile(r"^\s*(?:und|and|aber|but|what about|how about|was ist mit|wie ist es mit|wie sieht es (?:in|mit)"
+                   r"|wie steht es um|und wie ist es (?:in|mit))\b", re.I)
+_FILLER = {"in", "mit", "für", "fur", "for", "bei", "dort", "there", "die", "der", "das", "the", "stadt", "city",
+           "s", "what", "about", "wie", "ist", "es", "was"}
+_PROJECT_WORD = re.compile(r"projekt|project", re.I)
+
+
+class FollowUps:
+    """Turns a follow-up into a standalone question using the conversation's focus.
+
+    ``matcher`` finds cities in text (:class:`assistant.cities.CityMatcher`)."""
+
+    def __init__(self, matcher) -> None:
+        self.matcher = matcher
+
+    def run(self, question: str, focus: Focus) -> Resolved:
+        named = tuple(self.matcher.profiled(question))
+        ordinal = _ORDINAL.search(question)
+        if ordinal and focus.listed:
+            listed = [x for x in focus.listed if x[0] in named] or list(focus.listed) if named else list(focus.listed)
+            index = _ORDINALS[ordinal.group(1).lower()]
+            if -len(listed) <= index < len(listed):
+                city, title = listed[index]
+                text = question[: ordinal.start()] + f"»{title}«" + question[ordinal.end():]
+                return Resolved(text, (city,), (city, title), "ordinal")
+        if named and focus.listed and _PROJECT_WORD.search(question):
+            mine = [x for x in focus.listed if x[0] in named]
+            if len(mine) == 1:
+                city, title = mine[0]
+                return Resolved(f"{question} (»{title}«)", (city,), (city, title), "project of city")
+        if named and focus.topic and self._only_names(question, named):
+            return Resolved(self._swap_city(focus.topic, focus.cities, named), named, None, "same question")
+        if named:
+            return Resolved(question, named)
+        if _BOTH.search(question) and len(focus.recent) >= 2:
+            return Resolved(question, focus.recent[:2], None, "both")
+        if focus.cities:
+            return Resolved(question, focus.cities, focus.project if focus.project else None, "focus")
+        return Resolved(question)
+
+    def _only_names(self, question: str, named: tuple[str, ...]) -> bool:
+        """'Und Aachen?', 'What about Munich?': nothing but a connector and city names."""
+        if not _LEAD.search(question):
+            return False
+        rest = _LEAD.sub(" ", question)
+        words = re.findall(r"\w+", rest)
+        left = [w for w in words if not self.matcher.profiled(w) and w.lower() not in _FILLER]
+        for name in named:  # multi-word names ("Monheim am Rhein") leave their parts behind
+            left = [w for w in left if w.lower() not in name.lower().split()]
+        return not left
+
+    def _swap_city(self, topic: str, previous: tuple[str, ...], named: tuple[str, ...]) -> str:
+        new = " und ".join(named)
+        out, swapped = topic, False
+        for old in previous:
+            if old in out:
+                out, swapped = out.replace(old, new if not swapped else "").strip(), True
+        if swapped:
+            return re.sub(r"\s{2,}", " ", out)
+        parts = re.split(r"(\W+)", topic)
+        for i, part in enumerate(parts):
+            if part.strip() and self.matcher.profiled(part):
+                parts[i] = "" if swapped else new
+                swapped = True
+        return "".join(parts) if swapped else f"{topic} ({new})"
+
+
+def next_focus(focus: Focus, resolved: Resolved, cited_cities: tuple[str, ...],
+               listed: tuple[tuple[str, str], ...], lang: str) -> Focus:
+    """The focus after a turn: the cities it cited (or was about), its listing, its project."""
+    cities = cited_cities or resolved.cities or focus.cities
+    if resolved.cities and set(resolved.cities) <= set(cited_cities or resolved.cities):
+        cities = resolved.cities
+    recent = tuple(dict.fromkeys([*cities, *focus.recent]))[:4]
+    return Focus(cities=cities, recent=recent, listed=listed or focus.listed,
+                 project=resolved.project or (focus.project if set(cities) == set(focus.cities) else None),
+                 topic=resolved.text, language=lang)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from .messages import say
-from .types import Answer, Citation, Report
+from .text import fold, split_sentences
+from .types import Answer, Citation, Project, Report
 
 FIELD_NAMES = {
     "Bildung": r"bildung|education|schule|school",
@@ -25,7 +26,16 @@ FIELD_NAMES = {
 }
 _PROJECT = re.compile(r"projekt|project|leuchtt[uü]rm|lighthouse", re.I)
 _COUNT = re.compile(r"\bwie ?viele\b|\bhow many\b|\banzahl\b|\bnumber of\b", re.I)
-_LIST = re.compile(r"\bwelche\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt es\b|\bnenne|\bname\b|\bshow\b", re.I)
+_LIST = re.compile(r"\bwelche[sn]?\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt es\b|\bnenne|\bname\b|\bshow\b", re.I)
+# The profile's own project examples, as opposed to projects mentioned in passing in its text.
+_EXAMPLES = re.compile(r"projektbeispiel|leuchtt[uü]rm|lighthouse|example|beispielprojekt|projekte\b.*\bvor\b"
+                       r"|\bwelche(s|n)? projekte?\b|\bwhat projects\b|\bwhich projects\b|\bprojects? does\b", re.I)
+_DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell me\b|\bwas (ist|macht|sind)\b|"
+                       r"\bworum\b|beschreib|\bwhat (is|does|are)\b|\bdescribe\b|\bdetails?\b|"
+                       r"handlungsfeld|field of action|anhang|appendix", re.I)
+_TITLE_STOP = {"der", "die", "das", "und", "für", "fur", "im", "in", "am", "an", "von", "zur", "zum", "mit", "des",
+               "den", "dem", "the", "of", "and", "for", "digitale", "digitaler", "digitales", "smart", "city",
+               "stadt", "projekt", "app", "4", "0"}
 
 
 class ProjectAnswerer:
@@ -37,13 +47,106 @@ class ProjectAnswerer:
         for entry in report.appendix:
             self.by_field.setdefault(entry.field, []).append(entry)
         self.sections = {s.section: s for s in report.chapters if s.source == "Anhang A"}
+        # How many profiles use a word: a title word that only one or two use names its project.
+        self._spread: dict[str, int] = {}
+        for city in report.cities:
+            for w in set(re.findall(r"[a-z0-9]+", fold(" ".join(x.text for x in city.sections)))):
+                self._spread[w] = self._spread.get(w, 0) + 1
 
     @staticmethod
     def field_of(question: str) -> str | None:
         found = [f for f, pattern in FIELD_NAMES.items() if re.search(pattern, question, re.I)]
         return found[0] if len(found) == 1 else None
 
+    # -- projects by name -----------------------------------------------------------
+    def find(self, question: str, cities: list[str] | None = None) -> Project | None:
+        """The profile project the question names by its title (or the distinctive words of it)."""
+        q = fold(question)
+        qwords = set(re.findall(r"[a-z0-9]+", q))
+        best, best_score = None, 0.0
+        for city in self.report.cities:
+            if cities and city.name not in cities:
+                continue
+            for project in city.projects:
+                title = fold(project.title)
+                if title in q:
+                    score = 100.0 + len(title)
+                else:
+                    words = [w for w in re.findall(r"[a-z0-9]+", title) if w not in _TITLE_STOP and len(w) > 2]
+                    found = [w for w in words if w in qwords]
+                    rare = [w for w in found if len(w) >= 4 and self._spread.get(w, 0) <= 2]
+                    if not found or not (len(found) == len(words) and len(words) >= 2 or len(found) >= 2 or rare):
+                        continue
+                    score = len(found) / len(words) * 10 + len(rare)
+                if score > best_score:
+                    best, best_score = project, score
+        return best
+
+    def section_of(self, project: Project):
+        city = self.report.city(project.city)
+        for section in city.sections if city else ():
+            if section.section.startswith("Projektbeispiele:") and project.title in section.section:
+                return section
+        return None
+
+    def appendix_fields(self, project: Project) -> list[str]:
+        """The Handlungsfelder under which Anhang A lists this project (titles reconciled by their words)."""
+        title = set(re.findall(r"[a-z0-9]+", fold(project.title))) - _TITLE_STOP
+        out = []
+        for entry in self.report.appendix:
+            if entry.city != project.city:
+                continue
+            other = set(re.findall(r"[a-z0-9]+", fold(entry.title))) - _TITLE_STOP
+            if title and other and len(title & other) / min(len(title), len(other)) >= 0.5:
+                out.append(entry.field)
+        return list(dict.fromkeys(out))
+
+    def describe(self, question: str, lang: str, project: Project, max_sentences: int = 2) -> Answer | None:
+        """What the project is: its first sentences in the profile, and where Anhang A files it."""
+        section = self.section_of(project)
+        if section is None:
+            return None
+        quote = " ".join(split_sentences(section.text)[:max_sentences])
+        cites = [Citation(1, project.city, section.section, section.text, quote)]
+        text = say(lang, "project_about", title=project.title, city=project.city, quote=quote, ref="[1]")
+        fields = self.appendix_fields(project)
+        if fields:
+            first = self.sections.get(f"Handlungsfeld {fields[0]}")
+            if first is not None:
+                cites.append(Citation(2, "Anhang A", first.section, first.text, project.title))
+                text += " " + say(lang, "project_fields", fields=", ".join(fields), ref="[2]")
+        return Answer(question, text, lang, False, tuple(cites), mode="projects")
+
+    def city_listing(self, question: str, lang: str, city_name: str) -> Answer | None:
+        """The project examples a city profile presents, each cited to its own section."""
+        city = self.report.city(city_name)
+        if city is None or not city.projects:
+            return None
+        field = self.field_of(question)
+        projects = [p for p in city.projects if field in p.fields] if field else []
+        projects = projects or list(city.projects)
+        lines = [say(lang, "projects_of_city", city=city.name, count=len(projects))]
+        cites, rows = [], [(("Projekt" if lang == "de" else "Project"), say(lang, "col_fields"))]
+        for i, project in enumerate(projects, 1):
+            section = self.section_of(project)
+            if section is None:
+                continue
+            first = split_sentences(section.text)[:1]
+            cites.append(Citation(len(cites) + 1, city.name, section.section, section.text, first[0] if first else ""))
+            lines.append(f"{i}. {project.title} ({', '.join(project.fields)}) [{len(cites)}]")
+            rows.append((project.title, ", ".join(project.fields)))
+        return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows),
+                      listed=tuple((city.name, p.title) for p in projects))
+
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
+        if len(cities) == 1 and _EXAMPLES.search(question) and _LIST.search(question) \
+                and not _COUNT.search(question):
+            return self.city_listing(question, lang, cities[0])
+        if len(cities) <= 1:
+            project = self.find(question, cities or None)
+            if project is not None and _DESCRIBE.search(question):
+                more = re.search(r"erz[äa]hl|\bmehr\b|\bmore\b|details?|beschreib|describe", question, re.I)
+                return self.describe(question, lang, project, max_sentences=4 if more else 2)
         if not _PROJECT.search(question) or cities:
             return None
         field = self.field_of(question)
@@ -65,4 +168,5 @@ class ProjectAnswerer:
             lines.append(f"- {entry.title} ({entry.city})")
         rows = ((say(lang, "col_city"), "Projekt" if lang == "de" else "Project"),
                 *((e.city, e.title) for e in self.by_field[field]))
-        return Answer(question, "\n".join(lines), lang, False, (cite,), mode="projects", table=tuple(rows))
+        return Answer(question, "\n".join(lines), lang, False, (cite,), mode="projects", table=tuple(rows),
+                      listed=tuple((e.city, e.title) for e in self.by_field[field]))

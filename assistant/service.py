@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .answer import ExtractiveAnswerer
-from .chat import ConversationStore, Focus, Turn
+from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
 from .cities import CityMatcher
 from .corpus import corpus_hash, load_report
@@ -114,6 +114,7 @@ class Assistant:
             self._by_place.setdefault((chunk.source, chunk.section), chunk)
         self._sentence_vectors = self.store.sentence_vectors()
         self.matcher = CityMatcher.from_files([c.name for c in self.report.cities], self.others_path)
+        self.followups = FollowUps(self.matcher)
         self.figures = FigureAnswerer.from_report(self.report)
         self.projects = ProjectAnswerer(self.report)
         sparse = SparseIndex(stored)
@@ -148,13 +149,15 @@ class Assistant:
         hint = language if language in ("de", "en") else (previous_language or "de")
         text = clean_question(question, self.max_question_chars, hint)
         lang = language if language in ("de", "en") else self.languages.detect(text, previous_language)
-        focus = conversation.focus if conversation is not None else Focus()
-        answer = self._answer(text, lang, cities, focus, t0)
-        if conversation is not None:
-            sources = tuple(dict.fromkeys(c.source for c in answer.citations))
-            self.conversations.record(conversation.id, Turn(text, answer.question, answer.text, sources),
-                                      self._next_focus(focus, answer, lang))
-            answer = replace(answer, conversation_id=conversation.id)
+        if conversation is None:
+            return self._answer(Resolved(text), lang, cities, t0)
+        focus = conversation.focus
+        resolved = self.followups.run(text, focus)
+        answer = replace(self._answer(resolved, lang, cities, t0), question=text, conversation_id=conversation.id)
+        sources = tuple(dict.fromkeys(c.source for c in answer.citations))
+        cited = tuple(s for s in sources if self.report.city(s) is not None)
+        self.conversations.record(conversation.id, Turn(text, resolved.text, answer.text, sources),
+                                  next_focus(focus, resolved, cited, answer.listed, lang))
         return answer
 
     def stream(self, question: object, language: str | None = None, cities: list[str] | None = None,
@@ -167,16 +170,12 @@ class Assistant:
             yield Delta(piece)
         yield answer
 
-    def _next_focus(self, focus: Focus, answer: Answer, lang: str) -> Focus:
-        cities = tuple(dict.fromkeys(c.source for c in answer.citations if self.report and self.report.city(c.source)))
-        return Focus(cities=cities or focus.cities, projects=focus.projects, project=focus.project,
-                     topic=answer.question, language=lang)
-
-    def _answer(self, text: str, lang: str, cities: list[str] | None, focus: Focus, t0: float) -> Answer:
+    def _answer(self, resolved: Resolved, lang: str, cities: list[str] | None, t0: float) -> Answer:
+        text = resolved.text
         mentions = self.matcher.find(text)
         named = [m.name for m in mentions if m.profiled]
-        if not named and not cities and focus.cities:
-            named = list(focus.cities)
+        if not named and not cities:
+            named = list(resolved.cities)
         wanted = list(dict.fromkeys([*(cities or []), *named]))
         timings = {"parse_ms": (time.perf_counter() - t0) * 1000}
         unprofiled = [m.name for m in mentions if not m.profiled]

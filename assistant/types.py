@@ -144,6 +144,7 @@ class Answer:
     grounded: bool = True  # every sentence cited and every number/name found in its cited passages
     check: dict = field(default_factory=dict)  # the grounding check's result for generated answers
     notice: str = ""  # e.g. that the language model was unreachable and the extractive answer is shown
+    listed: tuple[tuple[str, str], ...] = ()  # (city, project title) the answer lists, for "das erste"
 
     def to_dict(self) -> dict:
         return {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
-from assistant.store import write_json_atomic
+from assistant.store import write_json_atomic, write_text_atomic
 
 from .dataset import Item
 from .metrics import Outcome
@@ -29,6 +31,9 @@ def _ratio(a, b) -> str:
 def write_report(out_dir: Path, summary: dict, items: list[Item], outcomes: list[Outcome]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out_dir / "summary.json", summary)
+    questions = {i.id: i.question for i in items}
+    rows = [{"question": questions.get(o.id, ""), **dataclasses.asdict(o)} for o in outcomes]
+    write_text_atomic(out_dir / "outcomes.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     base = summary.get("baseline", {})
     lines = ["# Evaluation report", "", f"Items: {summary['n']} · index build: {summary.get('index.build_s')} s", "",
              "| metric | assistant | baseline | ratio |", "|---|---|---|---|"]
