@@ -64,7 +64,7 @@ class Assistant:
     def __init__(self, corpus_path: Path, store: ChromaStore, embedder, others_path: Path | None = None,
                  top_k: int = 8, max_question_chars: int = 2000, chunker: StructureChunker | None = None,
                  answerer: ExtractiveAnswerer | None = None,
-                 conversations: ConversationStore | None = None) -> None:
+                 conversations: ConversationStore | None = None, writer=None) -> None:
         self.corpus_path = Path(corpus_path)
         self.store = store
         self.embedder = embedder
@@ -79,6 +79,8 @@ class Assistant:
         self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
         self.build_info: BuildInfo | None = None
         self.conversations = conversations or ConversationStore()
+        # Optional language model that rewrites retrieval answers (None: extractive only).
+        self.writer = writer
 
     @classmethod
     def from_settings(cls, settings) -> Assistant:
@@ -193,6 +195,10 @@ class Assistant:
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
         answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
+        if self.writer is not None and hits:
+            t3 = time.perf_counter()
+            answer = self.writer.run(text, lang, hits, answer)
+            timings["generate_ms"] = (time.perf_counter() - t3) * 1000
         return self._timed(answer, t0, timings)
 
     def _hits_for(self, answer: Answer) -> tuple[Hit, ...]:
