@@ -1,0 +1,176 @@
+"""Conversations: the store's bounds and expiry, follow-up resolution, and whole conversations."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import OTHER_CITIES
+
+from assistant.chat import ConversationStore, Focus, FollowUps, Resolved, Turn, next_focus
+from assistant.cities import CityMatcher
+from assistant.errors import InputError, UnknownConversation
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def turn(q: str = "Wie viele Einwohner hat Aachen?") -> Turn:
+    return Turn(q, q, "Aachen hat 246.272 Einwohner [1].", ("Aachen",))
+
+
+# -- the store -------------------------------------------------------------------------------
+def test_ids_are_distinct_and_unknown_ids_raise_a_readable_error():
+    store = ConversationStore()
+    a, b = store.new(), store.new()
+    assert a != b and len(a) >= 16
+    assert store.get(a).id == a
+    with pytest.raises(UnknownConversation) as err:
+        store.get("no-such-id", "en")
+    assert isinstance(err.value, InputError)
+    assert "unknown" in str(err.value)
+    with pytest.raises(UnknownConversation):
+        store.get(None)  # type: ignore[arg-type]
+
+
+def test_conversations_expire_after_their_last_turn():
+    clock = Clock()
+    store = ConversationStore(ttl_s=60, clock=clock)
+    cid = store.new()
+    clock.now += 50
+    store.record(cid, turn(), Focus(cities=("Aachen",)))
+    clock.now += 50  # 100 s after creation but only 50 s after the last turn
+    assert store.get(cid).focus.cities == ("Aachen",)
+    clock.now += 61
+    with pytest.raises(UnknownConversation):
+        store.get(cid)
+    assert len(store) == 0
+
+
+def test_turns_and_conversations_are_bounded():
+    store = ConversationStore(max_conversations=3, max_turns=2)
+    ids = [store.new() for _ in range(5)]
+    assert len(store) == 3
+    with pytest.raises(UnknownConversation):
+        store.get(ids[0])  # the least recently used went first
+    for i in range(10):
+        store.record(ids[-1], turn(f"Frage {i}?"), Focus())
+    assert [t.question for t in store.get(ids[-1]).turns] == ["Frage 8?", "Frage 9?"]
+
+
+def test_bad_limits_are_rejected():
+    with pytest.raises(ValueError, match="limits"):
+        ConversationStore(max_turns=0)
+
+
+# -- follow-up rules ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def followups(real_report) -> FollowUps:
+    return FollowUps(CityMatcher.from_files([c.name for c in real_report.cities], OTHER_CITIES))
+
+
+def test_a_question_without_context_stands_alone(followups):
+    assert followups.run("Wie viele Einwohner hat Bonn?", Focus()) == Resolved(
+        "Wie viele Einwohner hat Bonn?", ("Bonn",))
+
+
+@pytest.mark.parametrize("question", ["Und Aachen?", "und in Aachen?", "What about Aachen?", "And Aachen?"])
+def test_and_city_asks_the_last_question_about_the_new_city(followups, question):
+    focus = Focus(cities=("Bonn",), topic="Wie viele Einwohner hat Bonn?")
+    resolved = followups.run(question, focus)
+    assert resolved.text == "Wie viele Einwohner hat Aachen?"
+    assert resolved.cities == ("Aachen",) and resolved.how == "same question"
+
+
+def test_and_city_replaces_an_inflected_or_foreign_name(followups):
+    focus = Focus(cities=("München",), topic="What does Munich do for citizen participation?")
+    resolved = followups.run("And Cologne?", focus)
+    assert resolved.text == "What does Köln do for citizen participation?"
+
+
+def test_a_new_full_question_naming_a_city_switches_to_it(followups):
+    focus = Focus(cities=("Jena",), topic="Wer ist CDO in Jena?")
+    resolved = followups.run("Und welche Projekte hat Darmstadt im Bereich Mobilität?", focus)
+    assert resolved.text == "Und welche Projekte hat Darmstadt im Bereich Mobilität?"
+    assert resolved.cities == ("Darmstadt",)
+
+
+def test_a_pronoun_follow_up_stays_with_the_city_in_focus(followups):
+    resolved = followups.run("And its CDO?", Focus(cities=("Jena",), topic="What does Jena do?"))
+    assert resolved.cities == ("Jena",) and resolved.how == "focus"
+
+
+@pytest.mark.parametrize(("question", "title"), [
+    ("Erzähl mehr über das erste.", "NOx-Block"),
+    ("Tell me more about the second one.", "Smart Service Power"),
+    ("Und das letzte Projekt?", "Masterplan"),
+    ("Was ist das dritte?", "Masterplan"),
+])
+def test_ordinals_point_into_the_last_listing(followups, question, title):
+    listed = (("Dortmund", "NOx-Block"), ("Dortmund", "Smart Service Power"), ("Dortmund", "Masterplan"))
+    resolved = followups.run(question, Focus(cities=("Dortmund",), listed=listed))
+    assert f"»{title}«" in resolved.text
+    assert resolved.cities == ("Dortmund",) and resolved.project == ("Dortmund", title)
+
+
+def test_an_ordinal_beyond_the_listing_is_not_invented(followups):
+    resolved = followups.run("Erzähl mehr über das dritte.", Focus(cities=("Bamberg",), listed=(("Bamberg", "A"),)))
+    assert "»" not in resolved.text and resolved.project is None
+
+
+def test_the_project_of_a_named_city_from_a_field_listing(followups):
+    listed = (("Bonn", "Cyber Security Cluster"), ("Paderborn", "INSPIRE"))
+    resolved = followups.run("Was macht das Projekt in Paderborn?", Focus(listed=listed))
+    assert "»INSPIRE«" in resolved.text and resolved.cities == ("Paderborn",)
+
+
+def test_both_cities_are_the_last_two_in_focus(followups):
+    focus = Focus(cities=("Augsburg",), recent=("Augsburg", "Aachen", "Bonn"))
+    resolved = followups.run("Welche der beiden Städte hat die größere Fläche?", focus)
+    assert resolved.cities == ("Augsburg", "Aachen")
+
+
+def test_next_focus_keeps_a_listing_until_a_new_one_comes():
+    listed = (("Bonn", "Handyparken"),)
+    after_list = next_focus(Focus(), Resolved("Welche Projekte hat Bonn?", ("Bonn",)), ("Bonn",), listed, "de")
+    after_more = next_focus(after_list, Resolved("Erzähl mehr", ("Bonn",), ("Bonn", "Handyparken")), ("Bonn",), (),
+                            "de")
+    assert after_more.listed == listed and after_more.project == ("Bonn", "Handyparken")
+    assert after_more.recent == ("Bonn",) and after_more.language == "de"
+
+
+# -- whole conversations with the fixture assistant ---------------------------------------------------
+def test_a_conversation_follows_up_by_city_and_keeps_its_id(mini_assistant):
+    cid = mini_assistant.new_conversation()
+    first = mini_assistant.ask("Wie viele Einwohner hat Aachen?", conversation_id=cid)
+    second = mini_assistant.ask("Und Bamberg?", conversation_id=cid)
+    assert first.conversation_id == second.conversation_id == cid
+    assert "Aachen" in first.text and [c.source for c in first.citations] == ["Aachen"]
+    assert "Bamberg" in second.text and [c.source for c in second.citations] == ["Bamberg"]
+    assert second.question == "Und Bamberg?"
+    standalone = mini_assistant.conversations.get(cid).turns[-1].standalone
+    assert standalone == "Wie viele Einwohner hat Bamberg?"
+
+
+def test_a_listing_then_an_ordinal_describes_that_project(mini_assistant):
+    cid = mini_assistant.new_conversation()
+    listing = mini_assistant.ask("Welche Projektbeispiele hat Aachen?", conversation_id=cid)
+    assert "Marktliner" in listing.text and "Bargeldlose" in listing.text
+    assert {c.source for c in listing.citations} == {"Aachen"}
+    more = mini_assistant.ask("Erzähl mehr über das zweite.", conversation_id=cid)
+    assert "Bargeldlose" in more.text and more.citations[0].source == "Aachen"
+    assert "Bargeldlose" in more.citations[0].section
+
+
+def test_without_a_conversation_nothing_is_remembered(mini_assistant):
+    mini_assistant.ask("Wie viele Einwohner hat Aachen?")
+    alone = mini_assistant.ask("Und Bamberg?")
+    assert alone.conversation_id is None
+
+
+def test_an_unknown_conversation_id_is_an_input_error(mini_assistant):
+    with pytest.raises(UnknownConversation):
+        mini_assistant.ask("Wie viele Einwohner hat Aachen?", conversation_id="forged")
