@@ -48,32 +48,39 @@ class RequestLimits:
             return
         declared = headers.get(b"content-length", b"").decode("latin-1")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_error(send, 413, "request_too_large", f"the request body exceeds {self.max_bytes} bytes")
+            await _send_error(send, 413, "request_too_large", self._too_large)
             return
         seen = 0
-        started = False
+        over = False  # the body grew past the limit: whatever the app answers becomes a 413
+        replaced = False
 
         async def counting_receive():
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    over = True
                     raise _TooLarge
             return message
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def guarded_send(message):
+            nonlocal replaced
+            if not over:
+                await send(message)
+            elif not replaced:  # the app caught _TooLarge and answered something else (FastAPI: a 400)
+                replaced = True
+                await _send_error(send, 413, "request_too_large", self._too_large)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
-            if started:
-                raise
-            await _send_error(send, 413, "request_too_large", f"the request body exceeds {self.max_bytes} bytes")
+            if not replaced:
+                await _send_error(send, 413, "request_too_large", self._too_large)
+
+    @property
+    def _too_large(self) -> str:
+        return f"the request body exceeds {self.max_bytes} bytes"
 
 
 class AccessLog:
