@@ -1,0 +1,97 @@
+"""Tables and bar charts for answers that compare, rank or list, and for the "Atlas at a glance"
+page. Plain pandas frames; the UI only displays them."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .ui_text import label
+
+_NUMBER = re.compile(r"^\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})*(?:[.,]\d+)?$|^\d+(?:[.,]\d+)?$")
+
+
+def parse_number(text: str, lang: str) -> float | None:
+    """A figure as the assistant writes it (246.272 in German, 246,272 in English), or None."""
+    text = (text or "").strip()
+    if not _NUMBER.match(text):
+        return None
+    thousands, decimal = (".", ",") if lang == "de" else (",", ".")
+    cleaned = re.sub(r"[\u202f\u00a0 ]", "", text).replace(thousands, "").replace(decimal, ".")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def answer_table(answer) -> pd.DataFrame | None:
+    """The answer's table (header row first) as a frame, or None when it has none."""
+    if len(answer.table) < 2:
+        return None
+    header = [h or "[n]" for h in answer.table[0]]
+    rows = [list(r) + [""] * (len(header) - len(r)) for r in answer.table[1:]]
+    return pd.DataFrame(rows, columns=_unique(header))
+
+
+def answer_chart(answer, report=None) -> pd.DataFrame | None:
+    """Two columns (label, value) for a bar chart of an answer that compares or ranks, or None.
+
+    From the answer's table: its first column and first numeric column. Without a table, a
+    figures answer citing two or more city profiles is charted by their population."""
+    if answer.refused:
+        return None
+    lang = answer.language
+    if len(answer.table) >= 3:
+        header, rows = answer.table[0], answer.table[1:]
+        for col in range(1, len(header)):
+            values = [parse_number(r[col] if col < len(r) else "", lang) for r in rows]
+            if all(v is not None for v in values):
+                return pd.DataFrame({header[0] or label(lang, "col_city"): [r[0] for r in rows],
+                                     header[col]: values})
+        return None
+    if answer.mode != "figures" or report is None:
+        return None
+    cities = [c for c in dict.fromkeys(c.source for c in answer.citations) if report.city(c) is not None]
+    if len(cities) < 2:
+        return None
+    return pd.DataFrame({label(lang, "col_city"): cities,
+                         label(lang, "col_population"): [float(report.city(c).population) for c in cities]})
+
+
+def chart_source(answer) -> str:
+    """The citation line under an answer's chart: the sources of its cited passages."""
+    sources = ", ".join(dict.fromkeys(c.source for c in answer.citations))
+    return label(answer.language, "chart_source", sources=sources) if sources else ""
+
+
+def city_figures(report, lang: str = "de") -> pd.DataFrame:
+    """The 50 cities: name, population, area, density and the profile each row is taken from."""
+    rows = []
+    for city in report.cities:
+        density = round(city.population / city.area_km2) if city.area_km2 else None
+        rows.append((city.name, city.population, city.area_km2, density,
+                     label(lang, "source_profile", city=city.name)))
+    columns = [label(lang, k) for k in ("col_city", "col_population", "col_area", "col_density", "col_source")]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def projects_per_field(report, lang: str = "de") -> pd.DataFrame:
+    """Lighthouse projects per Handlungsfeld as Anhang A states them (counted from its list when
+    it states none)."""
+    counts = dict(report.appendix_counts)
+    if not counts:
+        for entry in report.appendix:
+            counts[entry.field] = counts.get(entry.field, 0) + 1
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return pd.DataFrame({label(lang, "col_field"): [k for k, _ in items],
+                         label(lang, "col_projects"): [v for _, v in items]})
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
