@@ -50,7 +50,9 @@
     ":host { all: initial; }",
     ".root { all: initial; --accent: " + color + "; font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;",
     "  color: #1f2328; }",
-    ".root *, .root *::before, .root *::after { box-sizing: border-box; font: inherit; color: inherit; margin: 0; padding: 0; }",
+    // :where() keeps this reset at zero specificity, so every rule below wins over it
+    ":where(.root) *, :where(.root) *::before, :where(.root) *::after { box-sizing: border-box; font: inherit;",
+    "  color: inherit; margin: 0; padding: 0; }",
     ".launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: flex; align-items: center; gap: 8px;",
     "  border: 0; border-radius: 999px; padding: 12px 18px; background: var(--accent); color: #fff; cursor: pointer;",
     "  box-shadow: 0 4px 14px rgba(0,0,0,.25); font-weight: 600; }",

@@ -1,0 +1,134 @@
+"""The website widget and the iframe embed in headless Chromium, on a sample host page with hostile styles
+served from another origin (http://localhost:PORT) than the assistant (http://127.0.0.1:PORT)."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+from live_server import running
+from playwright.sync_api import expect
+
+from assistant.api import create_app
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.browser
+HOST_PAGE = Path(__file__).parent / "fixtures" / "host_page.html"
+PURPLE = "rgb(138, 43, 226)"  # the page's data-color="#8a2be2"
+
+
+class _HostPage(SimpleHTTPRequestHandler):
+    """Serves the host page with the assistant's URL filled in; nothing else."""
+
+    def __init__(self, *args, api: str, **kwargs) -> None:
+        self.api = api
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        if self.path.split("?")[0] != "/host_page.html":
+            self.send_error(404)
+            return
+        body = HOST_PAGE.read_text(encoding="utf-8").replace("__API__", self.api).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def sites(mini_assistant):
+    """(the allowed host page's URL, the same page on an origin that is not allowed)."""
+    host_port = free_port()
+    allowed = f"http://localhost:{host_port}"
+    settings = Settings(api_keys=["widget-key"], rate_limit_per_minute=0, cors_origins=[allowed])
+    with running(create_app(mini_assistant, settings, ui=False), free_port()) as api:
+        httpd = ThreadingHTTPServer(("127.0.0.1", host_port), partial(_HostPage, api=api))
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"{allowed}/host_page.html", f"http://127.0.0.1:{host_port}/host_page.html"
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+
+
+def style(locator, prop: str) -> str:
+    return locator.evaluate(f"e => getComputedStyle(e).{prop}")
+
+
+def ask(widget, question: str) -> None:
+    widget.locator("textarea").fill(question)
+    widget.locator("textarea").press("Enter")
+
+
+def test_widget_answers_with_citations_and_keeps_styles_apart(browser_page, sites):
+    page = browser_page
+    page.goto(sites[0])
+    widget = page.locator("smart-city-atlas-widget")
+    launcher = widget.locator(".launcher")
+    expect(launcher).to_be_visible()
+    expect(launcher).to_have_text("Fragen an den Atlas")
+    # the host page's styles do not reach the widget ...
+    assert style(launcher, "backgroundColor") == PURPLE
+    assert style(launcher, "color") == "rgb(255, 255, 255)"
+    assert "Comic" not in style(launcher, "fontFamily")
+    assert style(launcher, "position") == "fixed"
+    # ... and the widget's styles do not reach the page
+    host_button = page.locator("#host-button")
+    assert style(host_button, "backgroundColor") == "rgb(0, 128, 0)" and style(host_button, "paddingTop") == "40px"
+    assert style(page.locator("#host-panel"), "borderTopStyle") == "dashed"
+    assert "Comic" in style(page.locator("#host-title"), "fontFamily")
+    page.shot("closed")
+
+    launcher.click()
+    panel = widget.locator(".panel")
+    expect(panel).to_be_visible()
+    assert style(panel, "width") != "50px" and "Comic" not in style(widget.locator("textarea"), "fontFamily")
+    ask(widget, "Wie viele Einwohner hat <b>Aachen</b>?")
+    answer = widget.locator(".msg.bot").first
+    expect(answer).to_contain_text("246.272", timeout=15_000)
+    expect(answer.locator(".sources")).to_contain_text("[1] Aachen")
+    expect(answer.locator(".sources q")).to_contain_text("246.272")
+    assert widget.locator(".msg.user b").count() == 0  # the question is shown as text, not as HTML
+    expect(widget.locator(".msg.user").first).to_have_text("Wie viele Einwohner hat <b>Aachen</b>?")
+
+    ask(widget, "Und Bamberg?")  # the widget keeps the conversation id
+    expect(widget.locator(".msg.bot").nth(1)).to_contain_text("77.179", timeout=15_000)
+    page.shot("answered")
+
+    widget.locator("textarea").press("Escape")
+    expect(panel).to_be_hidden()
+    assert launcher.get_attribute("aria-expanded") == "false"
+
+
+def test_widget_on_a_site_outside_the_cors_allow_list_shows_an_error(browser_page, sites):
+    page = browser_page
+    page.goto(sites[1])
+    widget = page.locator("smart-city-atlas-widget")
+    widget.locator(".launcher").click()
+    ask(widget, "Wie viele Einwohner hat Aachen?")
+    expect(widget.locator(".msg.error")).to_contain_text("nicht erreichbar", timeout=15_000)
+    assert widget.locator(".msg.bot").count() == 0
+    page.shot("refused")
+
+
+def test_iframe_embed_is_configured_by_its_url(browser_page, sites):
+    page = browser_page
+    page.goto(sites[0])
+    frame = page.frame_locator("#atlas-frame")
+    expect(frame.locator("header h2")).to_have_text("Atlas im Rahmen")
+    assert style(frame.locator("header"), "backgroundColor") == "rgb(0, 100, 0)"
+    expect(frame.locator("textarea")).to_have_attribute("placeholder", "Your question …")
+    ask(frame, "What is the population of Aachen?")
+    answer = frame.locator(".msg.bot").first
+    expect(answer).to_contain_text("246,272", timeout=15_000)
+    expect(answer.locator(".sources")).to_contain_text("Sources")
+    page.shot("iframe")
