@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +27,7 @@ _STOPWORDS = set(
 )
 _TOKEN = re.compile(r"[a-zäöüß0-9]{2,}")
 _QUANTITY = re.compile(r"\bwie ?viele?\b|\bhow (many|much)\b|\banzahl\b|\bwie hoch\b|\bkoste|\bcost|\bbudget|"
-                       r"\bnumber of\b|\bwie gro(ß|ss) (ist|war) (der|die|das) (anteil|zahl)", re.I)
+                       r"\bnumber of\b|\brate\b|\bquote\b|\bco2\b|\bprozent|\bpercent|\bwie gro(ß|ss) (ist|war) (der|die|das) (anteil|zahl)", re.I)
 _WHEN = re.compile(r"\bwann\b|\bwhen\b|\bseit wann\b|\bwhich year\b|\bin welchem jahr\b|\bsince when\b", re.I)
 _NUMBER_IN_TEXT = re.compile(
     r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
@@ -34,6 +35,35 @@ _NUMBER_IN_TEXT = re.compile(
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
+# Years and dates are not the quantities a how-many question asks for.
+_DATES = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b|\b(19|20)\d\d(/(19|20)?\d\d)?\b")
+# What kind of sentence answers which kind of question (a small bonus, in German and English).
+_CUES = (
+    (re.compile(r"\bwer\b|\bwho\b|\bwhose\b|\bverantwortlich|\bresponsible\b|\bkoordinier|\bcoordinat|"
+                r"\bleads?\b|\bleitet\b", re.I),
+     re.compile(r"\bCDO\b|\bCIO\b|Chief|Officer|Leitung|leitet|Federführung|verantwortlich|koordinier|Stabsstelle|"
+                r"\bAmt\b|Referat|Dezernat|Beauftragte|Team\b|Einheit|angesiedelt", re.I)),
+    (re.compile(r"\bwarum\b|\bweshalb\b|\bwieso\b|\bwhy\b|\bgrund\b|\breason", re.I),
+     re.compile(r"\bZiel|\bChance|\bweil\b|\bMotivation|\bum\b[^.]*\bzu\b|Wandel|Herausforderung|\bdenn\b", re.I)),
+    (re.compile(r"\bhei(ß|ss)t\b|\bnamen?\b|\bcalled\b|\bname\b|\btitle", re.I), re.compile(r"»[^«]{2,}«")),
+    (re.compile(r"organisiert|organised|organized|organisation|organization|struktur|structure", re.I),
+     re.compile(r"organisator|Struktur|dezentral|zentral|Stabsstelle|Einheit|angesiedelt|Querschnitt", re.I)),
+)
+_GLOSSARY_PATH = Path(__file__).parent / "templates" / "glossary_en_de.txt"
+
+
+def load_glossary(path: Path = _GLOSSARY_PATH) -> dict[str, tuple[str, ...]]:
+    """English word -> the German words of the report it stands for (see the file's header)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        english, _, german = line.partition(":")
+        if not german.strip():
+            raise ValueError(f"{path}: no German words for {english!r}")
+        out[english.strip().lower()] = tuple(german.split())
+    return out
 
 
 @dataclass(frozen=True)
@@ -58,6 +88,13 @@ class ExtractiveAnswerer:
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer(stemmer_language)
+        self.glossary = load_glossary()
+
+    def bridged_terms(self, question: str) -> set[str]:
+        """The report's (German) terms that an English question's words stand for."""
+        words = _TOKEN.findall(question.lower())
+        german = [g for w in words for g in self.glossary.get(w, ())]
+        return set(self._stemmer.stemWords(german))
 
     def terms(self, text: str) -> set[str]:
         toks = [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
@@ -78,6 +115,9 @@ class ExtractiveAnswerer:
         if not self.confident(hits, question, ignore):
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
         q_terms = self.terms(question) - ignore
+        if lang == "en":
+            q_terms |= self.bridged_terms(question) - ignore
+        cues = [answer for asks, answer in _CUES if asks.search(question)]
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
         years = [m.group(0) for m in _YEAR.finditer(question)]
         if any(y not in passage_text for y in years):  # a year the passages never mention
@@ -96,7 +136,8 @@ class ExtractiveAnswerer:
                 prior = 0.04 * (self.passages - hi) + (0.01 if pos == 0 else 0.0)
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
-                if quantity and not _NUMBER_IN_TEXT.search(sent):
+                prior += 0.02 * sum(bool(c.search(sent)) for c in cues)
+                if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", sent)):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
         if quantity and (not scored or (lang == "de" and q_terms and not any(
