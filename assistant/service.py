@@ -24,10 +24,14 @@ from .messages import say
 from .projects import ProjectAnswerer
 from .retrieval import HybridRetriever, SparseIndex
 from .store import ChromaStore, Manifest
-from .text import split_sentences
+from .text import fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
 
 log = logging.getLogger(__name__)
+# CamelCase words ("MeinJena") and capitalised hyphen compounds ("MeinJena-App", "KEPTN-App").
+_NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*|\b[A-ZÄÖÜ]{2,}[\wäöüß]*-[A-ZÄÖÜ][\wäöüß]+")
+_EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|20)\d\d)", re.I)
+_COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -117,6 +121,8 @@ class Assistant:
         self._sentence_vectors = self.store.sentence_vectors()
         self.matcher = CityMatcher.from_files([c.name for c in self.report.cities], self.others_path)
         self.followups = FollowUps(self.matcher)
+        self._folded_corpus = re.sub(r"[^a-z0-9]", "", fold(" ".join(s.text for s in self.report.sections)
+                                                       + " ".join(c.name for c in self.report.cities)))
         self.figures = FigureAnswerer.from_report(self.report)
         self.projects = ProjectAnswerer(self.report)
         sparse = SparseIndex(stored)
@@ -184,6 +190,9 @@ class Assistant:
         if unprofiled and not named:
             answer = Answer(text, say(lang, "refuse_city", city=unprofiled[0]), lang, True)
             return self._timed(answer, t0, timings)
+        missing = self._unknown_name(text)
+        if missing:
+            return self._timed(Answer(text, say(lang, "refuse_unknown", name=missing), lang, True), t0, timings)
         exact = self.figures.run(text, lang, named) or self.projects.run(text, lang, named)
         if exact is not None:
             return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
@@ -200,6 +209,19 @@ class Assistant:
             answer = self.writer.run(text, lang, hits, answer)
             timings["generate_ms"] = (time.perf_counter() - t3) * 1000
         return self._timed(answer, t0, timings)
+
+    def _unknown_name(self, text: str) -> str | None:
+        """A distinctive name in the question (CamelCase, a capitalised compound, another edition of the
+        atlas) that the report never mentions: answering anyway would quote something else."""
+        edition = _EDITION.search(text)
+        if edition and edition.group(1) != "2019":
+            return edition.group(0)
+        for match in _NAME.finditer(text):
+            name = match.group(0)
+            key = re.sub(r"[^a-z0-9]", "", fold(name))
+            if len(key) >= 6 and name.lower() not in _COMMON_NAMES and key not in self._folded_corpus:
+                return name
+        return None
 
     def _hits_for(self, answer: Answer) -> tuple[Hit, ...]:
         """The passages an answer from the fact tables was drawn from, as retrieval hits."""

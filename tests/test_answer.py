@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer import ExtractiveAnswerer
 from assistant.corpus import FIGURES_SECTION
 from assistant.errors import InputError
 from assistant.service import clean_question
@@ -127,3 +128,36 @@ def test_control_characters_are_stripped(mini_assistant):
 
 def test_valid_utf8_bytes_are_accepted():
     assert clean_question("Wie groß ist Köln?".encode(), 2000) == "Wie groß ist Köln?"
+
+
+# -- refusals of names the report never mentions, English bridging ---------------------------------
+@pytest.mark.parametrize("question", [
+    "Wie oft wurde die MeinAachen-App heruntergeladen?",
+    "Welche Stadt belegt im Smart-City-Atlas 2021 den ersten Platz?",
+])
+def test_names_and_editions_the_report_does_not_know_are_refused(mini_assistant, question):
+    answer = mini_assistant.ask(question)
+    assert answer.refused and not answer.citations
+    assert "»" in answer.text and "nicht vor" in answer.text
+
+
+def test_a_name_the_report_knows_is_not_refused(mini_assistant):
+    answer = mini_assistant.ask("Was ist der Bird-E-Scooter in Bamberg?")
+    assert not answer.refused
+    assert answer.citations[0].source == "Bamberg"
+
+
+def test_the_glossary_bridges_english_words_to_the_reports_stems():
+    answerer = ExtractiveAnswerer()
+    bridged = answerer.bridged_terms("Who coordinates digitalisation and when was the position filled?")
+    assert answerer.terms("koordiniert Digitalisierung Stelle besetzt") <= bridged
+    assert answerer.bridged_terms("Wer koordiniert?") == set()  # German words are not in the glossary
+
+
+def test_a_glossary_line_without_german_words_is_an_error(tmp_path):
+    from assistant.answer import load_glossary
+
+    path = tmp_path / "g.txt"
+    path.write_text("# comment\nmobility: mobilität verkehr\nbroken:\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="broken"):
+        load_glossary(path)
