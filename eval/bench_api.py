@@ -1,0 +1,150 @@
+"""Throughput and latency of ``POST /api/v1/ask`` on loopback with 1, 8 and 32 concurrent clients.
+
+    .venv/bin/python eval/bench_api.py [--requests 80] [--levels 1,8,32] [--url http://127.0.0.1:7860]
+
+Without ``--url`` it starts ``python -m assistant serve`` on a free port against the real index (built
+beforehand: ``python -m assistant build-index``), without API keys or rate limit, and stops it at the end.
+Each level sends the same questions, evenly spread over eval/qa.jsonl, after a short warm-up, and
+reports requests per second and the p50/p95 latency seen by the clients. Writes eval/results/bench_api.json.
+This is a benchmark, not a test: answers are computed one at a time, so concurrency shows up as queueing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def questions(path: Path = HERE / "qa.jsonl") -> list[str]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line)["question"] for line in fh if line.strip()]
+
+
+def spread(pool: list[str], n: int) -> list[str]:
+    """``n`` questions evenly spaced over the set, so every kind (figures, facts, refusals ...) is in."""
+    return [pool[(i * len(pool)) // n % len(pool)] for i in range(n)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, timeout_s: float = 120.0) -> tuple[subprocess.Popen, float]:
+    """``python -m assistant serve`` on ``port``; returns the process and its start-up time in seconds."""
+    env = {**os.environ, "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_PORT": str(port), "ASSISTANT_API_KEYS": "",
+           "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0", "GRADIO_ANALYTICS_ENABLED": "False",
+           "ANONYMIZED_TELEMETRY": "False", "OMP_WAIT_POLICY": "PASSIVE"}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/api/v1/health"
+    while time.perf_counter() - start < timeout_s:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}:\n{proc.stderr.read()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return proc, time.perf_counter() - start
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit(f"the server did not answer {url} within {timeout_s:.0f} s")
+
+
+async def run_level(url: str, concurrency: int, items: list[str]) -> dict:
+    """Send ``items`` with ``concurrency`` clients at once; latency per request and overall throughput."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for q in items:
+        queue.put_nowait(q)
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+
+    async def client(http: httpx.AsyncClient) -> None:
+        while True:
+            try:
+                question = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            t0 = time.perf_counter()
+            r = await http.post(f"{url}/api/v1/ask", json={"question": question})
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 200:
+                errors[r.status_code] = errors.get(r.status_code, 0) + 1
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+        start = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+        wall = time.perf_counter() - start
+    lat = np.array(latencies)
+    return {"concurrency": concurrency, "requests": len(items), "errors": errors, "seconds": round(wall, 2),
+            "rps": round(len(items) / wall, 1), "p50_ms": round(float(np.percentile(lat, 50)), 1),
+            "p95_ms": round(float(np.percentile(lat, 95)), 1), "max_ms": round(float(lat.max()), 1)}
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| concurrent clients | requests | req/s | p50 ms | p95 ms | errors |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        errors = sum(r["errors"].values())
+        lines.append(f"| {r['concurrency']} | {r['requests']} | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | {errors} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=80, help="requests per concurrency level")
+    parser.add_argument("--levels", default="1,8,32", help="concurrent clients per level, comma-separated")
+    parser.add_argument("--url", help="benchmark this running server instead of starting one")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "bench_api.json")
+    args = parser.parse_args(argv)
+    levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    if args.requests < 1 or not levels or min(levels) < 1:
+        parser.error("--requests and every level must be positive")
+
+    pool = questions()
+    proc, startup = None, None
+    url = args.url.rstrip("/") if args.url else None
+    if url is None:
+        port = free_port()
+        proc, startup = start_server(port)
+        url = f"http://127.0.0.1:{port}"
+        print(f"server up in {startup:.1f} s on {url}", flush=True)
+    try:
+        asyncio.run(run_level(url, 1, spread(pool, 10)))  # warm-up: first-call costs stay out of the numbers
+        rows = []
+        items = spread(pool, args.requests)  # the same questions at every level
+        for level in levels:
+            rows.append(asyncio.run(run_level(url, level, items)))
+            print(f"{level:>3} clients: {rows[-1]['rps']} req/s, p50 {rows[-1]['p50_ms']} ms, "
+                  f"p95 {rows[-1]['p95_ms']} ms", flush=True)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+    print()
+    print(table(rows))
+    result = {"url": url, "server_startup_s": round(startup, 1) if startup else None, "cpus": os.cpu_count(),
+              "levels": rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0 if all(not r["errors"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
