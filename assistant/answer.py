@@ -49,6 +49,10 @@ _CUES = (
     (re.compile(r"organisiert|organised|organized|organisation|organization|struktur|structure", re.I),
      re.compile(r"organisator|Struktur|dezentral|zentral|Stabsstelle|Einheit|angesiedelt|Querschnitt", re.I)),
 )
+# Questions that ask for several things ("welche drei Modelle", "which four groups") get the sentences
+# that follow the best one too, where the report usually lists them.
+_ENUMERATION = re.compile(r"\b(zwei|drei|vier|fünf|sechs|two|three|four|five|six)\b(?! (jahre|years|monate|months))|"
+                          r"\btop\b|\bam häufigsten\b|\bmost (common|often)\b|\bleast\b|\bam seltensten\b", re.I)
 _GLOSSARY_PATH = Path(__file__).parent / "templates" / "glossary_en_de.txt"
 
 
@@ -153,6 +157,14 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.max_sentences or length + len(s.sentence) > self.max_chars:
                 break
             if s.score >= best.score - 0.03 or (length < 90 and abs(s.position - best.position) == 1):
+                chosen.append(s)
+        if _ENUMERATION.search(question):
+            following = sorted((s for s in same if s.position > best.position), key=lambda s: s.position)
+            for s in following:
+                if s.position != max(c.position for c in chosen) + 1 or s in chosen:
+                    continue
+                if sum(len(c.sentence) for c in chosen) + len(s.sentence) > self.max_chars + 450:
+                    break
                 chosen.append(s)
         chosen.sort(key=lambda s: s.position)
         hit = hits[best.hit_index]

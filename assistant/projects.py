@@ -47,11 +47,9 @@ class ProjectAnswerer:
         for entry in report.appendix:
             self.by_field.setdefault(entry.field, []).append(entry)
         self.sections = {s.section: s for s in report.chapters if s.source == "Anhang A"}
-        # How many profiles use a word: a title word that only one or two use names its project.
+        # A title word that only one or two profiles contain (also inside compounds) names its project.
+        self._profiles = [fold(" ".join(x.text for x in city.sections)) for city in report.cities]
         self._spread: dict[str, int] = {}
-        for city in report.cities:
-            for w in set(re.findall(r"[a-z0-9]+", fold(" ".join(x.text for x in city.sections)))):
-                self._spread[w] = self._spread.get(w, 0) + 1
 
     @staticmethod
     def field_of(question: str) -> str | None:
@@ -74,13 +72,19 @@ class ProjectAnswerer:
                 else:
                     words = [w for w in re.findall(r"[a-z0-9]+", title) if w not in _TITLE_STOP and len(w) > 2]
                     found = [w for w in words if w in qwords]
-                    rare = [w for w in found if len(w) >= 4 and self._spread.get(w, 0) <= 2]
+                    rare = [w for w in found if len(w) >= 4 and self.spread(w) <= 2]
                     if not found or not (len(found) == len(words) and len(words) >= 2 or len(found) >= 2 or rare):
                         continue
                     score = len(found) / len(words) * 10 + len(rare)
                 if score > best_score:
                     best, best_score = project, score
         return best
+
+    def spread(self, word: str) -> int:
+        """How many city profiles contain the (folded) word, also as part of a longer word."""
+        if word not in self._spread:
+            self._spread[word] = sum(word in text for text in self._profiles)
+        return self._spread[word]
 
     def section_of(self, project: Project):
         city = self.report.city(project.city)
