@@ -54,6 +54,7 @@ def _guard(gatekeeper: Gatekeeper):
 
 
 def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
+    """``/api/v1``: ask, health, sources."""
     router = APIRouter(prefix="/api/v1", tags=["API"], responses=_ERRORS)
 
     @router.get("/health", response_model=HealthResponse, summary="Is the search index open and reachable?")
@@ -107,6 +108,7 @@ def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
 
 
 def _widget_routes(app: FastAPI, frame_ancestors: list[str]) -> None:
+    """``/widget.js`` (the script tag) and ``/embed`` (the page for a plain iframe), from assistant/static."""
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8",
@@ -150,6 +152,7 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
 
 
 def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings) -> None:
+    """The Gradio chat at ``/``, sharing the API's lock (routes added before it take precedence)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
@@ -166,7 +169,9 @@ def serve(settings) -> None:
 
     from .service import Assistant
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # libraries log warnings; the assistant (its access log included) logs from INFO up
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("assistant").setLevel(logging.INFO)
     assistant = Assistant.from_settings(settings)
     info = assistant.ensure_index()
     print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)

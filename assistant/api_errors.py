@@ -37,10 +37,12 @@ class ApiError(Exception):
 
 
 def error_body(status: int, code: str, message: str) -> dict:
+    """The JSON body of an error."""
     return {"error": {"code": code, "message": message, "type": _TYPES.get(status, "invalid_request_error")}}
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error as a response."""
     return JSONResponse(error_body(status, code, message), status_code=status, headers=headers)
 
 

@@ -32,6 +32,8 @@ MAX_REPLAYED_TURNS = 10
 
 
 class ChatMessage(BaseModel):
+    """One message of the history; images and tool calls are accepted and ignored."""
+
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
@@ -62,6 +64,7 @@ class ChatCompletionRequest(BaseModel):
 
 
 def _turns(messages: list[ChatMessage]) -> list[tuple[str, str]]:
+    """The user and assistant turns as (role, text with whitespace normalised)."""
     return [(m.role, " ".join(m.text().split())) for m in messages if m.role in ("user", "assistant")]
 
 
@@ -128,10 +131,12 @@ class ChatCompletions:
         return turns[-1][1], turns, self._conversation(req, turns)
 
     def _extras(self, answer: Answer) -> dict:
+        """The fields OpenAI's protocol has no place for: they ride along at the top level."""
         return {"citations": [c.to_dict() for c in answer.citations], "conversation_id": answer.conversation_id,
                 "refused": answer.refused, "language": answer.language}
 
     async def complete(self, req: ChatCompletionRequest) -> JSONResponse:
+        """A ``chat.completion`` object."""
         def work() -> tuple[Answer, list[tuple[str, str]]]:
             question, turns, cid = self._prepare(req)
             return self.assistant.assistant.ask(question, language=req.language, cities=req.cities,
@@ -156,6 +161,7 @@ class ChatCompletions:
         return JSONResponse(body)
 
     async def stream(self, req: ChatCompletionRequest) -> StreamingResponse:
+        """Server-sent ``chat.completion.chunk`` events; errors before the first piece are HTTP errors."""
         prepared: dict = {}
 
         def start():
