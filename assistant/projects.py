@@ -33,6 +33,12 @@ _EXAMPLES = re.compile(r"projektbeispiel|leuchtt[uü]rm|lighthouse|example|beisp
 _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell me\b|\bwas (ist|macht|sind)\b|"
                        r"\bworum\b|beschreib|\bwhat (is|does|are)\b|\bdescribe\b|\bdetails?\b|"
                        r"handlungsfeld|field of action|anhang|appendix", re.I)
+_WHICH_CITIES = re.compile(r"\bwelche(n)? st[äa]dte|\bwhich (atlas )?cities\b|\bwhat cities\b", re.I)
+_QUESTION_STOP = set("""welche welcher welches welchen which what where gibt haben have has hat does with mit einem einer eine
+ein der die das den dem des und oder bzw also auch there are is any cities city städte stadt atlas projekte projekt
+project projects leuchtturmprojekte leuchtturmprojekt lighthouse beispiel beispiele example examples anhang appendix
+bereich bereichen thema themen theme topic area im in zum zur von for about the of a an als as sind run runs nennen
+nennt listet list named""".split())
 _TITLE_STOP = {"der", "die", "das", "und", "für", "fur", "im", "in", "am", "an", "von", "zur", "zum", "mit", "des",
                "den", "dem", "the", "of", "and", "for", "digitale", "digitaler", "digitales", "smart", "city",
                "stadt", "projekt", "app", "4", "0"}
@@ -50,6 +56,7 @@ class ProjectAnswerer:
         # A title word that only one or two profiles contain (also inside compounds) names its project.
         self._profiles = [fold(" ".join(x.text for x in city.sections)) for city in report.cities]
         self._spread: dict[str, int] = {}
+        self._appendix_of = self._reconcile()
 
     @staticmethod
     def field_of(question: str) -> str | None:
@@ -67,7 +74,7 @@ class ProjectAnswerer:
                 continue
             for project in city.projects:
                 title = fold(project.title)
-                if title in q:
+                if title in q and (" " in title.strip() or self.spread(title) <= 2 or cities):
                     score = 100.0 + len(title)
                 else:
                     words = [w for w in re.findall(r"[a-z0-9]+", title) if w not in _TITLE_STOP and len(w) > 2]
@@ -94,16 +101,26 @@ class ProjectAnswerer:
         return None
 
     def appendix_fields(self, project: Project) -> list[str]:
-        """The Handlungsfelder under which Anhang A lists this project (titles reconciled by their words)."""
-        title = set(re.findall(r"[a-z0-9]+", fold(project.title))) - _TITLE_STOP
-        out = []
-        for entry in self.report.appendix:
-            if entry.city != project.city:
-                continue
-            other = set(re.findall(r"[a-z0-9]+", fold(entry.title))) - _TITLE_STOP
-            if title and other and len(title & other) / min(len(title), len(other)) >= 0.5:
-                out.append(entry.field)
-        return list(dict.fromkeys(out))
+        """The Handlungsfeld under which Anhang A lists this project (see :meth:`_reconcile`)."""
+        return [e.field for e in self._appendix_of.get((project.city, project.title), ())]
+
+    def _reconcile(self) -> dict[tuple[str, str], list]:
+        """Pair each Anhang A line with the profile project it names: same city, most similar title
+        ("Lune Delta" = "LuneDelta", "Elektronisches Langzeitarchiv" = "Umsetzung eines elektronischen
+        Langzeitarchivs"), each line and each project used once, so that one project is one record."""
+        out: dict[tuple[str, str], list] = {}
+        for city in self.report.cities:
+            entries = [e for e in self.report.appendix if e.city == city.name]
+            pairs = sorted(((title_similarity(p.title, e.title), i, j) for i, p in enumerate(city.projects)
+                            for j, e in enumerate(entries)), reverse=True)
+            used_p, used_e = set(), set()
+            for score, i, j in pairs:
+                if score < 0.2 or i in used_p or j in used_e:
+                    continue
+                used_p.add(i)
+                used_e.add(j)
+                out.setdefault((city.name, city.projects[i].title), []).append(entries[j])
+        return out
 
     def describe(self, question: str, lang: str, project: Project, max_sentences: int = 2) -> Answer | None:
         """What the project is: its first sentences in the profile, and where Anhang A files it."""
@@ -142,11 +159,45 @@ class ProjectAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows),
                       listed=tuple((city.name, p.title) for p in projects))
 
+    def keyword_listing(self, question: str, lang: str) -> Answer | None:
+        """Projects whose title or text contains the question's distinctive words (LoRaWAN, autonomes Fahren)."""
+        words = [w for w in re.findall(r"[a-z0-9]+", fold(question)) if len(w) >= 4 and w not in _QUESTION_STOP]
+        stems = [re.sub(r"(en|es|er|em|e|s)$", "", w) if len(w) > 6 else w for w in words]
+        distinctive = [w for w in stems if self.spread(w) <= 20]
+        if not distinctive:
+            return None
+        scored = []
+        for city in self.report.cities:
+            for project in city.projects:
+                hay = fold(f"{project.title} {project.text}")
+                score = sum(w in hay for w in distinctive) + 0.5 * sum(w in hay for w in stems)
+                if score >= 1:
+                    scored.append((score, project))
+        if not scored:
+            return None
+        top = max(score for score, _ in scored)
+        found = [p for score, p in scored if score == top][:10]
+        shown = [w for w in re.findall(r"[\w-]+", question) if len(w) >= 4 and any(
+            d in fold(w).replace("-", "") or d in fold(w) for d in distinctive)]
+        keyword = " ".join(dict.fromkeys(shown)) or " ".join(distinctive)
+        lines = [say(lang, "projects_head", count=len(found), where=say(lang, "projects_where_keyword", keyword=keyword))]
+        cites = []
+        for project in found:
+            section = self.section_of(project)
+            if section is None:
+                continue
+            first = split_sentences(section.text)[:1]
+            cites.append(Citation(len(cites) + 1, project.city, section.section, section.text, first[0] if first else ""))
+            lines.append(f"- {project.title} ({project.city}) [{len(cites)}]")
+        rows = ((say(lang, "col_city"), "Projekt" if lang == "de" else "Project"), *((p.city, p.title) for p in found))
+        return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=rows,
+                      listed=tuple((p.city, p.title) for p in found))
+
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
         if len(cities) == 1 and _EXAMPLES.search(question) and _LIST.search(question) \
                 and not _COUNT.search(question):
             return self.city_listing(question, lang, cities[0])
-        if len(cities) <= 1:
+        if len(cities) <= 1 and not _WHICH_CITIES.search(question):
             project = self.find(question, cities or None)
             if project is not None and _DESCRIBE.search(question):
                 more = re.search(r"erz[äa]hl|\bmehr\b|\bmore\b|details?|beschreib|describe", question, re.I)
@@ -154,6 +205,8 @@ class ProjectAnswerer:
         if not _PROJECT.search(question) or cities:
             return None
         field = self.field_of(question)
+        if field is None and _LIST.search(question) and not _COUNT.search(question):
+            return self.keyword_listing(question, lang)
         if field is None or field not in self.by_field:
             return None
         section = self.sections.get(f"Handlungsfeld {field}")
@@ -174,3 +227,18 @@ class ProjectAnswerer:
                 *((e.city, e.title) for e in self.by_field[field]))
         return Answer(question, "\n".join(lines), lang, False, (cite,), mode="projects", table=tuple(rows),
                       listed=tuple((e.city, e.title) for e in self.by_field[field]))
+
+
+def _trigrams(text: str) -> set[str]:
+    squeezed = re.sub(r"[^a-z0-9]", "", fold(text))
+    return {squeezed[i:i + 3] for i in range(max(len(squeezed) - 2, 1))}
+
+
+def title_similarity(a: str, b: str) -> float:
+    """How alike two spellings of a project title are: the better of word overlap and letter trigrams."""
+    wa = set(re.findall(r"[a-z0-9]+", fold(a))) - _TITLE_STOP
+    wb = set(re.findall(r"[a-z0-9]+", fold(b))) - _TITLE_STOP
+    words = len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+    ta, tb = _trigrams(a), _trigrams(b)
+    grams = len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
+    return max(words, grams * 0.9)

@@ -1,0 +1,97 @@
+"""Lighthouse projects: Anhang A reconciled with the profiles, listings by field, city and keyword."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.projects import ProjectAnswerer, title_similarity
+from assistant.text import fold
+
+
+@pytest.fixture(scope="module")
+def projects(real_report) -> ProjectAnswerer:
+    return ProjectAnswerer(real_report)
+
+
+def test_every_profile_project_is_one_record_with_its_anhang_a_line(projects, real_report):
+    profile_projects = [p for c in real_report.cities for p in c.projects]
+    assert len(profile_projects) == len(real_report.appendix) == 144
+    for project in profile_projects:
+        fields = projects.appendix_fields(project)
+        assert len(fields) == 1, project.title
+        assert fields[0] in project.fields  # Anhang A files it under one of the profile's own fields
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("LuneDelta", "Lune Delta"),
+    ("Ehrenamts-App", "Ehrenamtsapp"),
+    ("Umsetzung eines elektronischen Langzeitarchivs", "Elektronisches Langzeitarchiv"),
+    ("Startprojekt im Bereich Autonome Systeme – TOPAS", "Startprojekt i. B. Autonome Systeme"),
+])
+def test_differently_spelt_titles_are_alike(a, b):
+    assert title_similarity(a, b) > title_similarity(a, "Workflow-Management-System")
+    assert title_similarity(a, b) >= 0.5
+
+
+def test_similar_looking_titles_of_one_city_are_not_confused(projects, real_report):
+    city = real_report.city("Bergisch-Gladbach")
+    by_title = {p.title: projects.appendix_fields(p) for p in city.projects}
+    assert by_title["Baustellenmanagement-System"] == ["Mobilität"]
+    assert by_title["Workflow-Management-System"] == ["Verwaltung"]
+
+
+def test_stored_titles_and_cities_occur_in_the_report(projects, real_text):
+    text = fold(real_text)
+    for entry in projects.report.appendix:
+        assert fold(entry.title) in text
+    for city in projects.report.cities:
+        for project in city.projects:
+            assert fold(project.title) in text
+
+
+def test_count_per_field_is_the_one_anhang_a_states(projects):
+    answer = projects.run("Wie viele Mobilitätsprojekte gibt es?", "de", [])
+    assert "30" in answer.text and answer.citations[0].source == "Anhang A"
+
+
+def test_listing_per_field_names_every_project_with_its_city(projects):
+    answer = projects.run("Welche Leuchtturmprojekte gibt es im Bereich Gesundheit?", "de", [])
+    assert "Braunschweig" in answer.text and "Dortmund" in answer.text and "Nürnberg" in answer.text
+    assert len(answer.listed) == 3 and answer.table[0] == ("Stadt", "Projekt")
+
+
+def test_listing_per_city_cites_each_project_section(projects):
+    answer = projects.run("Welche Projekte stellt Dortmund vor?", "de", ["Dortmund"])
+    assert [c.source for c in answer.citations] == ["Dortmund"] * 3
+    assert all(c.section.startswith("Projektbeispiele:") for c in answer.citations)
+    assert [t for _, t in answer.listed][0] == "NOx-Block"
+    assert "[3]" in answer.text
+
+
+def test_listing_per_city_in_english(projects):
+    answer = projects.run("What lighthouse projects does Ingolstadt have?", "en", ["Ingolstadt"])
+    assert answer.text.startswith("The Ingolstadt profile presents")
+    assert "Urban Air Mobility" in answer.text
+
+
+def test_keyword_listing_finds_projects_across_cities(projects):
+    answer = projects.run("Which cities have a LoRaWAN lighthouse project?", "en", [])
+    cities = {c.source for c in answer.citations}
+    assert {"Gelsenkirchen", "Karlsruhe", "Saarbrücken"} <= cities
+    assert "»LoRaWAN«" in answer.text
+
+
+def test_keyword_listing_with_german_inflection(projects):
+    answer = projects.run("Welche Projekte zum autonomen Fahren gibt es?", "de", [])
+    assert {"Aachen", "Karlsruhe", "Soest"} <= {c.source for c in answer.citations}
+
+
+def test_a_project_named_by_title_is_described_with_its_field(projects):
+    answer = projects.run("Was ist INSPIRE in Paderborn?", "de", ["Paderborn"])
+    assert "INSPIRE" in answer.text and answer.citations[0].source == "Paderborn"
+    assert answer.citations[-1].source == "Anhang A" and "Sicherheit" in answer.text
+
+
+def test_common_words_do_not_name_a_project(projects):
+    assert projects.find("Welche Strategie verfolgt die Stadt bei der Digitalisierung?") is None
+    assert projects.run("How many mentions did Energie & Umwelt get in the digital agendas?", "en", []) is None
