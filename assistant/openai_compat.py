@@ -83,9 +83,10 @@ class HistoryIndex:
         self._lock = threading.Lock()
 
     def remember(self, turns: list[tuple[str, str]], conversation_id: str) -> None:
+        key = _digest(turns)
         with self._lock:
-            self._items[_digest(turns)] = conversation_id
-            self._items.move_to_end(_digest(turns))
+            self._items[key] = conversation_id
+            self._items.move_to_end(key)
             while len(self._items) > self.max_items:
                 self._items.popitem(last=False)
 

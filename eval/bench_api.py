@@ -18,6 +18,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,12 +51,14 @@ def start_server(port: int, timeout_s: float = 120.0) -> tuple[subprocess.Popen,
            "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0", "GRADIO_ANALYTICS_ENABLED": "False",
            "ANONYMIZED_TELEMETRY": "False", "OMP_WAIT_POLICY": "PASSIVE"}
     start = time.perf_counter()
+    # the server's log goes to a file: a pipe nobody reads would fill up and stall the server
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/api/v1/health"
     while time.perf_counter() - start < timeout_s:
         if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}:\n{proc.stderr.read()[-2000:]}")
+            raise SystemExit(f"the server exited with {proc.returncode}:\n{Path(log.name).read_text()[-2000:]}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return proc, time.perf_counter() - start
