@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from .across import CityFinder
 from .answer import ExtractiveAnswerer
 from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 # CamelCase words ("MeinJena") and capitalised hyphen compounds ("MeinJena-App", "KEPTN-App").
 _NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*|\b[A-ZÄÖÜ]{2,}[\wäöüß]*-[A-ZÄÖÜ][\wäöüß]+")
 _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|20)\d\d)", re.I)
+_LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|anhang|appendix|projektbeispiel", re.I)
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -89,12 +93,14 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings) -> Assistant:
         from .embedding import make_embedder
+        from .llm import make_writer
 
         store = ChromaStore(settings.index_dir, settings.chroma_url, settings.chroma_token,
                             settings.collection_prefix)
         embedder = make_embedder(settings.embedder, settings.embed_threads)
         others = settings.corpus_path.parent / "other_cities.txt"
-        return cls(settings.corpus_path, store, embedder, others, settings.top_k, settings.max_question_chars)
+        return cls(settings.corpus_path, store, embedder, others, settings.top_k, settings.max_question_chars,
+                   writer=make_writer(settings))
 
     # -- index ---------------------------------------------------------------------
     def _manifest(self, chunks: list[Chunk]) -> Manifest:
@@ -125,6 +131,7 @@ class Assistant:
                                                        + " ".join(c.name for c in self.report.cities)))
         self.figures = FigureAnswerer.from_report(self.report)
         self.projects = ProjectAnswerer(self.report)
+        self.across = CityFinder(self.report, self.answerer.glossary)
         sparse = SparseIndex(stored)
         sparse.warm_up()
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
@@ -143,10 +150,12 @@ class Assistant:
         return self.conversations.new()
 
     def ask(self, question: object, language: str | None = None, cities: list[str] | None = None,
-            conversation_id: str | None = None, previous_language: str | None = None) -> Answer:
+            conversation_id: str | None = None, previous_language: str | None = None,
+            on_delta: Callable[[Delta], None] | None = None) -> Answer:
         """Answer one question, in a conversation if an id is given (follow-ups then use its focus).
 
-        Bad input and unknown conversation ids raise InputError; a missing answer is a refusal."""
+        Bad input and unknown conversation ids raise InputError; a missing answer is a refusal.
+        ``on_delta`` receives the pieces of a generated answer as they pass the grounding check."""
         t0 = time.perf_counter()
         if self._retriever is None:
             self.ensure_index()
@@ -158,10 +167,15 @@ class Assistant:
         text = clean_question(question, self.max_question_chars, hint)
         lang = language if language in ("de", "en") else self.languages.detect(text, previous_language)
         if conversation is None:
-            return self._answer(Resolved(text), lang, cities, t0)
+            return self._answer(Resolved(text), lang, cities, t0, on_delta)
         focus = conversation.focus
         resolved = self.followups.run(text, focus)
-        answer = replace(self._answer(resolved, lang, cities, t0), question=text, conversation_id=conversation.id)
+        turns = list(conversation.turns)
+        if self.writer is not None and turns and resolved.how in ("", "focus", "both"):
+            # the rules left the question as asked: the language model fills in what it refers to
+            resolved = replace(resolved, text=self.writer.condense(resolved.text, turns, lang))
+        answer = replace(self._answer(resolved, lang, cities, t0, on_delta), question=text,
+                         conversation_id=conversation.id)
         sources = tuple(dict.fromkeys(c.source for c in answer.citations))
         cited = tuple(s for s in sources if self.report.city(s) is not None)
         self.conversations.record(conversation.id, Turn(text, resolved.text, answer.text, sources),
@@ -172,13 +186,39 @@ class Assistant:
                conversation_id: str | None = None) -> Iterator[Delta | Answer]:
         """The answer as it is produced: text pieces (:class:`Delta`), then the final :class:`Answer`.
 
-        Input errors are raised before the first piece, so callers can answer them as errors."""
-        answer = self.ask(question, language, cities, conversation_id)
-        for piece in _pieces(answer.text):
-            yield Delta(piece)
-        yield answer
+        Input errors are raised before the first piece, so callers can answer them as errors. With a
+        language model the generated answer streams a checked sentence at a time (a ``replace`` piece
+        swaps in the extractive answer if the model fails); otherwise the finished answer is cut up."""
+        if self.writer is None:
+            answer = self.ask(question, language, cities, conversation_id)
+            for piece in _pieces(answer.text):
+                yield Delta(piece)
+            yield answer
+            return
+        items: queue.Queue = queue.Queue()
 
-    def _answer(self, resolved: Resolved, lang: str, cities: list[str] | None, t0: float) -> Answer:
+        def work() -> None:
+            try:
+                items.put(self.ask(question, language, cities, conversation_id, on_delta=items.put))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
+                items.put(exc)
+
+        threading.Thread(target=work, name="assistant-stream", daemon=True).start()
+        streamed = False
+        while True:
+            item = items.get()
+            if isinstance(item, BaseException):
+                raise item
+            if isinstance(item, Answer):
+                if not streamed:  # exact answers and refusals do not pass through the writer
+                    yield from (Delta(piece) for piece in _pieces(item.text))
+                yield item
+                return
+            streamed = True
+            yield item
+
+    def _answer(self, resolved: Resolved, lang: str, cities: list[str] | None, t0: float,
+                on_delta: Callable[[Delta], None] | None = None) -> Answer:
         text = resolved.text
         mentions = self.matcher.find(text)
         named = [m.name for m in mentions if m.profiled]
@@ -193,7 +233,8 @@ class Assistant:
         missing = self._unknown_name(text)
         if missing:
             return self._timed(Answer(text, say(lang, "refuse_unknown", name=missing), lang, True), t0, timings)
-        exact = self.figures.run(text, lang, named) or self.projects.run(text, lang, named)
+        exact = self.figures.run(text, lang, named) or self._across(text, lang, named) \
+            or self.projects.run(text, lang, named)
         if exact is not None:
             return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
         t1 = time.perf_counter()
@@ -206,9 +247,22 @@ class Assistant:
         answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
         if self.writer is not None and hits:
             t3 = time.perf_counter()
-            answer = self.writer.run(text, lang, hits, answer)
+            if on_delta is None:
+                answer = self.writer.run(text, lang, hits, answer)
+            else:
+                for item in self.writer.stream(text, lang, hits, answer):
+                    if isinstance(item, Delta):
+                        on_delta(item)
+                    else:
+                        answer = item
             timings["generate_ms"] = (time.perf_counter() - t3) * 1000
         return self._timed(answer, t0, timings)
+
+    def _across(self, text: str, lang: str, named: list[str]) -> Answer | None:
+        """'Welche Städte ...' over all profiles, unless it asks for lighthouse projects (Anhang A)."""
+        if _LIGHTHOUSE.search(text):
+            return None
+        return self.across.run(text, lang, named)
 
     def _unknown_name(self, text: str) -> str | None:
         """A distinctive name in the question (CamelCase, a capitalised compound, another edition of the

@@ -95,3 +95,32 @@ def test_a_project_named_by_title_is_described_with_its_field(projects):
 def test_common_words_do_not_name_a_project(projects):
     assert projects.find("Welche Strategie verfolgt die Stadt bei der Digitalisierung?") is None
     assert projects.run("How many mentions did Energie & Umwelt get in the digital agendas?", "en", []) is None
+
+
+# -- "Welche Städte ...?" over every profile ------------------------------------------------------
+@pytest.fixture(scope="module")
+def finder(real_report):
+    from assistant.across import CityFinder
+    from assistant.answer import load_glossary
+
+    return CityFinder(real_report, load_glossary())
+
+
+def test_which_cities_lists_every_profile_that_says_so_with_its_sentence(finder):
+    answer = finder.run("In welchen Städten gibt es einen CIO (Chief Information Officer bzw. Office)?", "de", [])
+    cities = [c.source for c in answer.citations]
+    assert {"Cottbus", "Dortmund", "Dresden"} <= set(cities)
+    assert all("CIO" in c.quote or "Chief Information" in c.quote for c in answer.citations)
+    assert answer.text.count("[") == len(cities)
+
+
+def test_which_cities_in_english_uses_names_and_the_glossary(finder):
+    answer = finder.run("Which atlas cities receive EU Horizon 2020 funding for smart city projects?", "en", [])
+    assert {"Dresden", "Köln", "Leipzig", "München"} <= {c.source for c in answer.citations}
+    assert answer.text.startswith("These")
+
+
+def test_which_cities_needs_the_question_form_and_no_named_city(finder):
+    assert finder.run("Was ist die Digitale Zukunftskommune@bw?", "de", []) is None
+    assert finder.run("Welche Städte nennen Zukunftskommune@bw?", "de", ["Ulm"]) is None
+    assert finder.run("Welche Städte gibt es?", "de", []) is None  # nothing distinctive to look for

@@ -1,0 +1,109 @@
+"""Questions across all profiles: "Welche Städte ...?", "Which cities ...?", "In welchen Städten ...?".
+
+Five retrieved chunks cannot answer them; every profile is read instead. A city is listed when one
+sentence of its profile holds the question's distinctive words (the ones few profiles use), and
+each city's sentence is quoted with its own citation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .corpus import FIGURES_SECTION
+from .messages import say
+from .text import fold, split_sentences
+from .types import Answer, Citation, Report
+
+WHICH_CITIES = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen st[äa]dten\b|\bwelche kommunen\b|"
+                          r"\bwhich (?:of the )?(?:atlas |german )?cities\b|\bwhat cities\b|\bin which cities\b", re.I)
+_STOP = set("""welche welcher welchen welches städte staedte stadt städten staedten kommunen atlas laut gibt haben
+hat sind ist wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
+zum zur bei als im in an auf aus nach über ueber unter sich ihre ihren ihr sie es
+which what cities city have has does do the a an of for with and or in on at to by from as is are their its
+that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
+""".split())
+_ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    city: str
+    section: str
+    text: str  # the section text, for the citation
+    sentence: str
+    folded: str
+
+
+class CityFinder:
+    """Lists the profiled cities whose profile says what the question asks about."""
+
+    def __init__(self, report: Report, glossary: dict[str, tuple[str, ...]] | None = None,
+                 max_spread: int = 15, max_cities: int = 12) -> None:
+        if max_spread < 1 or max_cities < 1:
+            raise ValueError(f"max_spread and max_cities must be positive, got {max_spread}, {max_cities}")
+        self.max_spread = max_spread
+        self.max_cities = max_cities
+        self.glossary = glossary or {}
+        self._sentences: list[_Sentence] = []
+        self._profiles: dict[str, str] = {}
+        for city in report.cities:
+            self._profiles[city.name] = fold(" ".join(s.text for s in city.sections))
+            for section in city.sections:
+                if section.section == FIGURES_SECTION:
+                    continue
+                for sentence in split_sentences(section.text):
+                    self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
+                                                     fold(sentence)))
+        self._spread: dict[str, int] = {}
+
+    def spread(self, term: str) -> int:
+        """How many profiles contain the term (also inside longer words)."""
+        if term not in self._spread:
+            self._spread[term] = sum(term in text for text in self._profiles.values())
+        return self._spread[term]
+
+    def terms(self, question: str, lang: str) -> list[str]:
+        """The question's distinctive words, stemmed by their ending, rarest first."""
+        if lang == "en":  # English words are not in the report: names as written, other words via the glossary
+            names = [t for t in re.findall(r"[\w@.]+", question.replace("-", " "))
+                     if t[:1].isupper() or any(ch.isdigit() for ch in t) or "@" in t]
+            words = [fold(t) for t in names[1:] if fold(t) not in _STOP]  # the first word is capitalised anyway
+            words += [fold(g) for w in re.findall(r"[a-z]+", question.lower()) for g in self.glossary.get(w, ())]
+        else:
+            words = [w for w in re.findall(r"[a-z0-9@.]+", fold(question).replace("-", " ")) if w not in _STOP]
+        stems = []
+        for w in words:
+            w = w.strip(".")
+            stem = _ENDINGS.sub("", w) if len(w) > 5 else w
+            if len(stem) >= 3 and stem not in _STOP:
+                stems.append(stem)
+        found = [s for s in dict.fromkeys(stems) if 0 < self.spread(s) <= self.max_spread]
+        return sorted(found, key=self.spread)
+
+    def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
+        if cities or not WHICH_CITIES.search(question):
+            return None
+        terms = self.terms(question, lang)
+        if not terms:
+            return None
+        rarest, need = terms[0], max(1, (len(terms) + 1) // 2)
+        best: dict[str, tuple[int, _Sentence]] = {}
+        for s in self._sentences:
+            if rarest not in s.folded:
+                continue
+            score = sum(t in s.folded for t in terms)
+            if score >= need and score > best.get(s.city, (0, None))[0]:
+                best[s.city] = (score, s)
+        if not best:
+            return None
+        chosen = [s for _, s in sorted(best.values(), key=lambda x: (-x[0], x[1].city))][: self.max_cities]
+        chosen.sort(key=lambda s: s.city)
+        lines = [say(lang, "cities_head" if len(chosen) > 1 else "cities_head_one", count=len(chosen))]
+        cites = []
+        for i, s in enumerate(chosen, 1):
+            section = s.section.removeprefix("Projektbeispiele: ")
+            cites.append(Citation(i, s.city, s.section, s.text, s.sentence))
+            lines.append(f"- {s.city} ({section}): »{s.sentence}« [{i}]")
+        return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="across",
+                      table=((say(lang, "col_city"), say(lang, "col_evidence")), *((s.city, s.sentence) for s in chosen)))
