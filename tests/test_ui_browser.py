@@ -194,6 +194,13 @@ def test_copy_button_copies_the_answer_with_its_citations(page, app):
     assert copied == ("Aachen hat 246.272 Einwohner (Stand 31.12.2017) [1].\n\nQuellen:\n"
                       "[1] Aachen – Einwohner und Fläche: »Einwohner: 246.272. Fläche in km²: 161.«")
     page.shot("01-copied")
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.locator(BOT).last.hover()
+    page.locator('#chat button[aria-label="Copy message"]').last.click()  # the chat's own copy button
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).length > 0", timeout=TIMEOUT_MS)
+    message = page.evaluate("navigator.clipboard.readText()")
+    assert message.startswith("Aachen hat 246.272 Einwohner (Stand 31.12.2017) [1].\n\nQuellen:\n"
+                              "[1] Aachen – Einwohner und Fläche")
 
 
 def test_bad_input_shows_a_short_message_not_a_traceback(page):
