@@ -94,6 +94,23 @@ class ExtractiveAnswerer:
         self._stemmer = Stemmer.Stemmer(stemmer_language)
         self.glossary = load_glossary()
 
+    def term_groups(self, question: str, lang: str, ignore: set[str]) -> list[set[str]]:
+        """What a sentence should contain to answer the question: one group of stems per content word
+        (an English word's group holds the German words it stands for, so that coverage is counted
+        per asked-for word, not per translation)."""
+        if lang != "en":
+            return [{t} for t in self.terms(question) - ignore]
+        groups = []
+        for word in _TOKEN.findall(question.lower()):
+            if word in _STOPWORDS:
+                continue
+            german = self.glossary.get(word)
+            group = set(self._stemmer.stemWords(list(german))) if german else set(self._stemmer.stemWords([word]))
+            group -= ignore
+            if group and group not in groups:
+                groups.append(group)
+        return groups
+
     def bridged_terms(self, question: str) -> set[str]:
         """The report's (German) terms that an English question's words stand for."""
         words = _TOKEN.findall(question.lower())
@@ -118,9 +135,7 @@ class ExtractiveAnswerer:
         ignore = {t for t in (ignore_terms or set())}
         if not self.confident(hits, question, ignore):
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
-        q_terms = self.terms(question) - ignore
-        if lang == "en":
-            q_terms |= self.bridged_terms(question) - ignore
+        groups = self.term_groups(question, lang, ignore)
         cues = [answer for asks, answer in _CUES if asks.search(question)]
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
         years = [m.group(0) for m in _YEAR.finditer(question)]
@@ -136,7 +151,8 @@ class ExtractiveAnswerer:
             vecs = sentence_vectors(hit.chunk, sentences)
             for pos, sent in enumerate(sentences):
                 sim = float(vecs[pos] @ query_vector) if vecs is not None else 0.0
-                lex = len(q_terms & self.terms(sent)) / (len(q_terms) or 1)
+                sent_terms = self.terms(sent)
+                lex = sum(bool(g & sent_terms) for g in groups) / (len(groups) or 1)
                 prior = 0.04 * (self.passages - hi) + (0.01 if pos == 0 else 0.0)
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
@@ -144,8 +160,9 @@ class ExtractiveAnswerer:
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", sent)):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
-        if quantity and (not scored or (lang == "de" and q_terms and not any(
-                q_terms & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
+        asked = set().union(*groups) if groups else set()
+        if quantity and (not scored or (asked and not any(
+                asked & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), tuple(hits))
         if not scored:
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
