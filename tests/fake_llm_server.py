@@ -26,6 +26,8 @@ class Reply:
     status: int = 200
     piece_chars: int = 7  # streamed in pieces of this many characters
     piece_delay_s: float = 0.0  # between streamed pieces
+    stall_at: int = -1  # a streamed reply stops after this many characters for stall_s (a model hanging mid-answer)
+    stall_s: float = 0.0
 
 
 class FakeLLMServer:
@@ -124,9 +126,13 @@ class FakeLLMServer:
                 pieces = [reply.text[i:i + reply.piece_chars] for i in range(0, len(reply.text), reply.piece_chars)]
                 first = {"role": "assistant", "content": ""}
                 self._event(_chunk(first))
+                sent = 0
                 for piece in pieces:
                     if reply.piece_delay_s and server._released.wait(reply.piece_delay_s):
                         return
+                    if sent == reply.stall_at and server._released.wait(reply.stall_s):
+                        return
+                    sent += len(piece)
                     self._event(_chunk({"content": piece}))
                 self._event(_chunk({}, "stop"))
                 self.wfile.write(b"data: [DONE]\n\n")
