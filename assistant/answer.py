@@ -111,11 +111,13 @@ class ExtractiveAnswerer:
                 groups.append(group)
         return groups
 
+    def bridged_words(self, question: str) -> set[str]:
+        """The report's (German) words that an English question's words stand for."""
+        return {g for w in _TOKEN.findall(question.lower()) for g in self.glossary.get(w, ())}
+
     def bridged_terms(self, question: str) -> set[str]:
-        """The report's (German) terms that an English question's words stand for."""
-        words = _TOKEN.findall(question.lower())
-        german = [g for w in words for g in self.glossary.get(w, ())]
-        return set(self._stemmer.stemWords(german))
+        """:meth:`bridged_words`, stemmed like the report."""
+        return set(self._stemmer.stemWords(sorted(self.bridged_words(question))))
 
     def terms(self, text: str) -> set[str]:
         toks = [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]

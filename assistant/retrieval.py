@@ -63,7 +63,9 @@ class HybridRetriever:
         self._by_id = {c.id: c for c in sparse.chunks}
 
     def run(self, question: str, cities: list[str] | None = None, query_vector: np.ndarray | None = None,
-            top_k: int | None = None) -> list[Hit]:
+            top_k: int | None = None, sparse_text: str | None = None) -> list[Hit]:
+        """The top passages for a question; ``sparse_text`` (e.g. an English question with the German
+        words it stands for) replaces the question for the word-based (BM25) half."""
         top_k = top_k or self.top_k
         cities = list(cities or [])
         qvec = query_vector if query_vector is not None else self.embedder.embed_query(question)
@@ -79,7 +81,7 @@ class HybridRetriever:
             return not cities or not chunk.city or chunk.city in cities
 
         dense_ranked = sorted((v for v in dense_best.values() if allowed(v[0])), key=lambda v: -v[1])
-        sparse_ranked = [(self._by_id[i], s) for i, s in self.sparse.rank(question) if i in self._by_id]
+        sparse_ranked = [(self._by_id[i], s) for i, s in self.sparse.rank(sparse_text or question) if i in self._by_id]
         sparse_ranked = [v for v in sparse_ranked if allowed(v[0])][: self.dense_k]
 
         fused: dict[str, float] = {}

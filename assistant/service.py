@@ -241,7 +241,10 @@ class Assistant:
         qvec = self.embedder.embed_query(text)
         timings["embed_ms"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        hits = self._retriever.run(text, wanted, query_vector=qvec)
+        sparse_text = text
+        if lang == "en":  # BM25 reads the report's German words: add those the English words stand for
+            sparse_text = " ".join([text, *sorted(self.answerer.bridged_words(text))])
+        hits = self._retriever.run(text, wanted, query_vector=qvec, sparse_text=sparse_text)
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
         answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
