@@ -63,7 +63,7 @@ class HybridRetriever:
         self._by_id = {c.id: c for c in sparse.chunks}
 
     def run(self, question: str, cities: list[str] | None = None, query_vector: np.ndarray | None = None,
-            top_k: int | None = None, sparse_text: str | None = None) -> list[Hit]:
+            top_k: int | None = None, sparse_text: str | None = None, prefer_chapters: bool = False) -> list[Hit]:
         """The top passages for a question; ``sparse_text`` (e.g. an English question with the German
         words it stands for) replaces the question for the word-based (BM25) half."""
         top_k = top_k or self.top_k
@@ -98,6 +98,11 @@ class HybridRetriever:
             for cid in fused:
                 if self._by_id.get(cid) and self._by_id[cid].city in cities:
                     fused[cid] += 1.0 / self.rrf_k
+        elif prefer_chapters:
+            # A question about "the cities" in general is answered by the cross-city analysis.
+            for cid in fused:
+                if self._by_id.get(cid) and not self._by_id[cid].city:
+                    fused[cid] += 0.5 / self.rrf_k
         order = sorted(fused, key=lambda cid: -fused[cid])[:top_k]
         dense_score = {cid: s for cid, (_, s) in dense_best.items()}
         return [

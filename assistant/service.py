@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 # CamelCase words ("MeinJena") and capitalised hyphen compounds ("MeinJena-App", "KEPTN-App").
 _NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*|\b[A-ZÄÖÜ]{2,}[\wäöüß]*-[A-ZÄÖÜ][\wäöüß]+")
 _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|20)\d\d)", re.I)
+# Questions about the cities in general or the study itself (the analysis chapters answer them).
+_GENERAL = re.compile(r"\b(die|den|der) (st[äa]dte|kommunen)\b|\bthe cities\b|\bcities'|\bstudie\b|\bstudy\b|"
+                      r"\batlas\b|\bmost cities\b|\bdie meisten\b|\bhäufigste|\bmost common\b|\binterviews?\b|"
+                      r"\bempfehlungen\b|\brecommendations?\b|\bpionier|\bpioneer|\bfazit\b|\bconclusion\b", re.I)
 _LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|anhang|appendix|projektbeispiel", re.I)
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -244,7 +248,8 @@ class Assistant:
         sparse_text = text
         if lang == "en":  # BM25 reads the report's German words: add those the English words stand for
             sparse_text = " ".join([text, *sorted(self.answerer.bridged_words(text))])
-        hits = self._retriever.run(text, wanted, query_vector=qvec, sparse_text=sparse_text)
+        hits = self._retriever.run(text, wanted, query_vector=qvec, sparse_text=sparse_text,
+                                   prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
         answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
