@@ -81,6 +81,10 @@ class ChromaStore:
                         headers=headers,
                         settings=settings,
                     )
+                    # chromadb's HTTP session waits forever by default: a hung server must not hang answers
+                    import httpx
+
+                    self._client._server._session.timeout = httpx.Timeout(self.timeout_s)
                 else:
                     self.index_dir.mkdir(parents=True, exist_ok=True)
                     self._client = chromadb.PersistentClient(path=str(self.index_dir), settings=settings)
@@ -223,6 +227,32 @@ class ChromaStore:
             (m["chunk_id"], int(m["position"])): np.asarray(e, dtype=np.float32)
             for m, e in zip(got["metadatas"], got["embeddings"], strict=False)
         }
+
+    def copy_to(self, target: ChromaStore) -> Manifest:
+        """Write this store's complete collection, vectors included, into ``target`` (e.g. a Chroma server),
+        so a server is filled without embedding the report again. Returns the copied manifest."""
+        try:
+            names = [c if isinstance(c, str) else c.name for c in self.client().list_collections()]
+            found = [self.client().get_collection(n, embedding_function=None) for n in names
+                     if n.startswith(self.prefix + "_") and not n.endswith("_sent")]
+        except Exception as exc:
+            raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+        complete = [c for c in found if (c.metadata or {}).get("complete") == "yes"]
+        if len(complete) != 1:
+            raise IndexError_(f"expected one complete index at {self.location}, found {len(complete)}: "
+                              "run 'python -m assistant build-index' first")
+        meta = complete[0].metadata
+        manifest = Manifest(meta["corpus_hash"], meta["embedder"], meta["chunker_version"], int(meta["count"]))
+        if not self.open(manifest):
+            raise IndexError_(f"the index at {self.location} is incomplete: run 'python -m assistant build-index'")
+        got = self._collection.get(include=["documents", "metadatas", "embeddings"])
+        chunks = [_to_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        sent = self._sentences.get(include=["documents", "metadatas", "embeddings"])
+        sentences = [(m["chunk_id"], int(m["position"]), d) for d, m in zip(sent["documents"], sent["metadatas"],
+                                                                            strict=True)]
+        target.rebuild(manifest, chunks, np.asarray(got["embeddings"], dtype=np.float32), sentences,
+                       np.asarray(sent["embeddings"], dtype=np.float32))
+        return manifest
 
     def ping(self) -> bool:
         """True when the store answers."""
