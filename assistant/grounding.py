@@ -89,7 +89,7 @@ def number_values(text: str, parts: bool = False) -> set[str]:
         if scale:
             factor = Decimal(1_000_000_000 if scale.group(1).lower().startswith(("mrd", "milliard", "billion"))
                              else 1_000_000)
-            found |= {_canonical(Decimal(v) * factor) for v in found if _is_decimal(v)}
+            found |= {_canonical(Decimal(v) * factor, scaled=True) for v in found if _is_decimal(v)}
         values |= found
         if parts and not _is_decimal(next(iter(found))):
             values |= {_canonical(Decimal(p)) for p in re.findall(r"\d+", token)}
@@ -115,9 +115,11 @@ def _is_decimal(value: str) -> bool:
     return True
 
 
-def _canonical(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def _canonical(value: Decimal, scaled: bool = False) -> str:
+    """A value as digits; the decimals as written (``4.10`` is not ``4.1``: it may be a section number)
+    unless it was scaled (``1,2 Mio.`` is 1200000)."""
+    text = format(value.normalize() if scaled else value, "f")
+    return text.rstrip("0").rstrip(".") if scaled and "." in text else text
 
 
 def _readings(token: str) -> set[str]:
@@ -211,8 +213,10 @@ class GroundingCheck:
         name = fold(token)
         if name in words:
             return True
-        if "-" in name and all(self._occurs(part, words) for part in name.split("-") if part):
-            return True
+        if any(ch.isdigit() for ch in name):
+            return False  # "STEP2030", "Schiller40": the figure in a name must match exactly
+        if "-" in name:  # each part on its own: "Eichstätt-Berlin" is not "Eichstätt-Ingolstadt"
+            return all(part in words or self._occurs(part, words) for part in name.split("-") if len(part) > 1)
         if len(name) >= 3 and any(w.endswith(name) for w in words):
             return True  # the last part of a compound: "Plattform" in "Datenplattform"
         if len(name) < self.prefix:

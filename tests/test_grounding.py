@@ -43,8 +43,9 @@ def test_number_values_read_both_notations(written, value):
 def test_number_values_do_not_confuse_different_numbers():
     assert not number_values("246.272") & number_values("250.000")
     assert not number_values("2,5") & number_values("25")
-    assert number_values("2,500") == {"2500", "2.5"}  # English thousands or German decimal: both readings
-    assert number_values("4.0") == {"4"}
+    assert number_values("2,500") == {"2500", "2.500"}  # English thousands or German decimal: both readings
+    assert number_values("4.0") == {"4.0"}
+    assert not number_values("Kapitel 4.10") & number_values("Kapitel 4.1")  # decimals count as written
     assert number_values("Satz [12].") == set()  # citation markers are not numbers
 
 
@@ -146,3 +147,60 @@ def test_common_words_are_configurable():
 def test_prefix_is_checked():
     with pytest.raises(ValueError, match="prefix"):
         GroundingCheck(prefix=2)
+
+
+# -- the real report -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def real_passages(real_report):
+    from assistant.chunking import StructureChunker
+    from assistant.text import split_sentences
+
+    out = []
+    for chunk in StructureChunker().run(real_report):
+        passage = f"{chunk.city or chunk.source} – {chunk.section}: {chunk.text}"
+        out.extend((chunk, passage, s) for s in split_sentences(chunk.text))
+    assert len(out) > 2000
+    return out
+
+
+def cite(sentence: str) -> str:
+    return sentence.rstrip(".") + " [1]."
+
+
+def test_every_sentence_of_the_report_passes_against_its_own_passage(check, real_passages):
+    rejected = [(s, check.sentence_problems(cite(s), {1: p})) for _, p, s in real_passages]
+    assert [r for r in rejected if r[1]] == []
+
+
+def test_a_changed_number_in_any_sentence_of_the_report_is_caught(check, real_passages):
+    import random
+    import re
+
+    rng = random.Random(7)
+    tried = missed = 0
+    for _, passage, sentence in real_passages:
+        runs = list(re.finditer(r"\d+", sentence))
+        if not runs:
+            continue
+        m = rng.choice(runs)
+        new = str(int(m.group(0)) + 7)
+        if new in passage:
+            continue
+        tried += 1
+        missed += not check.sentence_problems(cite(sentence[:m.start()] + new + sentence[m.end():]), {1: passage})
+    assert tried > 400 and missed == 0
+
+
+def test_another_city_named_in_a_profile_sentence_is_caught(check, real_report, real_passages):
+    import random
+
+    rng = random.Random(7)
+    names = [c.name for c in real_report.cities]
+    tried = missed = 0
+    for chunk, passage, sentence in real_passages:
+        if not chunk.city or chunk.city not in sentence:
+            continue
+        other = rng.choice([n for n in names if n.split()[0] not in passage])
+        tried += 1
+        missed += not check.sentence_problems(cite(sentence.replace(chunk.city, other)), {1: passage})
+    assert tried > 500 and missed == 0
