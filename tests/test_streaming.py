@@ -173,3 +173,30 @@ def test_without_a_model_streaming_is_unchanged(mini_assistant):
     answer = items[-1]
     assert answer.mode == "extractive" and len(items) > 2
     assert "".join(d.text for d in items[:-1]) == answer.text
+
+
+def test_the_openai_compatible_endpoint_streams_checked_sentences(mini_assistant, server, monkeypatch):
+    import openai
+    from conftest import free_port
+    from live_server import running
+
+    from assistant.api import create_app
+    from assistant.openai_compat import MODEL_ID
+    from assistant.settings import Settings
+
+    monkeypatch.setattr(mini_assistant, "writer", writer_for(server.url))
+    first = "In Aachen koordiniert ein Chief Digital Officer die digitale Transformation [1]."
+    second = "Er ist eine Stabsstelle beim Oberbürgermeister [1]."
+    server.script(f"{first} {second}", f"{first} Er hat 40 Mitarbeiter [1].")
+    app = create_app(mini_assistant, Settings(api_keys=[], rate_limit_per_minute=0, cors_origins=[]), ui=False)
+    with running(app, free_port()) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="none", max_retries=0, timeout=20)
+        runs = [list(client.chat.completions.create(
+            model=MODEL_ID, messages=[{"role": "user", "content": QUESTION_AACHEN}], stream=True)) for _ in range(2)]
+    grounded, failed = ([c for c in chunks if c.choices[0].delta.content] for chunks in runs)
+    assert [c.choices[0].delta.content for c in grounded] == [first, " " + second]
+    assert runs[0][-1].model_extra["answer"] == f"{first} {second}"
+    assert [c.choices[0].delta.content for c in failed[:1]] == [first]
+    assert failed[-1].model_extra.get("replace") is True
+    assert "40" not in "".join(c.choices[0].delta.content for c in failed)
+    assert runs[1][-1].model_extra["answer"] == failed[-1].choices[0].delta.content
