@@ -80,10 +80,19 @@ class FeedbackStore:
 
     def comment(self, row_id: int, text: str) -> bool:
         """Attach a comment to a stored rating; False if there is no such row."""
+        return self._update(row_id, "comment", _clip(text))
+
+    def rerate(self, row_id: int, rating: str) -> bool:
+        """Change a stored rating (a second click on the same answer); False if there is no such row."""
+        if rating not in ("up", "down"):
+            raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
+        return self._update(row_id, "rating", rating)
+
+    def _update(self, row_id: int, column: str, value: str) -> bool:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                cur = self._db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (_clip(text), int(row_id)))
+                cur = self._db.execute(f"UPDATE feedback SET {column} = ? WHERE id = ?", (value, int(row_id)))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

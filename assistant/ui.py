@@ -57,6 +57,7 @@ class Session:
     answers: dict[int, dict] = field(default_factory=dict)  # chat message index -> answer record
     cited: list[tuple[int, Answer]] = field(default_factory=list)  # (turn, answer) with citations
     feedback_id: int | None = None  # the last stored rating, for its optional comment
+    rated: dict[int, int] = field(default_factory=dict)  # chat message index -> its feedback row
 
 
 class View(NamedTuple):
@@ -180,15 +181,23 @@ class ChatHandlers:
         lang = ui_language(language, session.language)
         if isinstance(index, (list, tuple)):
             index = index[0]
-        record = session.answers.get(int(index)) if index is not None else None
-        if record is None or liked not in (True, False):
+        if liked not in (True, False):  # not a thumbs up or down: nothing to store
+            return gr.update(), gr.update(), session
+        index = int(index) if index is not None else -1
+        record = session.answers.get(index)
+        if record is None:
             return label(lang, "feedback_no_answer"), gr.update(), session
         if self.feedback is None:
             return label(lang, "feedback_failed"), gr.update(), session
+        rating = "up" if liked else "down"
         try:
-            session.feedback_id = self.feedback.add(
-                "up" if liked else "down", record["question"], record["answer"], record["citations"],
-                record["language"], conversation_id=record["conversation_id"], session=session_hash)
+            if index in session.rated and self.feedback.rerate(session.rated[index], rating):
+                session.feedback_id = session.rated[index]  # one rating per answer: changed, not added
+            else:
+                session.feedback_id = self.feedback.add(
+                    rating, record["question"], record["answer"], record["citations"], record["language"],
+                    conversation_id=record["conversation_id"], session=session_hash)
+                session.rated[index] = session.feedback_id
         except Exception:
             log.exception("storing feedback failed")
             return label(lang, "feedback_failed"), gr.update(), session
@@ -333,6 +342,8 @@ def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) ->
                 handlers.relabel, [language, session], label_outputs, show_progress="hidden")
         language.change(handlers.relabel, [language, session], label_outputs, show_progress="hidden")
         new_chat.click(handlers.new_conversation, [language, session], outputs, show_progress="hidden")
+        # the chat's own clear button empties the history: the session must start over with it
+        chatbot.clear(handlers.new_conversation, [language, session], outputs, show_progress="hidden")
         chatbot.like(handlers.like, [session, language], [feedback_status, comment_row, session])
         comment_btn.click(handlers.comment, [comment_box, session, language], [feedback_status, comment_box])
         copy_btn.click(None, [copy_box], None,

@@ -100,3 +100,13 @@ def test_cli_exports_the_store_under_the_configured_data_dir(tmp_path, monkeypat
     assert "1 ratings written" in capsys.readouterr().err
     assert main(["feedback", "export"]) == 0
     assert json.loads(capsys.readouterr().out)["rating"] == "down"
+
+
+def test_rerate_changes_a_stored_rating(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path)
+    row_id = store.add("down", "q", "a")
+    assert store.rerate(row_id, "up") is True
+    assert store.rerate(row_id + 1, "up") is False
+    with pytest.raises(ValueError, match="'sideways'"):
+        store.rerate(row_id, "sideways")
+    assert [r["rating"] for r in store.rows()] == ["up"]

@@ -287,6 +287,21 @@ def test_thumbs_down_is_stored_with_question_answer_and_citations_then_a_comment
     assert store.rows()[0]["comment"] == "Die Fläche fehlt."
 
 
+def test_a_second_click_on_the_same_answer_changes_its_rating_instead_of_adding_one(tmp_path):
+    store = FeedbackStore.in_dir(tmp_path)
+    handlers = ChatHandlers(StubAssistant(cited_answer()), store)
+    view = last(run(handlers))
+    _, _, session = handlers.rate(1, False, view.session, AUTO)
+    status, _, session = handlers.rate(1, True, session, AUTO)
+    assert status == label("de", "feedback_up")
+    assert [r["rating"] for r in store.rows()] == ["up"]
+    second = last(run(handlers, "Und?", view.history, session=session))
+    handlers.rate(3, False, second.session, AUTO)
+    assert [r["rating"] for r in store.rows()] == ["up", "down"]
+    status, update, _ = handlers.rate(3, "", second.session, AUTO)  # not a thumb: nothing changes
+    assert status == {"__type__": "update"} and len(store.rows()) == 2
+
+
 def test_only_answers_can_be_rated(tmp_path):
     store = FeedbackStore.in_dir(tmp_path)
     handlers = ChatHandlers(StubAssistant(cited_answer()), store)

@@ -245,3 +245,22 @@ def test_phone_width_stacks_sources_under_the_chat_without_sideways_scrolling(pa
     chat, sources = page.locator("#chat").bounding_box(), page.locator("#sources").bounding_box()
     assert sources["y"] >= chat["y"] + chat["height"] - 1
     assert re.search(r"Einwohner: 246\.272", page.locator("#sources").inner_text())
+
+
+def test_clearing_the_chat_starts_over_and_ratings_still_hit_the_right_answer(page, app):
+    _, store = app
+    ask(page, "Wie viele Einwohner hat Aachen?", "Quellen")
+    ask(page, "Vergleiche Aachen und Bamberg", "Quellen")
+    page.locator('#chat button[aria-label="Clear"]').click()
+    page.wait_for_selector("#sources .sources-empty", timeout=TIMEOUT_MS)
+    assert page.locator(BOT).count() == 0
+    page.shot("01-cleared")
+    ask(page, "What is the population of Bamberg?", "Sources")
+    page.locator(BOT).last.hover()
+    page.locator('#chat button[aria-label="Like"]').last.click()
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('saved')",
+                           timeout=TIMEOUT_MS)
+    page.shot("02-rated-after-clear")
+    row = store.rows()[-1]
+    assert (row["rating"], row["question"]) == ("up", "What is the population of Bamberg?")
+    assert page.locator("#sources li#src-1-1").count() == 1  # numbering restarted with the new chat
