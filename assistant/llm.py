@@ -99,6 +99,7 @@ class OpenAICompatibleModel:
             if self._llm is not None:
                 return
             try:
+                import openai.resources  # noqa: F401 - imported lazily on the first request otherwise (~0.5 s)
                 from llama_index.llms.openai_like import OpenAILike
             except ImportError as exc:
                 raise ConfigError("the language model needs llama-index's OpenAI-like client: "
@@ -211,13 +212,15 @@ class AnswerWriter:
     check's findings in ``Answer.check``; ``stream`` releases the generated answer sentence by
     sentence, each only after it has passed; ``condense`` makes a follow-up a standalone question.
     Every model call ends within ``timeout_s`` (a slow or dead endpoint gives the extractive answer
-    and a notice)."""
+    and a notice); after a failed call the model is left alone for ``retry_after_s``."""
 
     def __init__(self, llm: ChatModel, check: GroundingCheck | None = None, timeout_s: float = 20.0,
                  passages: int = 4, history_turns: int = 3, answer_prompt: Prompt | None = None,
-                 condense_prompt: Prompt | None = None) -> None:
+                 condense_prompt: Prompt | None = None, retry_after_s: float = 30.0) -> None:
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        if retry_after_s < 0:
+            raise ValueError(f"retry_after_s must not be negative, got {retry_after_s}")
         if passages < 1 or history_turns < 1:
             raise ValueError(f"passages and history_turns must be at least 1, got {passages}, {history_turns}")
         self.llm = llm
@@ -227,6 +230,21 @@ class AnswerWriter:
         self.history_turns = history_turns
         self.answer_prompt = answer_prompt or Prompt("answer")
         self.condense_prompt = condense_prompt or Prompt("condense")
+        self.retry_after_s = retry_after_s
+        self._failed: tuple[float, ModelError] | None = None
+
+    def _ask(self, produce: Callable[[], Iterable[str]]) -> Iterator[str]:
+        """:func:`within` the timeout, behind a breaker: after a failure the model is not asked again
+        for ``retry_after_s`` seconds, so a dead endpoint does not slow down every question."""
+        failed = self._failed
+        if failed is not None and time.monotonic() - failed[0] < self.retry_after_s:
+            raise type(failed[1])(f"not asked again within {self.retry_after_s:g} s of: {failed[1]}")
+        try:
+            yield from within(produce, self.timeout_s)
+        except ModelError as exc:
+            self._failed = (time.monotonic(), exc)
+            raise
+        self._failed = None
 
     # -- answers -----------------------------------------------------------------------
     def _numbered(self, hits: Sequence[Hit]) -> dict[int, str]:
@@ -249,7 +267,7 @@ class AnswerWriter:
         numbered = self._numbered(hits)
         prompt = self._prompt(question, lang, numbered)
         try:
-            text = tidy("".join(within(lambda: (self.llm.complete(prompt),), self.timeout_s)))
+            text = tidy("".join(self._ask(lambda: (self.llm.complete(prompt),))))
         except ModelError as exc:
             return self._unavailable(extractive, lang, exc)
         if text == say(lang, "refuse"):
@@ -276,7 +294,7 @@ class AnswerWriter:
         numbering = Renumbering(hits)
         shown: list[str] = []
         buffer = ""
-        pieces = within(lambda: self.llm.stream(prompt), self.timeout_s)
+        pieces = self._ask(lambda: self.llm.stream(prompt))
         try:
             while True:
                 try:
@@ -342,7 +360,7 @@ class AnswerWriter:
         prompt = self.condense_prompt.render(language=LANGUAGES.get(lang, "German"), history="\n".join(lines),
                                              question=question)
         try:
-            text = "".join(within(lambda: (self.llm.complete(prompt),), self.timeout_s))
+            text = "".join(self._ask(lambda: (self.llm.complete(prompt),)))
         except ModelError as exc:
             log.warning("condensing the follow-up failed (%s); answering it as asked", exc)
             return question

@@ -184,7 +184,7 @@ def test_a_changed_number_in_any_sentence_of_the_report_is_caught(check, real_pa
             continue
         m = rng.choice(runs)
         new = str(int(m.group(0)) + 7)
-        if new in passage:
+        if new in passage or number_values(new) & number_values(passage, parts=True):  # "10" and "zehn"
             continue
         tried += 1
         missed += not check.sentence_problems(cite(sentence[:m.start()] + new + sentence[m.end():]), {1: passage})

@@ -15,7 +15,7 @@ from assistant.llm import AnswerWriter, OpenAICompatibleModel, Prompt, make_writ
 from assistant.messages import say
 from assistant.types import Answer, Chunk, Citation, Hit
 
-TIMEOUT_S = 1.5
+TIMEOUT_S = 10.0  # generous: tests of the timeout pass their own, short one
 
 AACHEN = Chunk("aachen-org", "Aachen", "Organisationsstruktur", "profile",
                "In Aachen koordiniert ein Chief Digital Officer als Stabsstelle beim Oberbürgermeister die digitale "
@@ -104,6 +104,8 @@ def test_writer_arguments_are_checked():
         AnswerWriter(object(), timeout_s=0)
     with pytest.raises(ValueError, match="passages"):
         AnswerWriter(object(), passages=0)
+    with pytest.raises(ValueError, match="retry_after_s"):
+        AnswerWriter(object(), retry_after_s=-1)
 
 
 # -- answers ---------------------------------------------------------------------------
@@ -188,6 +190,29 @@ def test_a_server_that_is_down_falls_back_at_once_with_a_notice():
     assert answer.notice == say("de", "llm_unavailable")
     assert answer.check["reason"] == "unavailable"
     assert "APIConnectionError" in answer.check["problems"][0]
+
+
+def test_after_a_failure_the_model_is_left_alone_for_a_while(server):
+    server.script(Reply(status=500), "Aachen hat 246.272 Einwohner [2].")
+    writer = writer_for(server.url)
+    assert writer.run(QUESTION, "de", HITS, EXTRACTIVE).check["reason"] == "unavailable"
+    start = time.monotonic()
+    answer = writer.run(QUESTION, "de", HITS, EXTRACTIVE)
+    assert time.monotonic() - start < 0.5 and len(server.requests) == 1
+    assert answer.notice == say("de", "llm_unavailable") and "not asked again" in answer.check["problems"][0]
+    writer.retry_after_s = 0
+    assert writer.run(QUESTION, "de", HITS, EXTRACTIVE).mode == "generated"
+    assert len(server.requests) == 2
+
+
+def test_a_timeout_is_remembered_too(server):
+    server.script(Reply("Aachen hat 246.272 Einwohner [2].", delay_s=30))
+    writer = writer_for(server.url, timeout_s=1.0)
+    assert writer.condense("Seit wann?", TURNS, "de") == "Seit wann?"
+    start = time.monotonic()
+    answer = writer.run(QUESTION, "de", HITS, EXTRACTIVE)  # the follow-up's answer does not wait again
+    assert time.monotonic() - start < 0.5
+    assert answer.check["reason"] == "timeout" and answer.notice == say("de", "llm_timeout")
 
 
 def test_a_server_error_falls_back(server):
