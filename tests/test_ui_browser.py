@@ -264,3 +264,29 @@ def test_clearing_the_chat_starts_over_and_ratings_still_hit_the_right_answer(pa
     row = store.rows()[-1]
     assert (row["rating"], row["question"]) == ("up", "What is the population of Bamberg?")
     assert page.locator("#sources li#src-1-1").count() == 1  # numbering restarted with the new chat
+
+
+def test_the_chat_served_by_the_app_server_answers_and_stores_feedback_under_data_dir(browser_page, mini_assistant,
+                                                                                      tmp_path):
+    """The same chat as users get it from ``python -m assistant serve``: mounted at / on the API server."""
+    from live_server import running
+
+    from assistant.api import create_app
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", api_keys=[], rate_limit_per_minute=0, cors_origins=[])
+    page = browser_page
+    with running(create_app(mini_assistant, settings), free_port()) as url:
+        page.goto(url + "/")
+        page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+        text = ask(page, "Wie viele Einwohner hat Bamberg?", "Quellen")
+        assert text.startswith("Bamberg hat 77.179 Einwohner")
+        assert page.locator(f'{BOT} a[href="#src-1-1"]').count() >= 1
+        assert "Einwohner: 77.179." in page.locator("#sources li#src-1-1 mark").inner_text()
+        page.locator(BOT).last.hover()
+        page.locator('#chat button[aria-label="Dislike"]').last.click()
+        page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('gespeichert')",
+                               timeout=TIMEOUT_MS)
+        page.shot("01-served-by-the-app")
+    [row] = FeedbackStore.in_dir(settings.data_dir).rows()
+    assert (row["rating"], row["question"]) == ("down", "Wie viele Einwohner hat Bamberg?")
