@@ -270,12 +270,9 @@ class AnswerWriter:
             text = tidy("".join(self._ask(lambda: (self.llm.complete(prompt),))))
         except ModelError as exc:
             return self._unavailable(extractive, lang, exc)
-        if text == say(lang, "refuse"):
-            return self._fallback(extractive, "declined", CheckResult(False, ["the model found no answer"], 0))
         result = self.check.run(text, numbered)
         if not result.ok:
-            log.info("generated answer rejected: %s", "; ".join(result.problems))
-            return self._fallback(extractive, "check_failed", result)
+            return self._rejected(extractive, lang, text, result)
         numbering = Renumbering(hits)
         text = " ".join(numbering.apply(s) for s in sentences(text))
         return self._generated(extractive, text, numbering, result)
@@ -294,41 +291,42 @@ class AnswerWriter:
         numbering = Renumbering(hits)
         shown: list[str] = []
         buffer = ""
+        fallback: Answer | None = None
         pieces = self._ask(lambda: self.llm.stream(prompt))
         try:
-            while True:
+            while fallback is None:
                 try:
                     piece = next(pieces, None)
                 except ModelError as exc:
                     fallback = self._unavailable(extractive, lang, exc)
                     break
-                if piece is not None:
-                    buffer += piece
+                buffer += piece or ""
                 found = sentences(tidy(buffer))
-                ready = found[len(shown):] if piece is None else found[len(shown):-1]
-                fallback = None
-                for sentence in ready:
+                # the last sentence may still grow, until the stream ends
+                for sentence in found[len(shown):] if piece is None else found[len(shown):-1]:
                     problems = self.check.sentence_problems(sentence, numbered)
                     if problems:
-                        log.info("generated sentence rejected: %s", "; ".join(problems))
-                        fallback = self._fallback(extractive, "check_failed", CheckResult(False, problems, len(shown) + 1))
+                        fallback = self._rejected(extractive, lang, sentence, CheckResult(False, problems, len(shown) + 1))
                         break
                     sentence = numbering.apply(sentence)
                     yield Delta(("" if not shown else " ") + sentence)
                     shown.append(sentence)
-                if fallback is not None:
-                    break
-                if piece is None:
-                    if not shown:
-                        fallback = self._fallback(extractive, "check_failed",
-                                                  CheckResult(False, ["the answer is empty"], 0))
-                        break
-                    yield self._generated(extractive, " ".join(shown), numbering, CheckResult(True, [], len(shown)))
-                    return
+                if fallback is None and piece is None:
+                    if shown:
+                        yield self._generated(extractive, " ".join(shown), numbering, CheckResult(True, [], len(shown)))
+                        return
+                    fallback = self._rejected(extractive, lang, "", CheckResult(False, ["the answer is empty"], 0))
         finally:
             pieces.close()
         yield Delta(fallback.text, replace=True)
         yield fallback
+
+    def _rejected(self, extractive: Answer, lang: str, text: str, result: CheckResult) -> Answer:
+        """The extractive answer instead of a generated ``text`` that failed the check (or declined)."""
+        if text == say(lang, "refuse"):
+            return self._fallback(extractive, "declined", CheckResult(False, ["the model found no answer"], 0))
+        log.info("generated answer rejected: %s", "; ".join(result.problems))
+        return self._fallback(extractive, "check_failed", result)
 
     def _generated(self, extractive: Answer, text: str, numbering: Renumbering, result: CheckResult) -> Answer:
         check = {**result.to_dict(), "shown": "generated", "model": self.llm.name}

@@ -74,6 +74,13 @@ def test_an_uncited_last_sentence_is_caught_when_the_stream_ends(server):
     assert items[-1].check["problems"] == ["no citation: »Das ist viel«"]
 
 
+def test_a_streamed_refusal_of_the_model_leaves_the_extractive_answer(server):
+    server.script(say("en", "refuse"))
+    items = list(writer_for(server.url).stream(QUESTION, "en", HITS, EXTRACTIVE))
+    assert items == [Delta(EXTRACTIVE.text, replace=True), items[-1]]
+    assert items[-1].check["reason"] == "declined" and items[-1].notice == ""
+
+
 def test_an_empty_stream_falls_back(server):
     server.script("")
     items = list(writer_for(server.url).stream(QUESTION, "de", HITS, EXTRACTIVE))
