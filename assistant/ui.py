@@ -155,13 +155,15 @@ class ChatHandlers:
         lang = ui_language(language, answer.language)
         panel = sources_panel(session.cited, lang)
         table = answer_table(answer)
-        chart = answer_chart(answer, getattr(self.assistant, "report", None))
+        report = getattr(self.assistant, "report", None)
+        chart = answer_chart(answer, report)
         table_update = gr.update(value=table, visible=True, label=label(lang, "table_label")) if table is not None \
             else gr.update(visible=False)
         if chart is not None:
             x, y = chart.columns[0], chart.columns[1]
-            chart_update = gr.update(value=chart, x=x, y=y, visible=True, label=label(lang, "chart_label"))
-            note = gr.update(value=html.escape(chart_source(answer), quote=False), visible=True)
+            chart_update = gr.update(value=chart, x=x, y=y, sort=list(chart[x]), visible=True,  # the answer's order
+                                     label=label(lang, "chart_label"))
+            note = gr.update(value=html.escape(chart_source(answer, report), quote=False), visible=True)
         else:
             chart_update = note = gr.update(visible=False)
         return View(history, panel, "", session, table_update, chart_update, note, copy_text(answer))

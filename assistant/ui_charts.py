@@ -59,9 +59,15 @@ def answer_chart(answer, report=None) -> pd.DataFrame | None:
                          label(lang, "col_population"): [float(report.city(c).population) for c in cities]})
 
 
-def chart_source(answer) -> str:
-    """The citation line under an answer's chart: the sources of its cited passages."""
-    sources = ", ".join(dict.fromkeys(c.source for c in answer.citations))
+def chart_source(answer, report=None) -> str:
+    """The citation line under an answer's chart: the sources of its cited passages (a city's
+    profile named as such when the report is known)."""
+    def name(source: str) -> str:
+        if report is not None and report.city(source) is not None:
+            return label(answer.language, "source_profile", city=source)
+        return source
+
+    sources = ", ".join(name(s) for s in dict.fromkeys(c.source for c in answer.citations))
     return label(answer.language, "chart_source", sources=sources) if sources else ""
 
 

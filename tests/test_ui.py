@@ -224,8 +224,9 @@ def test_comparison_gets_a_table_and_a_bar_chart_with_its_citation():
     assert list(view.table["value"].columns) == ["Stadt", "Einwohner", "Fläche (km²)", "[n]"]
     chart = view.chart["value"]
     assert view.chart["visible"] is True and (view.chart["x"], view.chart["y"]) == ("Stadt", "Einwohner")
+    assert view.chart["sort"] == ["Aachen", "Bamberg"]  # bars in the answer's order, not alphabetical
     assert chart.to_dict("list") == {"Stadt": ["Aachen", "Bamberg"], "Einwohner": [246272.0, 77179.0]}
-    assert view.chart_note["value"] == "Quelle: Smart-City-Atlas 2019, Aachen, Bamberg"
+    assert view.chart_note["value"] == "Quelle: Smart-City-Atlas 2019, Steckbrief Aachen, Steckbrief Bamberg"
 
 
 def test_a_single_figure_answer_has_no_table_or_chart():

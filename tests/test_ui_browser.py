@@ -141,7 +141,7 @@ def test_follow_up_in_the_same_session_keeps_earlier_sources_reachable(page):
     chart = page.locator("#answer-chart")
     assert chart.is_visible()
     chart.locator("canvas, svg").first.wait_for(timeout=TIMEOUT_MS)
-    assert "Aachen, Bamberg" in page.locator("#answer-chart-source").inner_text()
+    assert "Steckbrief Aachen, Steckbrief Bamberg" in page.locator("#answer-chart-source").inner_text()
     page.shot("02-table-and-chart")
 
 
