@@ -91,8 +91,15 @@ class ChromaStore:
             except IndexError_:
                 raise
             except Exception as exc:
-                raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+                raise self._unavailable(exc) from exc
         return self._client
+
+    def _unavailable(self, exc: Exception) -> IndexError_:
+        """The error for a store that does not answer; for a damaged folder, with the command that fixes it."""
+        message = f"search index unavailable at {self.location}: {exc}"
+        if not self.url and any(s in str(exc).lower() for s in ("malformed", "not a database", "corrupt")):
+            message += f"; the index folder is damaged: delete {self.index_dir} and run 'python -m assistant build-index'"
+        return IndexError_(message)
 
     def _name(self, manifest: Manifest) -> str:
         return f"{self.prefix}_{manifest.key}"
@@ -107,12 +114,18 @@ class ChromaStore:
         except Exception as exc:
             if _is_not_found(exc):
                 return False
-            raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
+            raise self._unavailable(exc) from exc
         meta = collection.metadata or {}
-        if meta.get("complete") != "yes" or collection.count() != manifest.count:
-            return False
+        try:
+            if meta.get("complete") != "yes" or collection.count() != manifest.count:
+                return False
+            sentences = self.client().get_collection(self._name(manifest) + "_sent", embedding_function=None)
+        except Exception as exc:
+            if _is_not_found(exc):
+                return False  # the sentence vectors are gone: rebuild rather than answer without them
+            raise self._unavailable(exc) from exc
         self._use(collection)
-        self._sentences = self.client().get_collection(self._name(manifest) + "_sent", embedding_function=None)
+        self._sentences = sentences
         return True
 
     def rebuild(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,

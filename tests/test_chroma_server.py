@@ -103,6 +103,7 @@ def wait_for(check, timeout_s: float) -> float:
     raise AssertionError(f"not within {timeout_s} s")
 
 
+@pytest.mark.faults
 def test_server_stopped_mid_run_gives_503_then_answers_resume(server, served):
     settings = Settings(api_keys=[], rate_limit_per_minute=0, cors_origins=[])
     with TestClient(create_app(served, settings, ui=False)) as client:
@@ -127,6 +128,7 @@ def test_server_stopped_mid_run_gives_503_then_answers_resume(server, served):
         assert client.get("/api/v1/health").json()["status"] == "ok"
 
 
+@pytest.mark.faults
 def test_frozen_server_is_a_503_within_the_timeout_not_a_hang(server, served):
     settings = Settings(api_keys=[], rate_limit_per_minute=0, cors_origins=[])
     with TestClient(create_app(served, settings, ui=False)) as client:
