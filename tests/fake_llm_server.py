@@ -36,6 +36,7 @@ class FakeLLMServer:
     def __init__(self, replies: list[Reply | str] | None = None) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[dict] = []
+        self.authorizations: list[str | None] = []  # the Authorization header of each chat request
         self._released = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -100,6 +101,7 @@ class FakeLLMServer:
                     self._json(404, {"error": {"message": f"no route {self.path}"}})
                     return
                 server.requests.append(body)
+                server.authorizations.append(self.headers.get("Authorization"))
                 reply = server._next()
                 if reply is None:
                     self._json(500, {"error": {"message": "fake LLM server: no scripted reply left"}})

@@ -294,3 +294,18 @@ def test_follow_ups_are_condensed_when_the_rules_leave_them_as_asked(mini_assist
     turns = mini_assistant.conversations.get(cid).turns
     assert turns[-1].question == "Seit wann gibt es die?"
     assert turns[-1].standalone == "Seit wann gibt es in Bamberg elektrische Tretroller?"
+
+
+def test_from_settings_wires_the_writer_only_when_configured(server, tmp_path):
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    plain = Assistant.from_settings(Settings(index_dir=tmp_path, llm_base_url=""))
+    assert plain.writer is None
+    wired = Assistant.from_settings(Settings(index_dir=tmp_path, llm_base_url=server.url, llm_model="m",
+                                             llm_api_key="secret", llm_timeout_s=4))
+    assert isinstance(wired.writer, AnswerWriter) and wired.writer.timeout_s == 4
+    assert wired.writer.llm.base_url == server.url
+    server.script("Standalone?")
+    wired.writer.condense("Und dort?", TURNS, "de")
+    assert server.authorizations == ["Bearer secret"]
