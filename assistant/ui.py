@@ -61,7 +61,7 @@ class Session:
 
 
 class View(NamedTuple):
-    """The chat's outputs after a question, in the order of ``ChatHandlers.outputs``."""
+    """The chat's outputs after a question, in the order :func:`build_ui` wires them."""
 
     history: list[dict]
     sources: str
@@ -113,6 +113,10 @@ class ChatHandlers:
                     yield View(list(history), panel, "", session, hidden, hidden, hidden, "")
                 else:
                     answer = item
+        except AssistantError as exc:
+            history[-1] = {"role": "assistant", "content": html.escape(str(exc), quote=False)}
+            yield View(history, panel, "", session, hidden, hidden, hidden, "")
+            return
         except Exception:
             log.exception("streaming the answer failed")
             history[-1] = {"role": "assistant", "content": say(lang or session.language or "de", "index_unavailable")}

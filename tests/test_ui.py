@@ -212,6 +212,13 @@ def test_an_error_in_the_middle_of_the_stream_replaces_the_partial_answer():
     assert len(view.history) == 2
 
 
+def test_an_assistant_error_in_the_middle_of_the_stream_shows_its_own_message():
+    stub = StubAssistant(cited_answer(), error=IndexError_("Der Suchindex fehlt: build-index ausführen."),
+                         error_after_piece=True)
+    view = last(run(ChatHandlers(stub)))
+    assert view.history[-1]["content"] == "Der Suchindex fehlt: build-index ausführen."
+
+
 def test_unexpected_error_message_follows_the_chosen_language():
     view = last(run(ChatHandlers(StubAssistant(error=RuntimeError("boom"))), "q", language="English"))
     assert view.history[-1]["content"] == "The search index is unavailable right now. Please try again in a moment."
