@@ -88,7 +88,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:  # FastAPI's words for bytes that are not UTF-8
+            code, message = "malformed_json", "the request body is not valid JSON in UTF-8"
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -33,6 +33,23 @@ _EN = set(
     "coordinates coordinate responsible density size big large small funding network networks "
     "infrastructure platform".split()
 )
+# Frequent words of other languages the atlas gets asked in; none is a German or English word.
+_OTHER = set(
+    # French
+    "les des une est sont quels quelle quelles quel dans pour avec sur qui quoi comment combien pourquoi "
+    "villes ville projets habitants "
+    # Spanish, Portuguese, Italian
+    "los las del qué que cuáles cuál cómo cuántos ciudad ciudades proyectos tiene hay habitantes cuantos "
+    "quais quantos cidade cidades projetos são tem quali quale sono della delle città progetti abitanti "
+    # Dutch, Polish, Turkish
+    "het een welke zijn hoeveel wat stad steden inwoners jakie jest są ile miasto miasta projekty "
+    "hangi nedir kaç şehir şehirler projeler".split()
+)
+# Letters of scripts that are neither German nor English (CJK, Cyrillic, Greek, Arabic, Hebrew, Indic, Thai,
+# Hangul).
+_FOREIGN_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f"
+                             r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(r"[^\W\d_]+")
 # "Smart City" is a loanword in German text; it says nothing about the question's language.
 _LOANWORDS = re.compile(r"\bsmart[\s-]+cit(?:y|ies)\b")
 _TOKEN = re.compile(r"[a-zäöüß]+")
@@ -65,6 +82,21 @@ class LanguageDetector:
             if guess:
                 return guess
         return previous if previous in ("de", "en") else self.default
+
+    def foreign(self, text: str) -> bool:
+        """True when the question is clearly in another language than German or English: mostly letters
+        of another script, or several frequent words of another language and more of them than German or
+        English ones. Short keyword queries and city names never count as foreign."""
+        letters = _WORD.findall(text)
+        total = sum(len(w) for w in letters)
+        other_script = len(_FOREIGN_SCRIPT.findall(text))
+        if total and other_script >= 2 and other_script * 2 > total:
+            return True
+        words = [w.lower() for w in letters]
+        tokens = _TOKEN.findall(_LOANWORDS.sub(" ", " ".join(words)))
+        known = sum(t in _DE or t in _EN for t in tokens)
+        other = sum(w in _OTHER for w in words)
+        return other >= 2 and other > known
 
     def _langdetect(self, text: str) -> str | None:
         try:

@@ -169,6 +169,11 @@ class Assistant:
             previous_language = conversation.focus.language or previous_language
         hint = language if language in ("de", "en") else (previous_language or "de")
         text = clean_question(question, self.max_question_chars, hint)
+        if self.languages.foreign(text):  # a clear reply instead of a guess in the wrong language
+            reply = language if language in ("de", "en") else "en"
+            answer = Answer(text, say(reply, "foreign_language"), reply, True,
+                            conversation_id=conversation.id if conversation else None)
+            return self._timed(answer, t0, {})
         lang = language if language in ("de", "en") else self.languages.detect(text, previous_language)
         if conversation is None:
             return self._answer(Resolved(text), lang, cities, t0, on_delta)
