@@ -10,11 +10,13 @@ answer with a problem is not shown (the extractive answer is shown instead).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .text import fold, split_sentences
 
+_INFLECTIONS = {"s", "es", "er", "ers", "ern", "erin", "erinnen"}
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # A sentence that ends in "… Satz. [1]" continues after its markers; split_sentences alone would not see it.
 _END_AFTER_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s+(?=[»\"„(]?[A-ZÄÖÜ0-9])")
@@ -154,14 +156,19 @@ class GroundingCheck:
 
     ``common_words`` are capitalised words that are never treated as names (lowercase);
     ``prefix`` is how many leading letters of a name must match a word of the passages, so
-    that inflected forms ("Aachens", "Freiburger") count as the same name."""
+    that inflected forms ("Aachens", "Freiburger") count as the same name; ``names`` (the cities)
+    are checked even as a sentence's first word, where other capitalised words are not: in
+    English any first word is capitalised, in German every noun."""
 
-    def __init__(self, common_words: frozenset[str] = COMMON_WORDS, prefix: int = 6) -> None:
+    def __init__(self, common_words: frozenset[str] = COMMON_WORDS, prefix: int = 6,
+                 names: Iterable[str] = ()) -> None:
         if prefix < 3:
             raise ValueError(f"prefix must be at least 3 letters, got {prefix}")
         self.common = frozenset(w.lower() for w in common_words)
         self._common_folded = frozenset(fold(w) for w in self.common)
         self.prefix = prefix
+        self.names = frozenset(fold(t) for name in names for t in _TOKEN.findall(name)
+                               if t[:1].isupper() and len(t) > 2) - self._common_folded
 
     def run(self, text: str, passages: dict[int, str]) -> CheckResult:
         """Check ``text`` against ``passages`` (marker number -> passage text)."""
@@ -190,12 +197,27 @@ class GroundingCheck:
                 problems.append(f"number {token} is not in the cited passages {_refs(cited)}: »{short}«")
         words = {fold(w) for w in _TOKEN.findall(source)}
         words |= {part for w in words if "-" in w for part in w.split("-") if part}
-        for token in dict.fromkeys(_TOKEN.findall(MARKER.sub(" ", sentence))):
-            if token.lower() in _NUMBER_WORDS or token.isdigit() or not self._is_name(token):
+        seen = set()
+        for i, token in enumerate(_TOKEN.findall(MARKER.sub(" ", sentence))):
+            if token in seen or token.lower() in _NUMBER_WORDS or token.isdigit() or not self._is_name(token):
                 continue
+            seen.add(token)
+            if i == 0 and not self._name_by_form(token) and not self._known(token):
+                continue  # "Electric scooters ...", "Tretroller ...": a capital that only starts the sentence
             if not self._occurs(token, words):
                 problems.append(f"name {token} is not in the cited passages {_refs(cited)}: »{short}«")
         return problems
+
+    def _name_by_form(self, token: str) -> bool:
+        """An acronym, CamelCase or a word with digits: a name wherever it stands."""
+        return (any(ch.isdigit() for ch in token) or any(ch.isupper() for ch in token[1:])) \
+            and token.lower() not in self.common
+
+    def _known(self, token: str) -> bool:
+        """One of ``names`` (the cities), also inflected: "Aachens", "Freiburger"."""
+        name = fold(token)
+        return any(name == known or (name.startswith(known) and name[len(known):] in _INFLECTIONS)
+                   for known in self.names)
 
     def _is_name(self, token: str) -> bool:
         if len(token) < 2:

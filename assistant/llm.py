@@ -376,4 +376,17 @@ def make_writer(settings) -> AnswerWriter | None:
         return None
     model = OpenAICompatibleModel(url, settings.llm_model.strip(), settings.llm_api_key, settings.llm_timeout_s)
     model.warm_up()  # a missing package is reported at start, not at the first question
-    return AnswerWriter(model, GroundingCheck(), settings.llm_timeout_s)
+    return AnswerWriter(model, GroundingCheck(names=city_names(settings.corpus_path)), settings.llm_timeout_s)
+
+
+def city_names(corpus_path: Path) -> list[str]:
+    """The report's cities and the well-known cities it has no profile for (``other_cities.txt`` beside
+    it): names the grounding check looks for even at the start of a sentence."""
+    from .corpus import load_report
+
+    names = [city.name for city in load_report(Path(corpus_path)).cities]
+    others = Path(corpus_path).parent / "other_cities.txt"
+    if others.is_file():
+        lines = (line.strip() for line in others.read_text(encoding="utf-8").splitlines())
+        names += [line for line in lines if line and not line.startswith("#")]
+    return names

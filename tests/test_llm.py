@@ -7,6 +7,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from conftest import REAL_REPORT
 from fake_llm_server import FakeLLMServer, Reply
 
 from assistant.chat import Turn
@@ -45,7 +46,7 @@ def writer_for(url: str, timeout_s: float = TIMEOUT_S) -> AnswerWriter:
 
 
 def settings(**values) -> SimpleNamespace:
-    base = {"llm_base_url": "", "llm_model": "", "llm_api_key": "", "llm_timeout_s": 5.0}
+    base = {"llm_base_url": "", "llm_model": "", "llm_api_key": "", "llm_timeout_s": 5.0, "corpus_path": REAL_REPORT}
     return SimpleNamespace(**{**base, **values})
 
 
@@ -82,6 +83,11 @@ def test_make_writer_builds_a_writer_with_the_configured_timeout(server):
     assert isinstance(writer, AnswerWriter)
     assert writer.timeout_s == 3.0
     assert writer.llm.name == "qwen2.5:3b" and writer.llm.timeout_s == 3.0
+    # the report's 50 cities and the well-known ones it lacks are checked even at a sentence's start
+    assert {"aachen", "bamberg", "wolfsburg", "bielefeld", "frankfurt"} <= writer.check.names
+    passage = {1: AACHEN.text}
+    assert not writer.check.run("Bielefeld koordiniert die digitale Transformation [1].", passage).ok
+    assert writer.check.run("Gleichzeitig koordiniert ein Chief Digital Officer die Verwaltung [1].", passage).ok
 
 
 @pytest.mark.parametrize("values, message", [
