@@ -53,6 +53,13 @@ _CUES = (
 # that follow the best one too, where the report usually lists them.
 _ENUMERATION = re.compile(r"\b(zwei|drei|vier|fünf|sechs|two|three|four|five|six)\b(?! (jahre|years|monate|months))|"
                           r"\btop\b|\bam häufigsten\b|\bmost (common|often)\b|\bleast\b|\bam seltensten\b", re.I)
+# "Wie viele Partner ...", "how many positions ...": the counted word, to find "13 Partnern", "drei Stellen".
+_COUNTED = re.compile(r"\b(?:wie ?viele?|how many|anzahl (?:der |an )?|number of)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+_NUMBER_WORD = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
+                r"hundert|tausend|dutzend)")
+_NUMBER_THEN = re.compile(r"\b" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-]+))", re.I)
+_FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were was are is does do did have has hat "
+                      "haben sind wurden werden wurde gibt es there in im".split())
 _GLOSSARY_PATH = Path(__file__).parent / "templates" / "glossary_en_de.txt"
 
 
@@ -111,6 +118,22 @@ class ExtractiveAnswerer:
                 groups.append(group)
         return groups
 
+    def counted_terms(self, question: str, lang: str) -> set[str]:
+        """The stems of what a how-many question counts ("Partner", "positions" -> "stell")."""
+        match = _COUNTED.search(question)
+        if not match:
+            return set()
+        words = [w for w in _TOKEN.findall(match.group(1).lower()) if w not in _FUNCTION_WORDS][:1]
+        german = [g for w in words for g in self.glossary.get(w, ())] if lang == "en" else []
+        return set(self._stemmer.stemWords(words + german))
+
+    def counts(self, sentence: str) -> set[str]:
+        """The stems of the words that follow a number in the sentence ("13 Partnern" -> "partn")."""
+        found = []
+        for match in _NUMBER_THEN.finditer(sentence):
+            found.extend(_TOKEN.findall(match.group(1).lower()))
+        return set(self._stemmer.stemWords(found))
+
     def bridged_words(self, question: str) -> set[str]:
         """The report's (German) words that an English question's words stand for."""
         return {g for w in _TOKEN.findall(question.lower()) for g in self.glossary.get(w, ())}
@@ -139,6 +162,7 @@ class ExtractiveAnswerer:
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
         groups = self.term_groups(question, lang, ignore)
         cues = [answer for asks, answer in _CUES if asks.search(question)]
+        counted = self.counted_terms(question, lang)
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
         years = [m.group(0) for m in _YEAR.finditer(question)]
         if any(y not in passage_text for y in years):  # a year the passages never mention
@@ -159,6 +183,8 @@ class ExtractiveAnswerer:
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
                 prior += 0.02 * sum(bool(c.search(sent)) for c in cues)
+                if counted and counted & self.counts(sent):
+                    prior += 0.08  # the sentence counts what the question counts
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", sent)):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
@@ -189,7 +215,7 @@ class ExtractiveAnswerer:
         hit = hits[best.hit_index]
         quote = " ".join(s.sentence for s in chosen)
         citations = [Citation(1, hit.chunk.source, hit.chunk.section, hit.chunk.text, quote, hit.chunk.id)]
-        text = self._frame(lang, hit, quote) + " [1]"
+        text = self.frame(lang, hit, quote) + " [1]"
         # A second passage from another source is cited when it is nearly as relevant.
         others = [s for s in scored if hits[s.hit_index].chunk.source != hit.chunk.source]
         if others:
@@ -197,11 +223,11 @@ class ExtractiveAnswerer:
             if second.score >= best.score - 0.01 and len(text) + len(second.sentence) < 600:
                 h2 = hits[second.hit_index]
                 citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
-                text += " " + self._frame(lang, h2, second.sentence) + " [2]"
+                text += " " + self.frame(lang, h2, second.sentence) + " [2]"
         return Answer(question, text, lang, False, tuple(citations), tuple(hits))
 
     @staticmethod
-    def _frame(lang: str, hit: Hit, quote: str) -> str:
+    def frame(lang: str, hit: Hit, quote: str) -> str:
         chunk = hit.chunk
         section = chunk.section.removeprefix("Projektbeispiele: ")
         if chunk.city:

@@ -137,7 +137,8 @@ def join_paragraphs(lines: list[str]) -> list[str]:
     held: list[str] = []  # footnotes waiting for the split sentence to close
     for para in paras:
         is_footnote = para.startswith("<sup>")
-        if out and not is_footnote and _continues(out[-1], para):
+        # A footnote never continues into the text after it (it ends without a full stop often).
+        if out and not is_footnote and not out[-1].startswith("<sup>") and _continues(out[-1], para):
             prev = out.pop()
             if prev.endswith("-"):
                 para = (prev[:-1] if para[:1].islower() else prev) + para

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import re
@@ -27,6 +28,7 @@ from .messages import say
 from .projects import ProjectAnswerer
 from .retrieval import HybridRetriever, SparseIndex
 from .store import ChromaStore, Manifest
+from .study import StudyNumbers
 from .text import fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
 
@@ -108,7 +110,11 @@ class Assistant:
 
     # -- index ---------------------------------------------------------------------
     def _manifest(self, chunks: list[Chunk]) -> Manifest:
-        return Manifest(corpus_hash(self.corpus_path), self.embedder.name, self.chunker.version, len(chunks))
+        """What the index must have been built from. The chunk texts are part of it, so that a change
+        in parsing or chunking (not only in the report) means a rebuild, never a stale index."""
+        digest = hashlib.sha1("\x00".join(f"{c.id}\x01{c.text}" for c in chunks).encode()).hexdigest()[:12]
+        return Manifest(corpus_hash(self.corpus_path), self.embedder.name, f"{self.chunker.version}+{digest}",
+                        len(chunks))
 
     def ensure_index(self, force: bool = False) -> BuildInfo:
         """Open the index for the current corpus and embedder, building it when needed."""
@@ -136,6 +142,7 @@ class Assistant:
         self.figures = FigureAnswerer.from_report(self.report)
         self.projects = ProjectAnswerer(self.report)
         self.across = CityFinder(self.report, self.answerer.glossary)
+        self.study = StudyNumbers(stored, self.answerer)
         sparse = SparseIndex(stored)
         sparse.warm_up()
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
@@ -258,6 +265,12 @@ class Assistant:
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
         answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
+        counted = self.answerer.counted_terms(text, lang)
+        if counted and not named and (answer.refused or not any(
+                counted & self.answerer.counts(c.quote) for c in answer.citations)):
+            # The passages did not count what was asked: the study's own counts may.
+            than = "" if answer.refused else " ".join(c.quote for c in answer.citations)
+            answer = self.study.run(text, lang, named, than) or answer
         if self.writer is not None and hits:
             t3 = time.perf_counter()
             if on_delta is None:

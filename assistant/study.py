@@ -1,0 +1,58 @@
+"""The study's own numbers: how-many questions about the study, answered from the chapters' prose.
+
+The chapters state their counts in sentences ("den folgenden 13 Partnern der Studie", "53 Städte
+wurden ausgewählt"); retrieval of five passages can miss the one sentence that says it. Every
+chapter sentence in which a number counts what the question counts is a candidate; the one that
+also shares most of the question's other words is quoted, with its citation. Where no sentence
+counts it, nothing is said here and the ordinary answer (or refusal) follows.
+"""
+
+from __future__ import annotations
+
+from .answer import ExtractiveAnswerer
+from .text import split_sentences
+from .types import Answer, Chunk, Citation, Hit
+
+
+class StudyNumbers:
+    """Answers "Wie viele ... (die Studie)?" from the chapter sentences that count it."""
+
+    def __init__(self, chunks: list[Chunk], answerer: ExtractiveAnswerer, min_coverage: float = 0.3) -> None:
+        if not 0 <= min_coverage <= 1:
+            raise ValueError(f"min_coverage must be in [0, 1], got {min_coverage}")
+        self.answerer = answerer
+        self.min_coverage = min_coverage
+        self._sentences: list[tuple[Chunk, str, set[str], set[str]]] = []
+        for chunk in chunks:
+            if chunk.city or chunk.kind == "appendix" or chunk.source.startswith("Anhang"):
+                continue
+            for sentence in split_sentences(chunk.text):
+                counts = answerer.counts(sentence)
+                if counts:
+                    self._sentences.append((chunk, sentence, counts, answerer.terms(sentence)))
+
+    def run(self, question: str, lang: str, cities: list[str], than: str = "") -> Answer | None:
+        """The best counting sentence, if it shares at least as many of the question's words as ``than``
+        (the ordinary answer's quote, which does not count what was asked)."""
+        if cities:
+            return None
+        counted = self.answerer.counted_terms(question, lang)
+        if not counted:
+            return None
+        groups = [g for g in self.answerer.term_groups(question, lang, set()) if not g & counted]
+        rival = self.answerer.terms(than)
+        floor = sum(bool(g & rival) for g in groups) / (len(groups) or 1) - 1e-9 if than else -1.0
+        best, best_cover = None, max(floor, self.min_coverage - 1e-9)
+        for chunk, sentence, counts, terms in self._sentences:
+            if not counts & counted:
+                continue
+            cover = sum(bool(g & terms) for g in groups) / (len(groups) or 1)
+            if cover > best_cover:
+                best, best_cover = (chunk, sentence), cover
+        if best is None:
+            return None
+        chunk, sentence = best
+        hit = Hit(chunk, 1.0)
+        text = self.answerer.frame(lang, hit, sentence) + " [1]"
+        citation = Citation(1, chunk.source, chunk.section, chunk.text, sentence, chunk.id)
+        return Answer(question, text, lang, False, (citation,), (hit,), mode="study")
