@@ -239,7 +239,7 @@ class ChatHandlers:
             upd(value=label(lang, "new_chat")),
             upd(label=label(lang, "cities_label")),
             upd(label=label(lang, "language_label")),
-            upd(label=label(lang, "chat_label")),
+            upd(label=label(lang, "chat_label"), placeholder=label(lang, "chat_placeholder")),
             upd(value=label(lang, "copy")),
             upd(label=label(lang, "comment_label")),
             upd(value=label(lang, "comment_send")),
@@ -302,6 +302,7 @@ def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) ->
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=300):
                         chatbot = gr.Chatbot(label=label(lang, "chat_label"), elem_id="chat", height=460,
+                                             placeholder=label(lang, "chat_placeholder"),
                                              buttons=["copy"], feedback_options=("Like", "Dislike"))
                         with gr.Row():
                             question = gr.Textbox(label=label(lang, "question_label"), elem_id="question",

@@ -353,6 +353,7 @@ def test_labels_follow_the_chosen_or_the_detected_language():
     assert view.sources.startswith('<h3 class="sources-heading">Sources</h3>')
     updates = handlers.relabel(AUTO, view.session)
     assert updates[1]["label"] == "Your question" and updates[11]["label"] == "Atlas at a glance"
+    assert updates[6]["placeholder"].startswith("Ask about one of the 50 cities")
     assert "Sources" in updates[12]
     german = handlers.relabel("Deutsch", view.session)
     assert german[1]["label"] == "Ihre Frage" and "Quellen" in german[12]

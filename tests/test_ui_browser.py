@@ -96,6 +96,7 @@ def watch_streaming(page) -> None:
 
 def test_german_question_streams_an_answer_linked_to_its_sources(page):
     page.shot("01-start")
+    assert "einer der 50 Städte" in page.locator("#chat").inner_text()  # the empty chat says what to ask
     watch_streaming(page)
     text = ask(page, "Wie viele Einwohner hat Aachen?", "Quellen")
     page.shot("02-answer")
