@@ -17,6 +17,7 @@ import numpy as np
 
 from .across import CityFinder
 from .answer import ExtractiveAnswerer
+from .bm25 import FastSparseIndex
 from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
 from .cities import CityMatcher
@@ -26,7 +27,7 @@ from .facts import FigureAnswerer
 from .language import LanguageDetector
 from .messages import say
 from .projects import ProjectAnswerer
-from .retrieval import HybridRetriever, SparseIndex
+from .retrieval import HybridRetriever
 from .store import ChromaStore, Manifest
 from .study import StudyNumbers
 from .text import fold, split_sentences
@@ -143,7 +144,7 @@ class Assistant:
         self.projects = ProjectAnswerer(self.report)
         self.across = CityFinder(self.report, self.answerer.glossary)
         self.study = StudyNumbers(stored, self.answerer)
-        sparse = SparseIndex(stored)
+        sparse = FastSparseIndex(stored)
         sparse.warm_up()
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
         self.build_info = BuildInfo(built, time.perf_counter() - start, len(stored), self.store.location)
