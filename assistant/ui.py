@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,6 +32,7 @@ from .ui_text import (
 
 log = logging.getLogger(__name__)
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+MAX_KEPT_ANSWERS = 50  # per browser session: sources panel entries and rateable answers
 
 CSS = """
 #chat a[href^="#src-"]::before { content: "["; }
@@ -154,8 +155,11 @@ class ChatHandlers:
             "question": answer.question, "answer": answer.text, "language": answer.language,
             "citations": [c.to_dict() for c in answer.citations], "conversation_id": answer.conversation_id or "",
         }
-        if answer.citations:
-            session.cited.append((session.turns, answer))
+        if answer.citations:  # kept without its retrieval hits; a long session keeps its latest answers
+            session.cited.append((session.turns, replace(answer, retrieved=())))
+            del session.cited[:-MAX_KEPT_ANSWERS]
+        for index in sorted(session.answers)[:-MAX_KEPT_ANSWERS]:
+            del session.answers[index]
         lang = ui_language(language, answer.language)
         panel = sources_panel(session.cited, lang)
         table = answer_table(answer)

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import IndexError_, InputError, UnknownConversation
 from assistant.feedback import FeedbackStore
-from assistant.types import Answer, AppendixEntry, Citation, CityProfile, Delta, Report
+from assistant.types import Answer, AppendixEntry, Chunk, Citation, CityProfile, Delta, Hit, Report
 from assistant.ui import ChatHandlers, Session, build_ui
 from assistant.ui_charts import answer_chart, answer_table, city_figures, parse_number, projects_per_field
 from assistant.ui_text import AUTO, answer_markdown, copy_text, highlight, label, sources_html, ui_language
@@ -155,6 +155,19 @@ def test_sources_answer_and_question_escape_html():
     assert "<script>" not in view.history[-1]["content"]
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in view.history[-1]["content"]
     assert view.history[0]["content"] == "&lt;img src=y onerror=alert(3)&gt;"
+
+
+def test_a_long_session_keeps_only_its_latest_answers(monkeypatch):
+    monkeypatch.setattr("assistant.ui.MAX_KEPT_ANSWERS", 2)
+    hit = Hit(Chunk("aachen-1", "Aachen", "Einwohner und Fläche", "profile", "Einwohner: 246.272."), 1.0)
+    handlers = ChatHandlers(StubAssistant(cited_answer(retrieved=(hit,))))
+    view = last(run(handlers))
+    for _ in range(3):
+        view = last(run(handlers, "Und?", view.history, session=view.session))
+    assert [turn for turn, _ in view.session.cited] == [3, 4]
+    assert sorted(view.session.answers) == [5, 7]  # the chat indexes of the last two answers
+    assert 'id="src-4-1"' in view.sources and 'id="src-2-1"' not in view.sources
+    assert all(a.retrieved == () for _, a in view.session.cited)
 
 
 def test_adjacent_markers_stay_two_links():
