@@ -16,7 +16,7 @@ from assistant.ui_charts import answer_chart, answer_table, city_figures, parse_
 from assistant.ui_text import AUTO, answer_markdown, copy_text, highlight, label, sources_html, ui_language
 
 REPORT = Report(
-    cities=(CityProfile("Aachen", 246272, 161, (), ()), CityProfile("Bamberg", 77179, 55, ()  , ()),
+    cities=(CityProfile("Aachen", 246272, 161, (), ()), CityProfile("Bamberg", 77179, 55, (), ()),
             CityProfile("Bonn", 325490, 141, (), ())),
     chapters=(),
     appendix=(AppendixEntry("Mobilität", "Marktliner", "Aachen", "Aachen"),
