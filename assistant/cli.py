@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     sub.add_parser("serve", help="serve the chat UI and the APIs on ASSISTANT_HOST:ASSISTANT_PORT")
     feedback = sub.add_parser("feedback", help="the ratings given in the chat")
-    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True, metavar="export")
     export = feedback_sub.add_parser("export", help="write every rating as JSON lines")
     export.add_argument("--out", help="file to write (atomically); default: stdout")
     args = parser.parse_args(argv)
