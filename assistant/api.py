@@ -31,6 +31,7 @@ from .api_models import (
 )
 from .middleware import AccessLog, RequestLimits
 from .openai_compat import ChatCompletions, make_router
+from .prefetch import prefetch_question
 from .serial import SerialAssistant
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,9 @@ def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
     async def ask(req: AskRequest, request: Request) -> AskResponse:
         if request.app.state.log_questions:
             request.state.question = req.question
+
+        if req.conversation_id is None:  # its vector is computed on another core while it waits its turn
+            prefetch_question(assistant.assistant, req.question)
 
         def work():
             cid = req.conversation_id or assistant.assistant.new_conversation()
@@ -173,6 +177,12 @@ def serve(settings) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("assistant").setLevel(logging.INFO)
     assistant = Assistant.from_settings(settings)
+    if settings.prefetch_queries and (os.cpu_count() or 1) > 1:
+        from .embedding import make_embedder
+        from .prefetch import PrefetchingEmbedder
+
+        assistant.embedder = PrefetchingEmbedder(assistant.embedder,
+                                                 make_embedder(settings.embedder, settings.embed_threads))
     info = assistant.ensure_index()
     print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)
     app = create_app(assistant, settings)
