@@ -146,19 +146,21 @@ class ExtractiveAnswerer:
         toks = [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
         return set(self._stemmer.stemWords(toks))
 
-    def confident(self, hits: list[Hit], question: str, ignore: set[str]) -> bool:
+    def confident(self, hits: list[Hit], question: str, ignore: set[str], lang: str = "de") -> bool:
         """Whether the best passage is close enough to the question to be quoted."""
         if not hits:
             return False
         best_sim = max((h.similarity or 0.0) for h in hits[:3])
         q_terms = self.terms(question) - ignore
+        if lang == "en":
+            q_terms |= self.bridged_terms(question) - ignore
         overlap = max(len(q_terms & self.terms(h.chunk.embed_text)) for h in hits[:3]) if q_terms else 0
         return best_sim >= self.min_similarity or (overlap >= 2 and best_sim >= self.min_similarity - 0.03)
 
     def run(self, question: str, lang: str, hits: list[Hit], sentence_vectors, query_vector: np.ndarray,
             ignore_terms: set[str] | None = None) -> Answer:
         ignore = {t for t in (ignore_terms or set())}
-        if not self.confident(hits, question, ignore):
+        if not self.confident(hits, question, ignore, lang):
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
         groups = self.term_groups(question, lang, ignore)
         cues = [answer for asks, answer in _CUES if asks.search(question)]

@@ -22,6 +22,7 @@ class Focus:
     listed: tuple[tuple[str, str], ...] = ()  # (city, project) the last listing named, in order
     project: tuple[str, str] | None = None  # the project talked about last
     topic: str = ""  # the last standalone question, for "Und Aachen?"
+    field: str = ""  # the Handlungsfeld talked about, for "in dem Bereich"
     language: str = ""
 
 
@@ -123,7 +124,9 @@ _LEAD = re.compile(r"^\s*(?:und|and|aber|but|what about|how about|was ist mit|wi
                    r"|wie steht es um|und wie ist es (?:in|mit))\b", re.I)
 _FILLER = {"in", "mit", "für", "fur", "for", "bei", "dort", "there", "die", "der", "das", "the", "stadt", "city",
            "s", "what", "about", "wie", "ist", "es", "was"}
-_PROJECT_WORD = re.compile(r"projekt|project", re.I)
+_THAT_FIELD = re.compile(r"\b(?:dem|diesem|jenem|dem gleichen|demselben) (?:bereich|handlungsfeld|feld|thema)\b|"
+                         r"\b(?:that|this|the same) (?:field|area|topic)\b|\bdort\b|\bthere\b", re.I)
+_PROJECT_WORD = re.compile(r"projekt|project|\bone\b|\bdas (aus|in|von)\b", re.I)
 
 
 class FollowUps:
@@ -131,11 +134,14 @@ class FollowUps:
 
     ``matcher`` finds cities in text (:class:`assistant.cities.CityMatcher`)."""
 
-    def __init__(self, matcher) -> None:
+    def __init__(self, matcher, field_of=None) -> None:
         self.matcher = matcher
+        self.field_of = field_of or (lambda text: None)  # the Handlungsfeld a text names, if one
 
     def run(self, question: str, focus: Focus) -> Resolved:
         named = tuple(self.matcher.profiled(question))
+        if focus.field and _THAT_FIELD.search(question) and not self.field_of(question):
+            question = f"{question} (Handlungsfeld {focus.field})"
         ordinal = _ORDINAL.search(question)
         if ordinal and focus.listed:
             listed = [x for x in focus.listed if x[0] in named] or list(focus.listed) if named else list(focus.listed)
@@ -156,7 +162,9 @@ class FollowUps:
         if _BOTH.search(question) and len(focus.recent) >= 2:
             return Resolved(question, focus.recent[:2], None, "both")
         if focus.cities:
-            return Resolved(question, focus.cities, focus.project if focus.project else None, "focus")
+            # The city in focus is named in the standalone question, so that retrieval sees it too.
+            text = f"{question} ({', '.join(focus.cities)})"
+            return Resolved(text, focus.cities, focus.project if focus.project else None, "focus")
         return Resolved(question)
 
     def _only_names(self, question: str, named: tuple[str, ...]) -> bool:
@@ -187,7 +195,7 @@ class FollowUps:
 
 
 def next_focus(focus: Focus, resolved: Resolved, cited_cities: tuple[str, ...],
-               listed: tuple[tuple[str, str], ...], lang: str) -> Focus:
+               listed: tuple[tuple[str, str], ...], lang: str, field: str | None = None) -> Focus:
     """The focus after a turn: the cities it cited (or was about), its listing, its project."""
     cities = cited_cities or resolved.cities or focus.cities
     if resolved.cities and set(resolved.cities) <= set(cited_cities or resolved.cities):
@@ -195,4 +203,4 @@ def next_focus(focus: Focus, resolved: Resolved, cited_cities: tuple[str, ...],
     recent = tuple(dict.fromkeys([*cities, *focus.recent]))[:4]
     return Focus(cities=cities, recent=recent, listed=listed or focus.listed,
                  project=resolved.project or (focus.project if set(cities) == set(focus.cities) else None),
-                 topic=resolved.text, language=lang)
+                 topic=resolved.text, field=field or focus.field, language=lang)

@@ -33,6 +33,9 @@ _EXAMPLES = re.compile(r"projektbeispiel|leuchtt[uü]rm|lighthouse|example|beisp
 _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell me\b|\bwas (ist|macht|sind)\b|"
                        r"\bworum\b|beschreib|\bwhat (is|does|are)\b|\bdescribe\b|\bdetails?\b|"
                        r"handlungsfeld|field of action|anhang|appendix", re.I)
+_WHICH_FIELD = re.compile(r"\bwelche[sm]? handlungsfeld|\bwhich field|\bwhat field|\bin welchem handlungsfeld", re.I)
+_MOST = re.compile(r"\bmeisten\b|\bmost\b|\bam häufigsten\b|\bhäufigste", re.I)
+_FEWEST = re.compile(r"\bwenigsten\b|\bfewest\b|\bleast\b|\bam seltensten\b|\bseltenste", re.I)
 _WHICH_CITIES = re.compile(r"\bwelche(n)? st[äa]dte|\bwhich (atlas )?cities\b|\bwhat cities\b", re.I)
 _QUESTION_STOP = set("""welche welcher welches welchen which what where gibt haben have has hat does with mit einem einer eine
 ein der die das den dem des und oder bzw also auch there are is any cities city städte stadt atlas projekte projekt
@@ -193,6 +196,22 @@ class ProjectAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=rows,
                       listed=tuple((p.city, p.title) for p in found))
 
+    def field_ranking(self, question: str, lang: str) -> Answer:
+        """Handlungsfelder by their number of lighthouse projects in Anhang A, most first."""
+        counts = {f: self.report.appendix_counts.get(f, len(entries)) for f, entries in self.by_field.items()}
+        fewest = bool(_FEWEST.search(question))
+        order = sorted(counts, key=lambda f: (counts[f], f) if fewest else (-counts[f], f))
+        lines = [say(lang, "fields_ranking_head")]
+        cites, rows = [], [(say(lang, "col_field"), say(lang, "col_projects"))]
+        for field in order:
+            section = self.sections.get(f"Handlungsfeld {field}")
+            if section is None:
+                continue
+            cites.append(Citation(len(cites) + 1, "Anhang A", section.section, section.text, section.text[:200]))
+            lines.append(f"{len(cites)}. {field}: {counts[field]} [{len(cites)}]")
+            rows.append((field, str(counts[field])))
+        return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
+
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
         if len(cities) == 1 and _EXAMPLES.search(question) and _LIST.search(question) \
                 and not _COUNT.search(question):
@@ -204,6 +223,8 @@ class ProjectAnswerer:
                 return self.describe(question, lang, project, max_sentences=4 if more else 2)
         if not _PROJECT.search(question) or cities:
             return None
+        if _WHICH_FIELD.search(question) and (_FEWEST.search(question) or _MOST.search(question)):
+            return self.field_ranking(question, lang)
         field = self.field_of(question)
         if field is None and _LIST.search(question) and not _COUNT.search(question):
             return self.keyword_listing(question, lang)

@@ -137,7 +137,7 @@ class Assistant:
             self._by_place.setdefault((chunk.source, chunk.section), chunk)
         self._sentence_vectors = self.store.sentence_vectors()
         self.matcher = CityMatcher.from_files([c.name for c in self.report.cities], self.others_path)
-        self.followups = FollowUps(self.matcher)
+        self.followups = FollowUps(self.matcher, ProjectAnswerer.field_of)
         self._folded_corpus = re.sub(r"[^a-z0-9]", "", fold(" ".join(s.text for s in self.report.sections)
                                                        + " ".join(c.name for c in self.report.cities)))
         self.figures = FigureAnswerer.from_report(self.report)
@@ -196,7 +196,8 @@ class Assistant:
         sources = tuple(dict.fromkeys(c.source for c in answer.citations))
         cited = tuple(s for s in sources if self.report.city(s) is not None)
         self.conversations.record(conversation.id, Turn(text, resolved.text, answer.text, sources),
-                                  next_focus(focus, resolved, cited, answer.listed, lang))
+                                  next_focus(focus, resolved, cited, answer.listed, lang,
+                                             ProjectAnswerer.field_of(resolved.text)))
         return answer
 
     def stream(self, question: object, language: str | None = None, cities: list[str] | None = None,

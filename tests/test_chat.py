@@ -174,3 +174,25 @@ def test_without_a_conversation_nothing_is_remembered(mini_assistant):
 def test_an_unknown_conversation_id_is_an_input_error(mini_assistant):
     with pytest.raises(UnknownConversation):
         mini_assistant.ask("Wie viele Einwohner hat Aachen?", conversation_id="forged")
+
+
+def test_that_field_carries_the_handlungsfeld_of_the_last_turn(real_report):
+    from assistant.projects import ProjectAnswerer
+
+    followups = FollowUps(CityMatcher.from_files([c.name for c in real_report.cities], OTHER_CITIES),
+                          ProjectAnswerer.field_of)
+    resolved = followups.run("Und wie viele Leuchtturmprojekte gibt es in dem Bereich?", Focus(field="Mobilität"))
+    assert resolved.text.endswith("(Handlungsfeld Mobilität)")
+    unchanged = followups.run("Wie viele Projekte gibt es im Bereich Gesundheit?", Focus(field="Mobilität"))
+    assert "Mobilität" not in unchanged.text
+
+
+def test_the_city_one_points_to_that_citys_listed_project(followups):
+    listed = (("Braunschweig", "Ambient Assisted Living"), ("Nürnberg", "Pflegepraxiszentrum"))
+    resolved = followups.run("What does the Nürnberg one do?", Focus(listed=listed))
+    assert "»Pflegepraxiszentrum«" in resolved.text and resolved.cities == ("Nürnberg",)
+
+
+def test_a_pronoun_follow_up_names_the_city_for_retrieval(followups):
+    resolved = followups.run("When was the position filled?", Focus(cities=("Ludwigsburg",)))
+    assert resolved.text == "When was the position filled? (Ludwigsburg)"

@@ -122,3 +122,7 @@ def test_figures_need_at_least_one_city():
 
 def test_density_of_a_city_without_area_is_zero():
     assert Figures("Nirgendwo", 1000, 0).density == 0.0
+
+
+def test_residential_units_are_not_residents(figures):
+    assert figures.run("How many residential units are planned?", "en", ["Oldenburg (Oldb)"]) is None

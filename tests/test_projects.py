@@ -124,3 +124,11 @@ def test_which_cities_needs_the_question_form_and_no_named_city(finder):
     assert finder.run("Was ist die Digitale Zukunftskommune@bw?", "de", []) is None
     assert finder.run("Welche Städte nennen Zukunftskommune@bw?", "de", ["Ulm"]) is None
     assert finder.run("Welche Städte gibt es?", "de", []) is None  # nothing distinctive to look for
+
+
+def test_fields_ranked_by_their_anhang_a_counts(projects):
+    answer = projects.run("Welches Handlungsfeld hat die meisten Leuchtturmprojekte?", "de", [])
+    assert answer.text.splitlines()[1].startswith("1. Verwaltung: 37")
+    assert answer.table[1] == ("Verwaltung", "37") and len(answer.citations) == 10
+    fewest = projects.run("Which field of action has the fewest lighthouse projects?", "en", [])
+    assert fewest.table[1][1] == "2" and fewest.text.startswith("Lighthouse projects per field")
