@@ -88,5 +88,12 @@ def prefetch_question(assistant, question: object) -> None:
         text = clean_question(question, assistant.max_question_chars)
     except InputError:
         return
-    if not assistant.languages.foreign(text):
-        prefetch(text)
+    if assistant.languages.foreign(text):
+        return
+    try:  # figures come from the fact tables without a vector: embedding them would take a core for nothing
+        named = [m.name for m in assistant.matcher.find(text) if m.profiled]
+        if assistant.figures.run(text, assistant.languages.detect(text), named) is not None:
+            return
+    except Exception:  # noqa: BLE001 - only a hint: the service decides again and embeds whatever it needs
+        pass
+    prefetch(text)

@@ -99,7 +99,7 @@ def test_api_prefetches_new_questions_and_answers_stay_the_same(tmp_path, mini_a
     wrapped.close()
 
 
-def test_bad_and_foreign_questions_are_not_prefetched(mini_assistant):
+def test_bad_foreign_and_figure_questions_are_not_prefetched(mini_assistant):
     class Recorder:
         def __init__(self) -> None:
             self.texts = []
@@ -111,9 +111,18 @@ def test_bad_and_foreign_questions_are_not_prefetched(mini_assistant):
         embedder = Recorder()
         max_question_chars = mini_assistant.max_question_chars
         languages = mini_assistant.languages
+        matcher = mini_assistant.matcher
+        figures = mini_assistant.figures
 
-    for question in ("", None, b"bytes", "x" * 5000, "Quels sont les projets de mobilité à Aachen ?"):
+    for question in ("", None, b"bytes", "x" * 5000, "Quels sont les projets de mobilité à Aachen ?",
+                     "Wie viele Einwohner hat Aachen?", "How large is Bamberg in km²?"):
         prefetch_question(Holder, question)
-    prefetch_question(Holder, "  Wie  viele Einwohner\x00 hat Aachen? ")
-    assert Holder.embedder.texts == ["Wie viele Einwohner hat Aachen?"]
+    assert Holder.embedder.texts == []  # figures come from the fact tables, without a vector
+    prefetch_question(Holder, f"  {CHANCES}\x00 ")
+    assert Holder.embedder.texts == [CHANCES]
 
+    class Unready(Holder):  # no fact tables (yet): the hint errs on the side of prefetching
+        figures = None
+
+    prefetch_question(Unready, "Wie viele Einwohner hat Aachen?")
+    assert Holder.embedder.texts == [CHANCES, "Wie viele Einwohner hat Aachen?"]
