@@ -60,6 +60,23 @@ _NUMBER_WORD = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|
 _NUMBER_THEN = re.compile(r"\b" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-]+))", re.I)
 _FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were was are is does do did have has hat "
                       "haben sind wurden werden wurde gibt es there in im".split())
+# Which profile section a kind of question is usually answered by.
+_SECTION_INTENTS = (
+    (re.compile(r"\bwer\b|\bwho\b|\bwhose\b|koordinier|coordinat|verantwort|responsib|organisiert|organi[sz]ed|"
+                r"organisation|organization|\bunit\b|einheit|stabsstelle|\bcdo\b|\bcio\b|zuständig|angesiedelt", re.I),
+     "Organisationsstruktur"),
+    (re.compile(r"\bwann\b|\bwhen\b|seit wann|since when|beschlossen|verabschiedet|adopted|started|begann|"
+                r"gestartet|\bfilled\b|besetzt", re.I), "Meilensteine"),
+    (re.compile(r"\bwarum\b|\bwhy\b|\bweshalb\b|motivation|\bziele?\b|\bgoals?\b|\baims?\b", re.I),
+     "Motivation & Zielsetzung"),
+    (re.compile(r"beteilig|participat|stakeholder|einbind|involve|bürger(?!meister)|citizens?\b", re.I),
+     "Stakeholder & Beteiligung"),
+    (re.compile(r"chance|herausforder|challenge|opportunit|risik|risk", re.I), "Chancen & Herausforderungen"),
+    (re.compile(r"kommunik|communicat|netzwerk|network|soziale medien|social media|presse|press", re.I),
+     "Kommunikation & Netzwerke"),
+    (re.compile(r"wettbewerb|competition|förder|fund|award|preis|auszeichn|programm", re.I),
+     "Wettbewerbe & Förderprogramme"),
+)
 _GLOSSARY_PATH = Path(__file__).parent / "templates" / "glossary_en_de.txt"
 
 
@@ -165,6 +182,7 @@ class ExtractiveAnswerer:
         groups = self.term_groups(question, lang, ignore)
         cues = [answer for asks, answer in _CUES if asks.search(question)]
         counted = self.counted_terms(question, lang)
+        sections = {name for asks, name in _SECTION_INTENTS if asks.search(question)}
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
         years = [m.group(0) for m in _YEAR.finditer(question)]
         if any(y not in passage_text for y in years):  # a year the passages never mention
@@ -172,7 +190,10 @@ class ExtractiveAnswerer:
         quantity = bool(_QUANTITY.search(question))
         when = bool(_WHEN.search(question))
         scored: list[Scored] = []
-        for hi, hit in enumerate(hits[: self.passages]):
+        # The top passages, and further down only those from the section this kind of question asks for.
+        read = [i for i, h in enumerate(hits) if i < self.passages or h.chunk.section in sections]
+        for hi in read:
+            hit = hits[hi]
             if hit.chunk.section == FIGURES_SECTION:
                 continue  # figures are answered exactly by the fact table, never quoted
             sentences = split_sentences(hit.chunk.text)
@@ -181,7 +202,9 @@ class ExtractiveAnswerer:
                 sim = float(vecs[pos] @ query_vector) if vecs is not None else 0.0
                 sent_terms = self.terms(sent)
                 lex = sum(bool(g & sent_terms) for g in groups) / (len(groups) or 1)
-                prior = 0.04 * (self.passages - hi) + (0.01 if pos == 0 else 0.0)
+                prior = 0.04 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0)
+                if hit.chunk.section in sections:
+                    prior += 0.07  # the section that answers this kind of question
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
                 prior += 0.02 * sum(bool(c.search(sent)) for c in cues)
