@@ -26,8 +26,10 @@ _STOPWORDS = set(
     "bitte erzähl erzähle mir etwas gibt's im bereich area field".split()
 )
 _TOKEN = re.compile(r"[a-zäöüß0-9]{2,}")
-_QUANTITY = re.compile(r"\bwie ?viele?\b|\bhow (many|much)\b|\banzahl\b|\bwie hoch\b|\bkoste|\bcost|\bbudget|"
+_QUANTITY = re.compile(r"\bwie ?viele?\b|\bhow (many|much|often)\b|\bwie oft\b|\bwie häufig\b|\banzahl\b|\bwie hoch\b|\bkoste|\bcost|\bbudget|"
                        r"\bnumber of\b|\brate\b|\bquote\b|\bco2\b|\bprozent|\bpercent|\bwie gro(ß|ss) (ist|war) (der|die|das) (anteil|zahl)", re.I)
+# Amounts (money, CO2) rather than counts: the number must come with what is measured.
+_AMOUNT = re.compile(r"\bwie viel\b|\bhow much\b", re.I)
 _WHEN = re.compile(r"\bwann\b|\bwhen\b|\bseit wann\b|\bwhich year\b|\bin welchem jahr\b|\bsince when\b", re.I)
 _NUMBER_IN_TEXT = re.compile(
     r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
@@ -54,7 +56,7 @@ _CUES = (
 _ENUMERATION = re.compile(r"\b(zwei|drei|vier|fünf|sechs|two|three|four|five|six)\b(?! (jahre|years|monate|months))|"
                           r"\btop\b|\bam häufigsten\b|\bmost (common|often)\b|\bleast\b|\bam seltensten\b", re.I)
 # "Wie viele Partner ...", "how many positions ...": the counted word, to find "13 Partnern", "drei Stellen".
-_COUNTED = re.compile(r"\b(?:wie ?viele?|how many|anzahl (?:der |an )?|number of)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+_COUNTED = re.compile(r"\b(?:wie ?viele?|how many|how much|wie oft|how often|anzahl (?:der |an )?|number of)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 _NUMBER_WORD = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
                 r"hundert|tausend|dutzend)")
 _NUMBER_THEN = re.compile(r"\b" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-]+))", re.I)
@@ -135,14 +137,14 @@ class ExtractiveAnswerer:
                 groups.append(group)
         return groups
 
-    def counted_terms(self, question: str, lang: str) -> set[str]:
+    def counted_terms(self, question: str, lang: str, words: int = 1) -> set[str]:
         """The stems of what a how-many question counts ("Partner", "positions" -> "stell")."""
         match = _COUNTED.search(question)
         if not match:
             return set()
-        words = [w for w in _TOKEN.findall(match.group(1).lower()) if w not in _FUNCTION_WORDS][:1]
-        german = [g for w in words for g in self.glossary.get(w, ())] if lang == "en" else []
-        return set(self._stemmer.stemWords(words + german))
+        found = [w for w in _TOKEN.findall(match.group(1).lower()) if w not in _FUNCTION_WORDS][:words]
+        german = [g for w in found for g in self.glossary.get(w, ())] if lang == "en" else []
+        return set(self._stemmer.stemWords(found + german))
 
     def counts(self, sentence: str) -> set[str]:
         """The stems of the words that follow a number in the sentence ("13 Partnern" -> "partn")."""
@@ -216,6 +218,10 @@ class ExtractiveAnswerer:
         asked = set().union(*groups) if groups else set()
         if quantity and (not scored or (asked and not any(
                 asked & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
+            return Answer(question, say(lang, "refuse_figure"), lang, True, (), tuple(hits))
+        measured = self.counted_terms(question, lang, words=2) if _AMOUNT.search(question) else set()
+        if measured and not any(measured & self.counts(s.sentence) for s in scored):
+            # No sentence gives an amount of what was asked ("Wie viel CO2 ...?"): the figure is not given.
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), tuple(hits))
         if not scored:
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))

@@ -240,6 +240,9 @@ class Assistant:
         text = resolved.text
         mentions = self.matcher.find(text)
         named = [m.name for m in mentions if m.profiled]
+        if not named:  # a city inside a name: "MeinJena-App", "KarlsruheApp"
+            parts = " ".join(re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])|-", " ", m.group(0)) for m in _NAME.finditer(text))
+            named = self.matcher.profiled(parts) if parts else []
         if not named and not cities:
             named = list(resolved.cities)
         wanted = list(dict.fromkeys([*(cities or []), *named]))

@@ -93,3 +93,31 @@ def test_cli_json_answer(index_dir, real_assistant):
     assert data["citations"] and all({"n", "source", "section", "text"} <= set(c) for c in data["citations"])
     assert data["citations"][0]["n"] == 1 and data["citations"][0]["source"] == "Aachen"
     assert data["timings_ms"]["total_ms"] > 0
+
+
+@pytest.mark.parametrize("question", [
+    "Wie viel CO2 spart das Smart Parking in Bad Hersfeld ein?",  # an amount the profile does not give
+    "Wie oft wurde die MeinJena-App heruntergeladen?",  # Jena inside a name; Emden's downloads are not Jena's
+])
+def test_figures_the_report_does_not_give_are_refused(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert answer.refused and "nicht" in answer.text and not answer.citations
+
+
+def test_who_questions_quote_the_organisation_section(real_assistant):
+    answer = real_assistant.ask("Wer koordiniert in Bonn die Digitalisierung?")
+    assert "CDO" in answer.text or "Chief Digital Officer" in answer.text
+    assert answer.citations[0].section == "Organisationsstruktur"
+
+
+def test_an_english_follow_up_stays_with_the_city(real_assistant):
+    cid = real_assistant.new_conversation()
+    real_assistant.ask("What does Ludwigsburg's CDO do?", conversation_id=cid)
+    answer = real_assistant.ask("When was the position filled?", conversation_id=cid)
+    assert "Oktober 2018" in answer.text and sources(answer) == ["Ludwigsburg"]
+    assert answer.text.startswith("According to the Ludwigsburg profile")
+
+
+def test_study_numbers_come_from_the_chapters(real_assistant):
+    answer = real_assistant.ask("Wie viele Partner hatte die Studie?")
+    assert "13 Partnern" in answer.text and sources(answer) == ["1 Einleitung"]
