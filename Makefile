@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test,st]'
 	touch $@
 
-.PHONY: setup run test eval index chromium
+.PHONY: setup run test eval index chromium chroma-server load
 setup: $(VENV)/.installed
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
@@ -31,6 +31,16 @@ test: index chromium
 	$(PY) -m ruff check assistant tests eval app.py
 	$(PY) -m pytest
 	$(PY) -m eval --gate
+	.ci/chroma-server
+
+# The integration tests and the evaluation gate against a real Chroma server on loopback, compared
+# item by item with the embedded store's run (needs eval/results/outcomes.jsonl from `make test`/`make eval`).
+chroma-server: index
+	.ci/chroma-server
+
+# 32 concurrent clients for 60 s against the API, embedded store (README: Load).
+load: index
+	$(PY) eval/load_test.py
 
 eval: index
 	$(PY) -m eval
