@@ -43,8 +43,8 @@ _DATES = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b|\b(19|20)\d\d(/(19
 _CUES = (
     (re.compile(r"\bwer\b|\bwho\b|\bwhose\b|\bverantwortlich|\bresponsible\b|\bkoordinier|\bcoordinat|"
                 r"\bleads?\b|\bleitet\b", re.I),
-     re.compile(r"\bCDO\b|\bCIO\b|Chief|Officer|Leitung|leitet|Federführung|verantwortlich|koordinier|Stabsstelle|"
-                r"\bAmt\b|Referat|Dezernat|Beauftragte|Team\b|Einheit|angesiedelt", re.I)),
+     re.compile(r"\bCDO\b|\bCIO\b|\bCUO\b|Chief|Officer|Leitung|leitet|Federführung|Stabsstelle|Beauftragte|"
+                r"\bAmt\b|Referat\b|Dezernat|Geschäftsstelle|Oberbürgermeister|\bGmbH\b", re.I)),
     (re.compile(r"\bwarum\b|\bweshalb\b|\bwieso\b|\bwhy\b|\bgrund\b|\breason", re.I),
      re.compile(r"\bZiel|\bChance|\bweil\b|\bMotivation|\bum\b[^.]*\bzu\b|Wandel|Herausforderung|\bdenn\b", re.I)),
     (re.compile(r"\bhei(ß|ss)t\b|\bnamen?\b|\bcalled\b|\bname\b|\btitle", re.I), re.compile(r"»[^«]{2,}«")),
@@ -108,13 +108,14 @@ class ExtractiveAnswerer:
     """Picks one to three sentences from the top passages and cites them."""
 
     def __init__(self, stemmer_language: str = "german", min_similarity: float = 0.80,
-                 max_sentences: int = 3, max_chars: int = 420, passages: int = 4) -> None:
+                 max_sentences: int = 3, max_chars: int = 420, passages: int = 4, cue_weight: float = 0.02) -> None:
         if not 0 < min_similarity < 1:
             raise ValueError(f"min_similarity must be in (0, 1), got {min_similarity}")
         self.min_similarity = min_similarity
         self.max_sentences = max_sentences
         self.max_chars = max_chars
         self.passages = passages
+        self.cue_weight = cue_weight
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer(stemmer_language)
@@ -209,7 +210,7 @@ class ExtractiveAnswerer:
                     prior += 0.07  # the section that answers this kind of question
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
-                prior += 0.02 * sum(bool(c.search(sent)) for c in cues)
+                prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
                 if counted and counted & self.counts(sent):
                     prior += 0.08  # the sentence counts what the question counts
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", sent)):
@@ -234,6 +235,12 @@ class ExtractiveAnswerer:
                 break
             if s.score >= best.score - 0.03 or (length < 90 and abs(s.position - best.position) == 1):
                 chosen.append(s)
+        if cues and not any(c.search(x.sentence) for c in cues for x in chosen):
+            # A who/why/what-is-it-called question: add the passage's best sentence of that kind.
+            fitting = [x for x in same if x not in chosen and any(c.search(x.sentence) for c in cues)]
+            length = sum(len(c.sentence) for c in chosen)
+            if fitting and length + len(fitting[0].sentence) <= self.max_chars:
+                chosen.append(fitting[0])
         if _ENUMERATION.search(question):
             following = sorted((s for s in same if s.position > best.position), key=lambda s: s.position)
             for s in following:
