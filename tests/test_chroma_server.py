@@ -145,3 +145,12 @@ def test_frozen_server_is_a_503_within_the_timeout_not_a_hang(server, served):
         finally:
             server.thaw()
         wait_for(lambda: client.post("/api/v1/ask", json={"question": ASK}).status_code == 200, 20)
+
+
+def test_token_is_sent_as_bearer_header_and_calls_have_a_timeout(server, tmp_path):
+    store = ChromaStore(tmp_path, url=server.url, token="s3cret", timeout_s=1.5)
+    session = store.client()._server._session
+    assert session.headers["Authorization"] == "Bearer s3cret"
+    assert session.timeout.read == 1.5 and session.timeout.connect == 1.5
+    assert store.ping() is True
+    assert "Authorization" not in ChromaStore(tmp_path, url=server.url).client()._server._session.headers
