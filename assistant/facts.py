@@ -17,7 +17,7 @@ _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|
 _AREA = re.compile(r"fl[äa]che|km2|km²|quadratkilometer|square k|\barea\b|fl[äa]chengr", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
-_DESC = re.compile(r"gr[öo](ß|ss)te|meisten|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
+_DESC = re.compile(r"gr[öo](ß|ss)te|meisten|st[äa]rkste|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
 _ASC = re.compile(r"kleinste|wenigsten|niedrigste|geringste|am d[üu]nnsten|smallest|fewest|lowest|least", re.I)
 _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
 _SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)", re.I)
@@ -91,8 +91,19 @@ class FigureAnswerer:
                 metrics = ["population", "area"]
             else:
                 return None
+        if threshold and superlative and len(metrics) == 2 and not cities:
+            # "Welche Stadt mit weniger als 100.000 Einwohnern hat die größte Fläche?"
+            t_metric = "population" if threshold[1] >= 1000 else "area"
+            r_metric = "area" if t_metric == "population" else "population"
+            return self._ranking(question, lang, r_metric, desc=bool(_DESC.search(question)) and not _ASC.search(question),
+                                 within=(t_metric, *threshold))
         if threshold and not (len(cities) == 1 and not _CITY_WORD.search(question)):
             return self._filter(question, lang, metrics[0], *threshold)
+        after = re.search(r"\b(?:nach|after|behind|hinter)\b", question, re.I)
+        if superlative and after and len(cities) == 1:
+            # "Welche Stadt ist nach Berlin die einwohnerstärkste?": the next one in the ranking.
+            return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question),
+                                 after=cities[0])
         if superlative and (not cities or _CITY_WORD.search(question)):
             return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question))
         if len(cities) >= 2:
@@ -158,14 +169,32 @@ class FigureAnswerer:
             lines.append(f"- {city}: " + ", ".join(f"{v} {say(lang, 'unit_' + m)}" for v, m in zip(values, metrics, strict=False)) + f" [{i}]")
         return Answer(question, "\n".join(lines), lang, False, tuple(citations), mode="figures", table=tuple(rows))
 
-    def _ranking(self, question: str, lang: str, metric: str, desc: bool) -> Answer:
+    def _ranking(self, question: str, lang: str, metric: str, desc: bool,
+                 within: tuple[str, str, float] | None = None, after: str | None = None) -> Answer:
         n = self._count(question)
-        ordered = sorted(self.figures.values(), key=lambda f: f.value(metric), reverse=desc)[:n]
+        pool = list(self.figures.values())
+        condition = ""
+        if within:
+            w_metric, direction, value = within
+            pool = [f for f in pool if (f.value(w_metric) > value if direction == "more" else f.value(w_metric) < value)]
+            condition = say(lang, "more_than" if direction == "more" else "less_than",
+                            value=self._fmt(w_metric, value, lang), unit=say(lang, "unit_" + w_metric))
+        ordered = sorted(pool, key=lambda f: f.value(metric), reverse=desc)
+        if after and after in [f.city for f in ordered]:
+            ordered = ordered[[f.city for f in ordered].index(after) + 1:]
+        ordered = ordered[:n]
         direction = "desc" if desc else "asc"
+        if not ordered:
+            return Answer(question, say(lang, "filter_none", condition=condition), lang, False, (), mode="figures")
         if n == 1:
             f = ordered[0]
             key = ("largest_" if desc else "smallest_") + metric
-            text = say(lang, "ranking_one", label=say(lang, key), city=f.city,
+            label = say(lang, key)
+            if within:
+                label = say(lang, "among", condition=condition, label=label[:1].lower() + label[1:])
+            elif after:
+                label = say(lang, "after", city=after, label=label[:1].lower() + label[1:])
+            text = say(lang, "ranking_one", label=label, city=f.city,
                        value=self._with_unit(metric, f.value(metric), lang), ref="[1]")
             if metric == "density":
                 text += " " + say(lang, "density", city=f.city, value=self._fmt(metric, f.density, lang),

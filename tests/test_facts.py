@@ -126,3 +126,19 @@ def test_density_of_a_city_without_area_is_zero():
 
 def test_residential_units_are_not_residents(figures):
     assert figures.run("How many residential units are planned?", "en", ["Oldenburg (Oldb)"]) is None
+
+
+def test_a_ranking_within_a_filter(figures, real_report):
+    answer = figures.run("Welche Stadt mit weniger als 100.000 Einwohnern hat die größte Fläche?", "de", [])
+    small = [c for c in real_report.cities if c.population < 100_000]
+    expected = max(small, key=lambda c: c.area_km2)
+    assert answer.citations[0].source == expected.name and len(answer.citations) == 1
+    assert f"{expected.area_km2} km²" in answer.text and "weniger als 100.000" in answer.text
+
+
+def test_the_next_one_after_a_named_city(figures, real_report):
+    ordered = sorted(real_report.cities, key=lambda c: -c.population)
+    answer = figures.run("Welche Stadt ist nach Berlin die einwohnerstärkste im Atlas?", "de", ["Berlin"])
+    assert answer.citations[0].source == ordered[1].name
+    english = figures.run("Which city has the largest population after Hamburg?", "en", ["Hamburg"])
+    assert english.citations[0].source == ordered[2].name and english.text.startswith("After Hamburg")
