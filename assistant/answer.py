@@ -200,12 +200,17 @@ class ExtractiveAnswerer:
             if hit.chunk.section == FIGURES_SECTION:
                 continue  # figures are answered exactly by the fact table, never quoted
             sentences = split_sentences(hit.chunk.text)
+            # A chapter's headings often state its finding ("Verwaltung, Mobilität ... sind die Top-Themen").
+            heading = 0.0
+            if not hit.chunk.city and groups:
+                heading_terms = self.terms(hit.chunk.section)
+                heading = 0.25 * sum(bool(g & heading_terms) for g in groups) / len(groups)
             vecs = sentence_vectors(hit.chunk, sentences)
             for pos, sent in enumerate(sentences):
                 sim = float(vecs[pos] @ query_vector) if vecs is not None else 0.0
                 sent_terms = self.terms(sent)
                 lex = sum(bool(g & sent_terms) for g in groups) / (len(groups) or 1)
-                prior = 0.04 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0)
+                prior = 0.04 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
                 if hit.chunk.section in sections:
                     prior += 0.07  # the section that answers this kind of question
                 if when and _DATE_IN_TEXT.search(sent):
