@@ -46,7 +46,8 @@ _CUES = (
      re.compile(r"\bCDO\b|\bCIO\b|\bCUO\b|Chief|Officer|Leitung|leitet|Federführung|Stabsstelle|Beauftragte|"
                 r"\bAmt\b|Referat\b|Dezernat|Geschäftsstelle|Oberbürgermeister|\bGmbH\b", re.I)),
     (re.compile(r"\bwarum\b|\bweshalb\b|\bwieso\b|\bwhy\b|\bgrund\b|\breason", re.I),
-     re.compile(r"\bZiel|\bChance|\bweil\b|\bMotivation|\bum\b[^.]*\bzu\b|Wandel|Herausforderung|\bdenn\b", re.I)),
+     re.compile(r"\baufgrund\b|\bwegen\b|\bGrund\b|\bweil\b|\bdenn\b|\bum\b[^.]*\bzu\b|\bZiel|Motivation|"
+                r"Strukturwandel|\bFolge\b|Herausforderung", re.I)),
     (re.compile(r"\bhei(ß|ss)t\b|\bnamen?\b|\bcalled\b|\bname\b|\btitle", re.I), re.compile(r"»[^«]{2,}«")),
     (re.compile(r"organisiert|organised|organized|organisation|organization|struktur|structure", re.I),
      re.compile(r"organisator|Struktur|dezentral|zentral|Stabsstelle|Einheit|angesiedelt|Querschnitt", re.I)),
