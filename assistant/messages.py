@@ -33,3 +33,11 @@ def number(value: float, lang: str, decimals: int = 0) -> str:
     if lang == "de":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+def field_label(field: str, lang: str) -> str:
+    """A Handlungsfeld as the reader says it: German as in the report, English with the German in brackets."""
+    if lang != "en":
+        return field
+    english = _catalogue().get("fields", {}).get(field)
+    return f"{english} ({field})" if english else field

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .messages import say
+from .messages import field_label, say
 from .text import fold, split_sentences
 from .types import Answer, Citation, Project, Report
 
@@ -138,7 +138,8 @@ class ProjectAnswerer:
             first = self.sections.get(f"Handlungsfeld {fields[0]}")
             if first is not None:
                 cites.append(Citation(2, "Anhang A", first.section, first.text, project.title))
-                text += " " + say(lang, "project_fields", fields=", ".join(fields), ref="[2]")
+                text += " " + say(lang, "project_fields", fields=", ".join(field_label(f, lang) for f in fields),
+                                    ref="[2]")
         return Answer(question, text, lang, False, tuple(cites), mode="projects")
 
     def city_listing(self, question: str, lang: str, city_name: str) -> Answer | None:
@@ -157,8 +158,9 @@ class ProjectAnswerer:
                 continue
             first = split_sentences(section.text)[:1]
             cites.append(Citation(len(cites) + 1, city.name, section.section, section.text, first[0] if first else ""))
-            lines.append(f"{i}. {project.title} ({', '.join(project.fields)}) [{len(cites)}]")
-            rows.append((project.title, ", ".join(project.fields)))
+            labels = ", ".join(field_label(f, lang) for f in project.fields)
+            lines.append(f"{i}. {project.title} – {labels} [{len(cites)}]")
+            rows.append((project.title, labels))
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows),
                       listed=tuple((city.name, p.title) for p in projects))
 
@@ -196,6 +198,19 @@ class ProjectAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=rows,
                       listed=tuple((p.city, p.title) for p in found))
 
+    def field_counts(self, question: str, lang: str, fields: list[str]) -> Answer:
+        """"Wie viele Projekte gibt es in Sicherheit und in Gesundheit?": each count as Anhang A states it."""
+        parts, cites = [], []
+        for field in fields:
+            section = self.sections.get(f"Handlungsfeld {field}")
+            if section is None:
+                continue
+            cites.append(Citation(len(cites) + 1, "Anhang A", section.section, section.text, section.text[:200]))
+            count = self.report.appendix_counts.get(field, len(self.by_field[field]))
+            parts.append(say(lang, "projects_count", field=field_label(field, lang), count=count,
+                             ref=f"[{len(cites)}]"))
+        return Answer(question, " ".join(parts), lang, False, tuple(cites), mode="projects")
+
     def field_ranking(self, question: str, lang: str) -> Answer:
         """Handlungsfelder by their number of lighthouse projects in Anhang A, most first."""
         counts = {f: self.report.appendix_counts.get(f, len(entries)) for f, entries in self.by_field.items()}
@@ -208,8 +223,8 @@ class ProjectAnswerer:
             if section is None:
                 continue
             cites.append(Citation(len(cites) + 1, "Anhang A", section.section, section.text, section.text[:200]))
-            lines.append(f"{len(cites)}. {field}: {counts[field]} [{len(cites)}]")
-            rows.append((field, str(counts[field])))
+            lines.append(f"{len(cites)}. {field_label(field, lang)}: {counts[field]} [{len(cites)}]")
+            rows.append((field_label(field, lang), str(counts[field])))
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
 
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
@@ -225,6 +240,9 @@ class ProjectAnswerer:
             return None
         if _WHICH_FIELD.search(question) and (_FEWEST.search(question) or _MOST.search(question)):
             return self.field_ranking(question, lang)
+        several = [f for f, pattern in FIELD_NAMES.items() if re.search(pattern, question, re.I) and f in self.by_field]
+        if len(several) >= 2 and _COUNT.search(question):
+            return self.field_counts(question, lang, several)
         field = self.field_of(question)
         if field is None and _LIST.search(question) and not _COUNT.search(question):
             return self.keyword_listing(question, lang)
@@ -236,11 +254,11 @@ class ProjectAnswerer:
         cite = Citation(1, "Anhang A", section.section, section.text, section.text)
         count = self.report.appendix_counts.get(field, len(self.by_field[field]))
         if _COUNT.search(question):
-            text = say(lang, "projects_count", field=field, count=count, ref="[1]")
+            text = say(lang, "projects_count", field=field_label(field, lang), count=count, ref="[1]")
             return Answer(question, text, lang, False, (cite,), mode="projects")
         if not _LIST.search(question):
             return None
-        where = say(lang, "projects_where_field", field=field)
+        where = say(lang, "projects_where_field", field=field_label(field, lang))
         lines = [say(lang, "projects_head", count=count, where=where) + " [1]"]
         for entry in self.by_field[field]:
             lines.append(f"- {entry.title} ({entry.city})")

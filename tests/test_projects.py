@@ -132,3 +132,18 @@ def test_fields_ranked_by_their_anhang_a_counts(projects):
     assert answer.table[1] == ("Verwaltung", "37") and len(answer.citations) == 10
     fewest = projects.run("Which field of action has the fewest lighthouse projects?", "en", [])
     assert fewest.table[1][1] == "2" and fewest.text.startswith("Lighthouse projects per field")
+
+
+def test_counts_for_several_fields_at_once(projects):
+    answer = projects.run("Wie viele Leuchtturmprojekte gibt es in Sicherheit und wie viele in Gesundheit?", "de", [])
+    assert "Gesundheit nennt Anhang A 3" in answer.text and "Sicherheit nennt Anhang A 2" in answer.text
+    assert [c.section for c in answer.citations] == ["Handlungsfeld Gesundheit", "Handlungsfeld Sicherheit"]
+
+
+def test_english_answers_name_the_fields_in_english_with_the_reports_german(projects):
+    answer = projects.run("How many mobility lighthouse projects are there?", "en", [])
+    assert "Mobility (Mobilität)" in answer.text and "30" in answer.text
+    listing = projects.run("What lighthouse projects does Ingolstadt have?", "en", ["Ingolstadt"])
+    assert "Education (Bildung)" in listing.text
+    german = projects.run("Welche Projekte stellt Ingolstadt vor?", "de", ["Ingolstadt"])
+    assert "Bildung" in german.text and "Education" not in german.text
