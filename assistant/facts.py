@@ -12,8 +12,8 @@ from .corpus import FIGURES_SECTION
 from .messages import number, say
 from .types import Answer, Citation, Report
 
-_POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|\bresidents?\b|populous|people live|"
-                  r"leben in", re.I)
+_POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|populous|people live|leben in|"
+                  r"\b(?:how many|number of) residents\b", re.I)
 _AREA = re.compile(r"fl[äa]che|km2|km²|quadratkilometer|square k|\barea\b|fl[äa]chengr", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)

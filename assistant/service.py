@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*|\b[A-ZÄÖÜ]{2,}[\wäöüß]*-[A-ZÄÖÜ][\wäöüß]+")
 _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|20)\d\d)", re.I)
 # Questions about the cities in general or the study itself (the analysis chapters answer them).
-_GENERAL = re.compile(r"\b(die|den|der) (st[äa]dte|kommunen)\b|\bthe cities\b|\bcities'|\bstudie\b|\bstudy\b|"
+_GENERAL = re.compile(r"\bst[äa]dte[n]?\b|\bkommunen\b|\bcities\b|\bcities'|\bstudie\b|\bstudy\b|"
                       r"\batlas\b|\bmost cities\b|\bdie meisten\b|\bhäufigste|\bmost common\b|\binterviews?\b|"
                       r"\bempfehlungen\b|\brecommendations?\b|\bpionier|\bpioneer|\bfazit\b|\bconclusion\b", re.I)
 _LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|anhang|appendix|projektbeispiel", re.I)

@@ -142,3 +142,8 @@ def test_the_next_one_after_a_named_city(figures, real_report):
     assert answer.citations[0].source == ordered[1].name
     english = figures.run("Which city has the largest population after Hamburg?", "en", ["Hamburg"])
     assert english.citations[0].source == ordered[2].name and english.text.startswith("After Hamburg")
+
+
+def test_residents_as_subject_are_not_a_population_question(figures):
+    assert figures.run("Which Bad Hersfeld app lets residents measure noise?", "en", ["Bad Hersfeld"]) is None
+    assert "29,767" in figures.run("How many residents does Bad Hersfeld have?", "en", ["Bad Hersfeld"]).text
