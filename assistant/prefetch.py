@@ -90,9 +90,10 @@ def prefetch_question(assistant, question: object) -> None:
         return
     if assistant.languages.foreign(text):
         return
-    try:  # figures come from the fact tables without a vector: embedding them would take a core for nothing
+    try:  # figures and project listings come from tables without a vector: embedding them would waste a core
         named = [m.name for m in assistant.matcher.find(text) if m.profiled]
-        if assistant.figures.run(text, assistant.languages.detect(text), named) is not None:
+        lang = assistant.languages.detect(text)
+        if assistant.figures.run(text, lang, named) is not None or assistant.projects.run(text, lang, named):
             return
     except Exception:  # noqa: BLE001 - only a hint: the service decides again and embeds whatever it needs
         pass

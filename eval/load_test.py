@@ -9,7 +9,8 @@ server given by ``--chroma-url``), measures one client alone for ``--single-dura
 ``--duration`` seconds or ``--max-requests`` requests, whichever comes first; then it stops by itself.
 Questions are varied (every item of eval/qa.jsonl plus per-city templates), so no cache can carry the
 numbers. Reports throughput, p50/p95/p99 latency, errors (any non-200 or transport error), the server's
-peak memory (VmHWM of the processes it started) and p50/p95 relative to the single-client p50.
+peak memory (VmHWM of the processes it started), its CPU time per request, and p50/p95 relative to the
+single-client p50.
 Writes eval/results/load_<store>.json. Exit status 1 if any request failed.
 """
 
@@ -72,6 +73,15 @@ def peak_rss_mb(pid: int) -> float | None:
     return round(total, 1) if total else None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time a process (all its threads) has used so far, in seconds (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run_load(url: str, clients: int, duration_s: float, max_requests: int, pool: list[str],
                    offset: int = 0) -> dict:
     """``clients`` closed-loop clients until ``duration_s`` or ``max_requests``; latencies and errors."""
@@ -131,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = question_pool([c.name for c in load_report(Settings().corpus_path).cities])
     store = "chroma-server" if args.chroma_url else "embedded"
     proc, url = None, args.url.rstrip("/") if args.url else None
+    cpu_before = cpu_after = None
     if url is None:
         if args.chroma_url:
             os.environ["ASSISTANT_CHROMA_URL"] = args.chroma_url
@@ -145,14 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         single = asyncio.run(run_load(url, 1, args.single_duration, args.max_requests, pool))
         print(f"  1 client : {single['rps']} req/s, p50 {single['p50_ms']} ms, p95 {single['p95_ms']} ms",
               flush=True)
+        cpu_before = cpu_seconds(proc.pid) if proc is not None else None
         load = asyncio.run(run_load(url, args.clients, args.duration, args.max_requests, pool,
                                     offset=single["requests"]))
+        cpu_after = cpu_seconds(proc.pid) if proc is not None else None
     finally:
         peak = peak_rss_mb(proc.pid) if proc is not None else None
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
     load["peak_rss_mb"] = peak
+    if cpu_before is not None and cpu_after is not None:  # robust to other work on the machine, unlike latency
+        load["server_cpu_ms_per_request"] = round((cpu_after - cpu_before) * 1000 / load["requests"], 1)
     if args.chroma_pid:
         load["chroma_peak_rss_mb"] = peak_rss_mb(args.chroma_pid)
     load["p50_vs_single"] = round(load["p50_ms"] / single["p50_ms"], 1)
@@ -161,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.clients:>3} clients: {load['requests']} requests in {load['seconds']} s = {load['rps']} req/s, "
           f"p50 {load['p50_ms']} / p95 {load['p95_ms']} / p99 {load['p99_ms']} ms "
           f"(p95 = {load['p95_vs_single']}x the single-client p50), errors {errors}, "
-          f"server peak RSS {peak} MB" + (f", Chroma server {load['chroma_peak_rss_mb']} MB" if args.chroma_pid else ""),
+          f"server CPU {load.get('server_cpu_ms_per_request')} ms/request, server peak RSS {peak} MB" + (f", Chroma server {load['chroma_peak_rss_mb']} MB" if args.chroma_pid else ""),
           flush=True)
     result = {"store": store, "url": url, "cpus": os.cpu_count(), "single": single, "load": load}
     out = args.out or HERE / "results" / f"load_{store}.json"

@@ -37,3 +37,13 @@ def test_peak_memory_of_this_process_is_read():
     import os
 
     assert peak_rss_mb(os.getpid()) > 10
+
+
+def test_cpu_time_of_this_process_is_read():
+    import os
+
+    from eval.load_test import cpu_seconds
+
+    before = cpu_seconds(os.getpid())
+    sum(i * i for i in range(2_000_000))
+    assert before is not None and cpu_seconds(os.getpid()) > before

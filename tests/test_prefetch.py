@@ -113,11 +113,12 @@ def test_bad_foreign_and_figure_questions_are_not_prefetched(mini_assistant):
         languages = mini_assistant.languages
         matcher = mini_assistant.matcher
         figures = mini_assistant.figures
+        projects = mini_assistant.projects
 
     for question in ("", None, b"bytes", "x" * 5000, "Quels sont les projets de mobilité à Aachen ?",
-                     "Wie viele Einwohner hat Aachen?", "How large is Bamberg in km²?"):
+                     "Wie viele Einwohner hat Aachen?", "How large is Bamberg in km²?", "Welche Projekte stellt Aachen vor?"):
         prefetch_question(Holder, question)
-    assert Holder.embedder.texts == []  # figures come from the fact tables, without a vector
+    assert Holder.embedder.texts == []  # figures and project listings come from tables, without a vector
     prefetch_question(Holder, f"  {CHANCES}\x00 ")
     assert Holder.embedder.texts == [CHANCES]
 
