@@ -397,3 +397,14 @@ def test_about_says_what_the_assistant_knows_and_does_not():
         about = label(lang, "about")
         assert all(w in about for w in words), about
         assert re.search(r"2019", about)
+
+
+def test_the_city_filter_wins_over_the_city_in_focus_of_the_conversation(mini_assistant):
+    """With the real (fixture) assistant: after an answer about Aachen, the same question filtered
+    to Bamberg must be answered from Bamberg's profile (the browser test does this by hand)."""
+    handlers = ChatHandlers(mini_assistant)
+    first = last(run(handlers, "Wer koordiniert die Digitalisierung?"))
+    assert [c["source"] for c in first.session.answers[1]["citations"]] == ["Aachen"]
+    second = last(run(handlers, "Wer koordiniert die Digitalisierung?", first.history, cities=["Bamberg"],
+                      session=first.session))
+    assert [c["source"] for c in second.session.answers[3]["citations"]] == ["Bamberg"]
