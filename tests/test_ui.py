@@ -170,6 +170,12 @@ def test_a_long_session_keeps_only_its_latest_answers(monkeypatch):
     assert all(a.retrieved == () for _, a in view.session.cited)
 
 
+def test_a_notice_is_shown_under_the_answer():
+    answer = cited_answer(notice="Das Sprachmodell war nicht erreichbar; hier die Textstellen.")
+    message = answer_markdown(answer, 1)
+    assert message.index("*Das Sprachmodell war nicht erreichbar; hier die Textstellen.*") < message.index("Quellen:")
+
+
 def test_adjacent_markers_stay_two_links():
     answer = cited_answer("Aachen hat 246.272 Einwohner [1][2].")
     assert "[1] [2]." in answer_markdown(answer, 3)
