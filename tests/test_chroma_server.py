@@ -3,11 +3,23 @@ several clients on one server, and the server stopped, frozen and started again 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 from chroma_server import ChromaServer
-from conftest import FAKE_MIN_SIMILARITY, MINI_REPORT, OTHER_CITIES, FakeEmbedder, MiniAssistant, free_port
+from conftest import (
+    FAKE_MIN_SIMILARITY,
+    MINI_REPORT,
+    OFFLINE_ENV,
+    OTHER_CITIES,
+    ROOT,
+    FakeEmbedder,
+    MiniAssistant,
+    free_port,
+)
 from fastapi.testclient import TestClient
 
 from assistant.api import create_app
@@ -154,3 +166,32 @@ def test_token_is_sent_as_bearer_header_and_calls_have_a_timeout(server, tmp_pat
     assert session.timeout.read == 1.5 and session.timeout.connect == 1.5
     assert store.ping() is True
     assert "Authorization" not in ChromaStore(tmp_path, url=server.url).client()._server._session.headers
+
+
+def copy_cli(index_dir, url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **OFFLINE_ENV, "ASSISTANT_INDEX_DIR": str(index_dir)}
+    env.pop("ASSISTANT_CHROMA_URL", None)
+    return subprocess.run([sys.executable, "-m", "assistant.copy_index", "--to", url], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_copy_index_command_fills_a_server_or_says_what_to_run(tmp_path):
+    other = ChromaServer(tmp_path / "data", free_port(), tmp_path / "chroma.log")
+    other.start()
+    try:
+        empty = copy_cli(tmp_path / "no-index", other.url)
+        assert empty.returncode == 1 and "python -m assistant build-index" in empty.stderr
+        assert "Traceback" not in empty.stderr
+        index = tmp_path / "index"
+        built = subprocess.run([sys.executable, str(ROOT / "tests" / "fault_worker.py"), "build", str(index)],
+                               cwd=ROOT, env={**os.environ, **OFFLINE_ENV}, capture_output=True, text=True,
+                               timeout=300)
+        assert built.returncode == 0, built.stderr
+        done = copy_cli(index, other.url)
+        assert done.returncode == 0, done.stderr
+        assert f"to {other.url}" in done.stdout and "fake-bow" in done.stdout
+        copied = server_assistant(other.url, tmp_path)
+        info = copied.ensure_index()
+        assert info.built is False and f"copied {info.chunks} chunks" in done.stdout
+    finally:
+        other.stop()
