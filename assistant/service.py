@@ -186,7 +186,8 @@ class Assistant:
         if conversation is None:
             return self._answer(Resolved(text), lang, cities, t0, on_delta)
         focus = conversation.focus
-        resolved = self.followups.run(text, focus)
+        # A city filter set by the asker wins over the conversation's city in focus.
+        resolved = self.followups.run(text, replace(focus, cities=()) if cities else focus)
         turns = list(conversation.turns)
         if self.writer is not None and turns and resolved.how in ("", "focus", "both"):
             # the rules left the question as asked: the language model fills in what it refers to
