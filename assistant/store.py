@@ -215,6 +215,8 @@ class ChromaStore:
                 got = self._collection.query(query_embeddings=[vector.tolist()], n_results=top_k,
                                              where={"city": city} if city else None, include=["distances"])
             except Exception as exc:
+                if _is_not_found(exc) and self._reopen():
+                    return self.query(vector, top_k, city)
                 raise self._unavailable(exc) from exc
             ids, distances = got["ids"][0], got["distances"][0]
             if all(i in self._known for i in ids):
@@ -226,6 +228,8 @@ class ChromaStore:
         try:
             result = store.query(q)
         except Exception as exc:
+            if _is_not_found(exc) and self._reopen():
+                return self.query(vector, top_k, city)
             raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
         out = []
         for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
@@ -282,14 +286,39 @@ class ChromaStore:
         return manifest
 
     def ping(self) -> bool:
-        """True when the store answers."""
+        """True when the store answers (and still holds the open collection, or it was written again)."""
         try:
             self.client().heartbeat()
             if self._collection is not None:
-                self._collection.count()
+                try:
+                    self._collection.count()
+                except Exception as exc:
+                    return _is_not_found(exc) and self._reopen()
             return True
         except Exception:
             return False
+
+    def _reopen(self) -> bool:
+        """A Chroma server that came back with its collections written again (new ids, the same names):
+        take the complete collection of the same name. The chunks in memory stay valid, as the name is the
+        manifest's key. False while it is missing or incomplete (a build is under way or needed)."""
+        if self._collection is None or not self.url:
+            return False
+        name = self._collection.name
+        try:
+            collection = self.client().get_collection(name, embedding_function=None)
+            sentences = self.client().get_collection(name + "_sent", embedding_function=None)
+            meta = collection.metadata or {}
+            if collection.id == self._collection.id or meta.get("complete") != "yes" \
+                    or collection.count() != int(meta.get("count", -1)):
+                return False
+        except Exception:
+            return False
+        known = self._known
+        self._use(collection)
+        self._sentences = sentences
+        self._known = known
+        return True
 
 
 def _to_chunk(chunk_id: str, text: str, meta: dict) -> Chunk:

@@ -195,3 +195,31 @@ def test_copy_index_command_fills_a_server_or_says_what_to_run(tmp_path):
         assert info.built is False and f"copied {info.chunks} chunks" in done.stdout
     finally:
         other.stop()
+
+
+@pytest.mark.faults
+def test_server_back_empty_is_503_until_filled_again_then_answers_resume(mini_assistant, tmp_path):
+    """The server returns without its data (a new volume): reported, and once the index is written
+    again (here: copied from the embedded store) the running app finds it by name."""
+    first = ChromaServer(tmp_path / "first", free_port(), tmp_path / "chroma.log")
+    first.start()
+    second = ChromaServer(tmp_path / "second", first.port, tmp_path / "chroma.log")
+    try:
+        app_assistant = server_assistant(first.url, tmp_path)
+        app_assistant.ensure_index()
+        settings = Settings(api_keys=[], rate_limit_per_minute=0, cors_origins=[])
+        with TestClient(create_app(app_assistant, settings, ui=False)) as client:
+            before = client.post("/api/v1/ask", json={"question": ASK}).json()
+            first.stop()
+            second.start()  # same address, empty
+            down = client.post("/api/v1/ask", json={"question": ASK})
+            assert down.status_code == 503 and "search index unavailable" in down.json()["error"]["message"]
+            assert client.get("/api/v1/health").json()["status"] == "degraded"
+            mini_assistant.store.copy_to(ChromaStore(tmp_path, url=second.url))
+            assert client.get("/api/v1/health").json()["status"] == "ok"
+            after = client.post("/api/v1/ask", json={"question": ASK})
+            assert after.status_code == 200
+            assert (after.json()["answer"], after.json()["citations"]) == (before["answer"], before["citations"])
+    finally:
+        first.stop()
+        second.stop()
