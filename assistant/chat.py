@@ -126,6 +126,11 @@ _FILLER = {"in", "mit", "für", "fur", "for", "bei", "dort", "there", "die", "de
            "s", "what", "about", "wie", "ist", "es", "was"}
 _THAT_FIELD = re.compile(r"\b(?:dem|diesem|jenem|dem gleichen|demselben) (?:bereich|handlungsfeld|feld|thema)\b|"
                          r"\b(?:that|this|the same) (?:field|area|topic)\b|\bdort\b|\bthere\b", re.I)
+_ABOUT_ALL = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen st[äa]dten\b|\bwhich (?:\w+ )?cities\b|"
+                        r"\b(?:die|den|der|alle|allen) st[äa]dte[n]?\b|\bthe cities\b|\ball cities\b|\bstudie\b|"
+                        r"\bstudy\b|\batlas\b|\banhang\b|\bappendix\b", re.I)
+_ANAPHORA = re.compile(r"\bdort\b|\bthere\b|\bdie stadt\b|\bder stadt\b|\bthe city\b|\bthis city\b|\bits\b|"
+                       r"\bihre[nmrs]?\b|\bseine[nmrs]?\b|\bdaran\b|\bdiese[rnms]?\b|\bthis\b|\bthat\b", re.I)
 _PROJECT_WORD = re.compile(r"projekt|project|\bone\b|\bdas (aus|in|von)\b", re.I)
 
 
@@ -161,6 +166,10 @@ class FollowUps:
             return Resolved(question, named)
         if _BOTH.search(question) and len(focus.recent) >= 2:
             return Resolved(question, focus.recent[:2], None, "both")
+        if _ABOUT_ALL.search(question) and not _ANAPHORA.search(question):
+            return Resolved(question)  # a question about all cities or the study, not the city in focus
+        if self.field_of(question) and _PROJECT_WORD.search(question) and not _ANAPHORA.search(question):
+            return Resolved(question)  # "Welche Leuchtturmprojekte gibt es im Bereich Gesundheit?"
         if focus.cities:
             # The city in focus is named in the standalone question, so that retrieval sees it too.
             text = f"{question} ({', '.join(focus.cities)})"

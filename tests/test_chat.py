@@ -196,3 +196,21 @@ def test_the_city_one_points_to_that_citys_listed_project(followups):
 def test_a_pronoun_follow_up_names_the_city_for_retrieval(followups):
     resolved = followups.run("When was the position filled?", Focus(cities=("Ludwigsburg",)))
     assert resolved.text == "When was the position filled? (Ludwigsburg)"
+
+
+@pytest.mark.parametrize("question", [
+    "Welche Leuchtturmprojekte gibt es im Bereich Gesundheit?",
+    "Welche Städte haben ein Open-Data-Portal?",
+    "Wie viele Städte hat die Studie untersucht?",
+])
+def test_questions_about_all_cities_do_not_inherit_the_city_in_focus(real_report, question):
+    from assistant.projects import ProjectAnswerer
+
+    followups = FollowUps(CityMatcher.from_files([c.name for c in real_report.cities], OTHER_CITIES),
+                          ProjectAnswerer.field_of)
+    assert followups.run(question, Focus(cities=("Bonn",))) == Resolved(question)
+
+
+def test_a_field_question_about_the_city_in_focus_keeps_it(followups):
+    resolved = followups.run("Welche Projekte hat die Stadt im Bereich Mobilität?", Focus(cities=("Bonn",)))
+    assert resolved.cities == ("Bonn",)
