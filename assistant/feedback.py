@@ -6,14 +6,14 @@ Rows can be exported as JSONL so that badly rated answers can become new evaluat
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
-import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
+
+from .store import write_text_atomic
 
 FILENAME = "feedback.sqlite3"
 _SCHEMA = """
@@ -119,18 +119,7 @@ class FeedbackStore:
         if out is None:
             (stream or sys.stdout).write(lines)
             return len(rows)
-        target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(lines)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(Path(out), lines)
         return len(rows)
 
     def close(self) -> None:
