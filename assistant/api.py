@@ -181,8 +181,8 @@ def serve(settings) -> None:
         from .embedding import make_embedder
         from .prefetch import PrefetchingEmbedder
 
-        assistant.embedder = PrefetchingEmbedder(assistant.embedder,
-                                                 make_embedder(settings.embedder, settings.embed_threads))
+        ahead = [make_embedder(settings.embedder, settings.embed_threads) for _ in range(min(os.cpu_count(), 4))]
+        assistant.embedder = PrefetchingEmbedder(assistant.embedder, ahead)
     info = assistant.ensure_index()
     print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)
     app = create_app(assistant, settings)

@@ -9,6 +9,7 @@ Answers are unchanged: the same model, the same text, the same vector.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import OrderedDict
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
@@ -17,23 +18,31 @@ import numpy as np
 
 
 class PrefetchingEmbedder:
-    """Wraps ``embedder``; ``prefetch(text)`` embeds a query ahead on ``ahead`` (a second instance of
-    the same model: one C engine is not re-entrant). ``embed_query`` takes a prefetched vector that is
-    ready or being computed, and computes it itself if the prefetch has not started yet, so the
-    answering thread never queues behind other questions' prefetches. At most ``size`` are kept."""
+    """Wraps ``embedder``; ``prefetch(text)`` embeds a query ahead on one of ``ahead`` (other instances
+    of the same model, one thread each: one C engine is not re-entrant). ``embed_query`` takes a
+    prefetched vector that is ready or being computed, and computes it itself if the prefetch has not
+    started yet, so the answering thread never queues behind other questions' prefetches. At most
+    ``size`` are kept."""
 
     def __init__(self, embedder, ahead, size: int = 256) -> None:
         if size < 1:
             raise ValueError(f"size must be at least 1, got {size}")
-        if getattr(ahead, "name", None) != embedder.name:
-            raise ValueError(f"the prefetching model {getattr(ahead, 'name', ahead)!r} is not {embedder.name!r}")
+        models = tuple(ahead) if isinstance(ahead, (list, tuple)) else (ahead,)
+        if not models:
+            raise ValueError("at least one prefetching model is needed")
+        for model in models:
+            if getattr(model, "name", None) != embedder.name:
+                raise ValueError(f"the prefetching model {getattr(model, 'name', model)!r} is not {embedder.name!r}")
         self.inner = embedder
-        self.ahead = ahead
+        self.ahead = models
         self.name = embedder.name
         self.size = size
         self._futures: OrderedDict[str, Future] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        self._free: queue.SimpleQueue = queue.SimpleQueue()  # the instances no prefetch thread is using
+        for model in models:
+            self._free.put(model)
+        self._pool = ThreadPoolExecutor(max_workers=len(models), thread_name_prefix="prefetch")
         self.hits = 0
         self.misses = 0
 
@@ -42,7 +51,7 @@ class PrefetchingEmbedder:
         with self._lock:
             if text in self._futures:
                 return
-            self._futures[text] = self._pool.submit(self.ahead.embed_query, text)
+            self._futures[text] = self._pool.submit(self._embed_ahead, text)
             while len(self._futures) > self.size:
                 _, old = self._futures.popitem(last=False)
                 old.cancel()
@@ -63,11 +72,18 @@ class PrefetchingEmbedder:
         self.misses += 1
         return self.inner.embed_query(text)
 
+    def _embed_ahead(self, text: str) -> np.ndarray:
+        model = self._free.get()
+        try:
+            return model.embed_query(text)
+        finally:
+            self._free.put(model)
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)
 
     def warm_up(self) -> None:
-        for model in (self.inner, self.ahead):
+        for model in (self.inner, *self.ahead):
             if hasattr(model, "warm_up"):
                 model.warm_up()
 
