@@ -7,6 +7,8 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
@@ -167,6 +169,18 @@ def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings) -> None:
     gr.mount_gradio_app(app, blocks, path="/")
 
 
+def _open_index(assistant, server) -> None:
+    """Open the index once the server listens (both compete for the one interpreter lock)."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    try:
+        info = assistant.ensure_index()
+    except Exception:  # questions retry the opening and report the error themselves
+        log.exception("the search index could not be opened")
+        return
+    print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)
+
+
 def serve(settings) -> None:
     """Open (or build) the index, then serve UI and APIs on ``settings.host``:``settings.port``."""
     import uvicorn
@@ -183,9 +197,13 @@ def serve(settings) -> None:
 
         ahead = [make_embedder(settings.embedder, settings.embed_threads) for _ in range(min(os.cpu_count(), 4))]
         assistant.embedder = PrefetchingEmbedder(assistant.embedder, ahead)
-    info = assistant.ensure_index()
-    print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)
+    # The UI needs only the parsed report; the index opens beside the starting server (health says
+    # "degraded" and questions wait until it is open), so the chat is up a few seconds sooner.
+    assistant.load_report()
     app = create_app(assistant, settings)
     print(f"serving the chat on http://{settings.host}:{settings.port}/ and the API on /api/v1 and /v1",
           flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False,
+                                           log_level="warning"))
+    threading.Thread(target=_open_index, args=(assistant, server), name="open-index", daemon=True).start()
+    server.run()

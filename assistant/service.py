@@ -94,6 +94,7 @@ class Assistant:
         self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
         self.build_info: BuildInfo | None = None
         self.conversations = conversations or ConversationStore()
+        self._index_lock = threading.Lock()
         # Optional language model that rewrites retrieval answers (None: extractive only).
         self.writer = writer
 
@@ -117,11 +118,35 @@ class Assistant:
         return Manifest(corpus_hash(self.corpus_path), self.embedder.name, f"{self.chunker.version}+{digest}",
                         len(chunks))
 
+    def load_report(self) -> Report:
+        """Parse the report and build what answers from it without the index (cities, figures,
+        projects). Cheap (well under a second), so a UI can be served before the index is open."""
+        if self.report is not None:
+            return self.report
+        report = load_report(self.corpus_path)
+        self.matcher = CityMatcher.from_files([c.name for c in report.cities], self.others_path)
+        self.followups = FollowUps(self.matcher, ProjectAnswerer.field_of)
+        self._folded_corpus = re.sub(r"[^a-z0-9]", "", fold(" ".join(s.text for s in report.sections)
+                                                       + " ".join(c.name for c in report.cities)))
+        self.figures = FigureAnswerer.from_report(report)
+        self.projects = ProjectAnswerer(report)
+        self.across = CityFinder(report, self.answerer.glossary)
+        self.report = report
+        return report
+
     def ensure_index(self, force: bool = False) -> BuildInfo:
-        """Open the index for the current corpus and embedder, building it when needed."""
+        """Open the index for the current corpus and embedder, building it when needed.
+
+        Safe to call from several threads: the first opens the index, the others wait for it."""
+        with self._index_lock:
+            if self._retriever is not None and not force:
+                return self.build_info
+            return self._open_index(force)
+
+    def _open_index(self, force: bool) -> BuildInfo:
         start = time.perf_counter()
-        self.report = load_report(self.corpus_path)
-        chunks = self.chunker.run(self.report)
+        report = self.load_report()
+        chunks = self.chunker.run(report)
         manifest = self._manifest(chunks)
         built = False
         if force or not self.store.open(manifest):
@@ -136,13 +161,6 @@ class Assistant:
         for chunk in stored:
             self._by_place.setdefault((chunk.source, chunk.section), chunk)
         self._sentence_vectors = self.store.sentence_vectors()
-        self.matcher = CityMatcher.from_files([c.name for c in self.report.cities], self.others_path)
-        self.followups = FollowUps(self.matcher, ProjectAnswerer.field_of)
-        self._folded_corpus = re.sub(r"[^a-z0-9]", "", fold(" ".join(s.text for s in self.report.sections)
-                                                       + " ".join(c.name for c in self.report.cities)))
-        self.figures = FigureAnswerer.from_report(self.report)
-        self.projects = ProjectAnswerer(self.report)
-        self.across = CityFinder(self.report, self.answerer.glossary)
         self.study = StudyNumbers(stored, self.answerer)
         sparse = FastSparseIndex(stored)
         sparse.warm_up()

@@ -161,3 +161,28 @@ def test_invalid_prefix_and_url_are_rejected(tmp_path):
         ChromaStore(tmp_path, prefix="bad-prefix")
     with pytest.raises(IndexError_, match="http"):
         ChromaStore(tmp_path, url="ftp://example.org").client()
+
+
+def test_the_report_loads_without_the_index_and_the_index_opens_once_across_threads(tmp_path):
+    import threading
+
+    from conftest import FakeEmbedder, load_mini_report, make_mini_assistant
+
+    embedder = FakeEmbedder()
+    assistant = make_mini_assistant(tmp_path / "idx", embedder)
+    assistant.ensure_index()  # build it once
+    fresh = make_mini_assistant(tmp_path / "idx", FakeEmbedder())
+    with pytest.MonkeyPatch.context() as mp:
+        from assistant import service
+
+        mp.setattr(service, "load_report", load_mini_report)
+        report = fresh.load_report()
+    assert [c.name for c in report.cities] and fresh.build_info is None and fresh._retriever is None
+    infos = []
+    threads = [threading.Thread(target=lambda: infos.append(fresh.ensure_index())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(infos) == 4 and len({id(i) for i in infos}) == 1  # opened once, the others waited for it
+    assert not infos[0].built
