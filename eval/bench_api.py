@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import socket
@@ -69,35 +70,50 @@ def start_server(port: int, timeout_s: float = 120.0) -> tuple[subprocess.Popen,
     raise SystemExit(f"the server did not answer {url} within {timeout_s:.0f} s")
 
 
-async def run_level(url: str, concurrency: int, items: list[str]) -> dict:
-    """Send ``items`` with ``concurrency`` clients at once; latency per request and overall throughput."""
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for q in items:
-        queue.put_nowait(q)
+async def run_load(url: str, clients: int, duration_s: float, max_requests: int, pool: list[str],
+                   offset: int = 0) -> dict:
+    """``clients`` closed-loop clients until ``duration_s`` or ``max_requests``; latencies and errors."""
     latencies: list[float] = []
-    errors: dict[int, int] = {}
+    errors: dict[str, int] = {}
+    counter = itertools.count(offset)
+    sent = 0
+    deadline = time.perf_counter() + duration_s
 
     async def client(http: httpx.AsyncClient) -> None:
-        while True:
-            try:
-                question = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
+        nonlocal sent
+        while time.perf_counter() < deadline and sent < max_requests:
+            sent += 1
+            question = pool[next(counter) % len(pool)]
             t0 = time.perf_counter()
-            r = await http.post(f"{url}/api/v1/ask", json={"question": question})
+            try:
+                r = await http.post(f"{url}/api/v1/ask", json={"question": question})
+                status = str(r.status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
             latencies.append((time.perf_counter() - t0) * 1000)
-            if r.status_code != 200:
-                errors[r.status_code] = errors.get(r.status_code, 0) + 1
+            if status != "200":
+                errors[status] = errors.get(status, 0) + 1
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         start = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+        await asyncio.gather(*(client(http) for _ in range(clients)))
         wall = time.perf_counter() - start
     lat = np.array(latencies)
-    return {"concurrency": concurrency, "requests": len(items), "errors": errors, "seconds": round(wall, 2),
-            "rps": round(len(items) / wall, 1), "p50_ms": round(float(np.percentile(lat, 50)), 1),
-            "p95_ms": round(float(np.percentile(lat, 95)), 1), "max_ms": round(float(lat.max()), 1)}
+
+    def pct(p: float) -> float:
+        return round(float(np.percentile(lat, p)), 1)
+
+    return {"clients": clients, "requests": len(lat), "seconds": round(wall, 1),
+            "rps": round(len(lat) / wall, 1), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
+            "max_ms": round(float(lat.max()), 1), "errors": errors}
+
+
+async def run_level(url: str, concurrency: int, items: list[str]) -> dict:
+    """Send ``items`` once each with ``concurrency`` clients at once; latency per request, throughput."""
+    r = await run_load(url, concurrency, float("inf"), len(items), items)
+    return {"concurrency": concurrency, "requests": r["requests"], "errors": r["errors"], "seconds": r["seconds"],
+            "rps": r["rps"], "p50_ms": r["p50_ms"], "p95_ms": r["p95_ms"], "max_ms": r["max_ms"]}
 
 
 def table(rows: list[dict]) -> str:

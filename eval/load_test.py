@@ -22,17 +22,13 @@ import itertools
 import json
 import os
 import sys
-import time
 from pathlib import Path
-
-import httpx
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from eval.bench_api import free_port, questions, start_server  # noqa: E402
+from eval.bench_api import free_port, questions, run_load, start_server  # noqa: E402
 
 _TEMPLATES = [
     "Welche Projekte zur Mobilität gibt es in {city}?",
@@ -80,45 +76,6 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def run_load(url: str, clients: int, duration_s: float, max_requests: int, pool: list[str],
-                   offset: int = 0) -> dict:
-    """``clients`` closed-loop clients until ``duration_s`` or ``max_requests``; latencies and errors."""
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    counter = itertools.count(offset)
-    sent = 0
-    deadline = time.perf_counter() + duration_s
-
-    async def client(http: httpx.AsyncClient) -> None:
-        nonlocal sent
-        while time.perf_counter() < deadline and sent < max_requests:
-            sent += 1
-            question = pool[next(counter) % len(pool)]
-            t0 = time.perf_counter()
-            try:
-                r = await http.post(f"{url}/api/v1/ask", json={"question": question})
-                status = str(r.status_code)
-            except httpx.HTTPError as exc:
-                status = type(exc).__name__
-            latencies.append((time.perf_counter() - t0) * 1000)
-            if status != "200":
-                errors[status] = errors.get(status, 0) + 1
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-        start = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(clients)))
-        wall = time.perf_counter() - start
-    lat = np.array(latencies)
-
-    def pct(p: float) -> float:
-        return round(float(np.percentile(lat, p)), 1)
-
-    return {"clients": clients, "requests": len(lat), "seconds": round(wall, 1),
-            "rps": round(len(lat) / wall, 1), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
-            "max_ms": round(float(lat.max()), 1), "errors": errors}
 
 
 def main(argv: list[str] | None = None) -> int:

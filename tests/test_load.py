@@ -11,7 +11,8 @@ from live_server import running
 
 from assistant.api import create_app
 from assistant.settings import Settings
-from eval.load_test import peak_rss_mb, question_pool, run_load
+from eval.bench_api import run_load
+from eval.load_test import peak_rss_mb, question_pool
 
 
 def test_question_pool_is_varied_and_mixes_kinds():

@@ -160,14 +160,19 @@ def test_city_filter_narrows_the_answer_to_the_chosen_city(page):
     assert newest.all_inner_texts() == ["Bamberg"]
 
 
+def rate(page, button: str, status: str) -> None:
+    """Thumbs up or down on the latest answer, then wait until the UI says the rating was stored."""
+    page.locator(BOT).last.hover()
+    page.locator(f'#chat button[aria-label="{button}"]').last.click()
+    page.wait_for_function(f"() => document.querySelector('#feedback-status').innerText.includes('{status}')",
+                           timeout=TIMEOUT_MS)
+
+
 def test_thumbs_down_with_a_comment_lands_in_the_store(page, app):
     _, store = app
     before = len(store.rows())
     ask(page, "Wie viele Leuchtturmprojekte gibt es im Handlungsfeld Mobilität?", "Quellen")
-    page.locator(BOT).last.hover()
-    page.locator('#chat button[aria-label="Dislike"]').last.click()
-    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('gespeichert')",
-                           timeout=TIMEOUT_MS)
+    rate(page, "Dislike", "gespeichert")
     page.shot("01-thumbs-down")
     rows = store.rows()
     assert len(rows) == before + 1
@@ -257,10 +262,7 @@ def test_clearing_the_chat_starts_over_and_ratings_still_hit_the_right_answer(pa
     assert page.locator(BOT).count() == 0
     page.shot("01-cleared")
     ask(page, "What is the population of Bamberg?", "Sources")
-    page.locator(BOT).last.hover()
-    page.locator('#chat button[aria-label="Like"]').last.click()
-    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('saved')",
-                           timeout=TIMEOUT_MS)
+    rate(page, "Like", "saved")
     page.shot("02-rated-after-clear")
     row = store.rows()[-1]
     assert (row["rating"], row["question"]) == ("up", "What is the population of Bamberg?")
