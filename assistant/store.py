@@ -25,6 +25,14 @@ from .types import Chunk
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+# Search wide enough that the approximate (HNSW) search is in effect exact for an index of this size
+# (hundreds to a few thousand vectors): the embedded store and a Chroma server then return the same
+# passages in the same order, whatever order the vectors were inserted in.
+HNSW = {"space": "cosine", "ef_construction": 400, "ef_search": 400}
+# Part of every index's key: a change of the collection layout or its search settings means a rebuild.
+LAYOUT = "hnsw-cosine-ef400"
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What an index was built from; any change means a rebuild."""
@@ -36,7 +44,7 @@ class Manifest:
 
     @property
     def key(self) -> str:
-        raw = f"{self.corpus_hash}|{self.embedder}|{self.chunker_version}".encode()
+        raw = f"{self.corpus_hash}|{self.embedder}|{self.chunker_version}|{LAYOUT}".encode()
         return hashlib.sha1(raw).hexdigest()[:16]
 
 
@@ -145,7 +153,7 @@ class ChromaStore:
         self._drop(name)
         self._drop(name + "_sent")
         sent = client.create_collection(
-            name + "_sent", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            name + "_sent", embedding_function=None, configuration={"hnsw": dict(HNSW)}
         )
         for i in range(0, len(sentences), 512):
             part = sentences[i : i + 512]
@@ -158,7 +166,7 @@ class ChromaStore:
         collection = client.create_collection(
             name,
             embedding_function=None,  # never let Chroma embed: its default model downloads
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": dict(HNSW)},
             metadata={"complete": "no", **{k: str(v) for k, v in asdict(manifest).items()}},
         )
         self._use(collection)

@@ -1,7 +1,8 @@
 """Two evaluation runs gave the same results: ``python -m eval.compare_runs A/outcomes.jsonl B/outcomes.jsonl``.
 
-Compares, item by item, everything but latency (answer text, refusal, language, retrieved and cited
-sources, correctness). Used by CI to show that the Chroma server answers exactly like the embedded store.
+Compares, item by item, everything but latency (answer text, refusal, language, the top five retrieved
+sources, cited sources, correctness). Used by CI to show that the Chroma server answers exactly like the
+embedded store.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 FIELDS = ("answer", "refused", "language", "retrieved", "cited", "correct")
+TOP = 5  # retrieval is scored on the first five passages (hit@5); lower ranks are not compared
 
 
 def load(path: Path) -> dict[str, dict]:
@@ -24,8 +26,11 @@ def differences(a: dict[str, dict], b: dict[str, dict]) -> list[str]:
     out += [f"{i}: only in the second run" for i in sorted(b.keys() - a.keys())]
     for i in sorted(a.keys() & b.keys()):
         for f in FIELDS:
-            if a[i].get(f) != b[i].get(f):
-                out.append(f"{i}: {f} differs: {a[i].get(f)!r} != {b[i].get(f)!r}")
+            x, y = a[i].get(f), b[i].get(f)
+            if f == "retrieved" and isinstance(x, list) and isinstance(y, list):
+                x, y = x[:TOP], y[:TOP]
+            if x != y:
+                out.append(f"{i}: {f} differs: {x!r} != {y!r}")
     return out
 
 

@@ -34,3 +34,14 @@ def test_unreadable_input_is_a_clear_error(tmp_path, capsys):
     assert main([str(tmp_path / "missing.jsonl"), str(tmp_path / "also.jsonl")]) == 2
     assert "cannot read the outcomes" in capsys.readouterr().err
     assert main(["only-one"]) == 2
+
+
+def test_only_the_top_five_retrieved_are_compared():
+    from eval.compare_runs import differences
+
+    base = {"answer": "a", "refused": False, "language": "de", "cited": ["Emden"], "correct": True}
+    a = {"x": {**base, "retrieved": ["Emden", "Anhang A", "Anhang A", "Wuppertal", "Karlsruhe", "Darmstadt"]}}
+    b = {"x": {**base, "retrieved": ["Emden", "Anhang A", "Anhang A", "Wuppertal", "Karlsruhe", "Gütersloh"]}}
+    assert differences(a, b) == []
+    c = {"x": {**base, "retrieved": ["Emden", "Anhang A", "Anhang A", "Gütersloh", "Wuppertal", "Karlsruhe"]}}
+    assert differences(a, c) and "retrieved" in differences(a, c)[0]
