@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import Match
 
 from .access import Gatekeeper
 from .api_errors import ApiError, from_assistant_error, install_error_handlers
@@ -129,7 +130,8 @@ def _widget_routes(app: FastAPI, frame_ancestors: list[str]) -> None:
 
 
 def create_app(assistant, settings, ui: bool = True) -> FastAPI:
-    """The server's app. ``assistant`` must have its index open; ``ui=False`` leaves Gradio out (tests)."""
+    """The server's app. ``assistant`` needs its report loaded (its index may still be opening: questions
+    then wait for it and health says degraded); ``ui=False`` leaves Gradio out (tests)."""
     serial = assistant if isinstance(assistant, SerialAssistant) else SerialAssistant(assistant)
     gatekeeper = Gatekeeper(settings.api_keys, settings.rate_limit_per_minute)
     guard = _guard(gatekeeper)
@@ -148,6 +150,18 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.include_router(_api_router(serial, guard))
     app.include_router(make_router(ChatCompletions(serial), guard))
     _widget_routes(app, settings.cors_origins)
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unknown(request: Request, rest: str):
+        # Unknown API paths answer in the API's error format, not with the mounted UI's 404 page;
+        # a known path asked with another method is a 405, as it would be without this route.
+        path = request.url.path
+        for route in app.router.routes:
+            if getattr(route, "endpoint", None) is not unknown and route.matches(request.scope)[0] == Match.PARTIAL:
+                raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {path}")
+        raise ApiError(404, "not_found", f"no such endpoint: {path}")
+
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Authorization", "Content-Type"], max_age=600)

@@ -289,3 +289,11 @@ def test_cli_serve_starts_the_api_server(monkeypatch):
     monkeypatch.setenv("ASSISTANT_PORT", "8123")
     assert cli.main(["serve"]) == 0
     assert seen["settings"].port == 8123
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v2/ask", "/v1/embeddings"])
+def test_unknown_api_paths_get_a_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found" and path in response.json()["error"]["message"]
+    assert client.post(path, json={}).status_code == 404
