@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .corpus import FIGURES_SECTION
 from .messages import say
-from .text import fold, split_sentences
+from .text import WordSpread, fold, split_sentences
 from .types import Answer, Citation, Report
 
 WHICH_CITIES = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen st[äa]dten\b|\bwelche kommunen\b|"
@@ -39,29 +39,22 @@ class CityFinder:
     """Lists the profiled cities whose profile says what the question asks about."""
 
     def __init__(self, report: Report, glossary: dict[str, tuple[str, ...]] | None = None,
-                 max_spread: int = 15, max_cities: int = 12) -> None:
+                 max_spread: int = 15, max_cities: int = 12, spread: WordSpread | None = None) -> None:
         if max_spread < 1 or max_cities < 1:
             raise ValueError(f"max_spread and max_cities must be positive, got {max_spread}, {max_cities}")
         self.max_spread = max_spread
         self.max_cities = max_cities
         self.glossary = glossary or {}
         self._sentences: list[_Sentence] = []
-        self._profiles: dict[str, str] = {}
+        # How many profiles contain a term (also inside longer words); shareable with ProjectAnswerer.
+        self.spread = spread or WordSpread.of_profiles(report)
         for city in report.cities:
-            self._profiles[city.name] = fold(" ".join(s.text for s in city.sections))
             for section in city.sections:
                 if section.section == FIGURES_SECTION:
                     continue
                 for sentence in split_sentences(section.text):
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
                                                      fold(sentence)))
-        self._spread: dict[str, int] = {}
-
-    def spread(self, term: str) -> int:
-        """How many profiles contain the term (also inside longer words)."""
-        if term not in self._spread:
-            self._spread[term] = sum(term in text for text in self._profiles.values())
-        return self._spread[term]
 
     def terms(self, question: str, lang: str) -> list[str]:
         """The question's distinctive words, stemmed by their ending, rarest first."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .messages import field_label, say
-from .text import fold, split_sentences
+from .text import WordSpread, fold, split_sentences
 from .types import Answer, Citation, Project, Report
 
 FIELD_NAMES = {
@@ -57,8 +57,7 @@ class ProjectAnswerer:
             self.by_field.setdefault(entry.field, []).append(entry)
         self.sections = {s.section: s for s in report.chapters if s.source == "Anhang A"}
         # A title word that only one or two profiles contain (also inside compounds) names its project.
-        self._profiles = [fold(" ".join(x.text for x in city.sections)) for city in report.cities]
-        self._spread: dict[str, int] = {}
+        self.spread = WordSpread.of_profiles(report)
         self._appendix_of = self._reconcile()
 
     @staticmethod
@@ -89,12 +88,6 @@ class ProjectAnswerer:
                 if score > best_score:
                     best, best_score = project, score
         return best
-
-    def spread(self, word: str) -> int:
-        """How many city profiles contain the (folded) word, also as part of a longer word."""
-        if word not in self._spread:
-            self._spread[word] = sum(word in text for text in self._profiles)
-        return self._spread[word]
 
     def section_of(self, project: Project):
         city = self.report.city(project.city)

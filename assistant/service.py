@@ -130,7 +130,7 @@ class Assistant:
                                                        + " ".join(c.name for c in report.cities)))
         self.figures = FigureAnswerer.from_report(report)
         self.projects = ProjectAnswerer(report)
-        self.across = CityFinder(report, self.answerer.glossary)
+        self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread)
         self.report = report
         return report
 

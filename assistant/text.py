@@ -45,3 +45,22 @@ WORD = re.compile(r"[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß-]*")
 def words(text: str) -> list[str]:
     """The words of a text, in order."""
     return WORD.findall(text)
+
+
+class WordSpread:
+    """How many of some texts (the city profiles) contain a folded word, also inside a longer word.
+
+    A word few profiles use names something specific ("KEPTN", "Zukunftskommune"); counts are cached."""
+
+    def __init__(self, texts) -> None:
+        self._texts = [fold(t) for t in texts]
+        self._counts: dict[str, int] = {}
+
+    @classmethod
+    def of_profiles(cls, report) -> WordSpread:
+        return cls(" ".join(s.text for s in city.sections) for city in report.cities)
+
+    def __call__(self, word: str) -> int:
+        if word not in self._counts:
+            self._counts[word] = sum(word in text for text in self._texts)
+        return self._counts[word]
