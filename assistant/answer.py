@@ -6,6 +6,7 @@ confident, the answer is a refusal rather than an unrelated quote.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,14 @@ _SECTION_INTENTS = (
     (re.compile(r"wettbewerb|competition|förder|fund|award|preis|auszeichn|programm", re.I),
      "Wettbewerbe & Förderprogramme"),
 )
+# "Wie viele der ausgewählten Städte ...", "how many of the cities ...": answered by "50 der 53 ...".
+_PARTITIVE_ASKED = re.compile(r"\b(?:wie ?viele|how many)\s+(?:der|von|of)\b", re.I)
+_PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?" + _NUMBER_WORD + r"\b", re.I)
+# A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
+_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür)\b")
+# A negative finding and the sentence that says what there is instead.
+_NEGATION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b", re.I)
+_INSTEAD = re.compile(r"^(?:Stattdessen|Statt dessen|Vielmehr|Dafür|Allerdings|Jedoch|Zwar)\b")
 _GLOSSARY_PATH = Path(__file__).parent / "templates" / "glossary_en_de.txt"
 
 
@@ -95,6 +104,41 @@ def load_glossary(path: Path = _GLOSSARY_PATH) -> dict[str, tuple[str, ...]]:
             raise ValueError(f"{path}: no German words for {english!r}")
         out[english.strip().lower()] = tuple(german.split())
     return out
+
+
+def covers(group: set[str], terms: set[str]) -> bool:
+    """Whether a sentence's stems contain one of an asked-for word's stems, German compounds and
+    inflections included: "verwalt" in "stadtverwalt", "modell" in "modellregion",
+    "verabschiedet" and "verabschied"."""
+    if group & terms:
+        return True
+    for stem in group:
+        if len(stem) < 5:
+            continue
+        for term in terms:
+            if len(term) > len(stem) and (term.endswith(stem) or (len(stem) >= 6 and term.startswith(stem))):
+                return True
+            if len(stem) > len(term) >= 7 and stem.startswith(term) and len(stem) - len(term) <= 3:
+                return True
+    return False
+
+
+class TermRarity:
+    """How specific a word of the report is: a stem few passages use ("verabschied", "querschnitt")
+    says more about which sentence answers than one most passages use ("digital", "agenda")."""
+
+    def __init__(self, texts: list[str], terms) -> None:
+        self.documents = len(texts)
+        self._df: dict[str, int] = {}
+        for text in texts:
+            for term in terms(text):
+                self._df[term] = self._df.get(term, 0) + 1
+
+    def weight(self, group: set[str]) -> float:
+        """An asked-for word's weight: the inverse document frequency of its most used stem, so
+        that an English word's many German stand-ins do not make it count more."""
+        df = max((self._df.get(t, 0) for t in group), default=0)
+        return math.log((self.documents + 1) / (df + 1)) + 1.0
 
 
 @dataclass(frozen=True)
@@ -179,11 +223,13 @@ class ExtractiveAnswerer:
         return best_sim >= self.min_similarity or (overlap >= 2 and best_sim >= self.min_similarity - 0.03)
 
     def run(self, question: str, lang: str, hits: list[Hit], sentence_vectors, query_vector: np.ndarray,
-            ignore_terms: set[str] | None = None) -> Answer:
+            ignore_terms: set[str] | None = None, rarity: TermRarity | None = None) -> Answer:
         ignore = {t for t in (ignore_terms or set())}
         if not self.confident(hits, question, ignore, lang):
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
         groups = self.term_groups(question, lang, ignore)
+        weights = [rarity.weight(g) if rarity is not None else 1.0 for g in groups]
+        total_weight = sum(weights) or 1.0
         cues = [answer for asks, answer in _CUES if asks.search(question)]
         counted = self.counted_terms(question, lang)
         sections = {name for asks, name in _SECTION_INTENTS if asks.search(question)}
@@ -193,6 +239,7 @@ class ExtractiveAnswerer:
             return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
         quantity = bool(_QUANTITY.search(question))
         when = bool(_WHEN.search(question))
+        partitive = bool(_PARTITIVE_ASKED.search(question))
         scored: list[Scored] = []
         # The top passages, and further down only those from the section this kind of question asks for.
         read = [i for i, h in enumerate(hits) if i < self.passages or h.chunk.section in sections]
@@ -202,16 +249,24 @@ class ExtractiveAnswerer:
                 continue  # figures are answered exactly by the fact table, never quoted
             sentences = split_sentences(hit.chunk.text)
             # A chapter's headings often state its finding ("Verwaltung, Mobilität ... sind die Top-Themen").
+            # A project's title names what its passage is about (a smaller bonus: the question may ask
+            # for something the profile says elsewhere, "Wer fördert ...").
             heading = 0.0
-            if not hit.chunk.city and groups:
+            project = hit.chunk.section.startswith("Projektbeispiele")
+            if not hit.chunk.city or project:
                 heading_terms = self.terms(hit.chunk.section)
-                heading = 0.25 * sum(bool(g & heading_terms) for g in groups) / len(groups)
+                heading = (0.1 if project else 0.25) * sum(
+                    w for g, w in zip(groups, weights, strict=True) if g & heading_terms) / total_weight
             vecs = sentence_vectors(hit.chunk, sentences)
+            previous: set[str] = set()
             for pos, sent in enumerate(sentences):
                 sim = float(vecs[pos] @ query_vector) if vecs is not None else 0.0
                 sent_terms = self.terms(sent)
-                lex = sum(bool(g & sent_terms) for g in groups) / (len(groups) or 1)
-                prior = 0.04 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
+                # "Diese wurde ... vorgelegt": the sentence is about what the one before it names.
+                read_terms = sent_terms | previous if _ANAPHORIC.match(sent) else sent_terms
+                previous = sent_terms
+                lex = sum(w for g, w in zip(groups, weights, strict=True) if covers(g, read_terms)) / total_weight
+                prior = 0.02 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
                 if hit.chunk.section in sections:
                     prior += 0.07  # the section that answers this kind of question
                 if when and _DATE_IN_TEXT.search(sent):
@@ -219,6 +274,8 @@ class ExtractiveAnswerer:
                 prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
                 if counted and counted & self.counts(sent):
                     prior += 0.08  # the sentence counts what the question counts
+                if partitive and _PARTITIVE.search(sent):
+                    prior += 0.12  # "wie viele der ...": "50 der 53 ..."
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", sent)):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
@@ -247,6 +304,7 @@ class ExtractiveAnswerer:
             length = sum(len(c.sentence) for c in chosen)
             if fitting and length + len(fitting[0].sentence) <= self.max_chars:
                 chosen.append(fitting[0])
+        self.complete(chosen, same, groups)
         if _ENUMERATION.search(question):
             following = sorted((s for s in same if s.position > best.position), key=lambda s: s.position)
             for s in following:
@@ -269,6 +327,35 @@ class ExtractiveAnswerer:
                 citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
                 text += " " + self.frame(lang, h2, second.sentence) + " [2]"
         return Answer(question, text, lang, False, tuple(citations), tuple(hits))
+
+    def complete(self, chosen: list[Scored], same: list[Scored], groups: list[set[str]]) -> None:
+        """Adds the passage's sentences without which the chosen ones do not answer: the sentence an
+        anaphoric one ("Diese wurde ...") refers to, what there is instead of what there is not, and
+        the best sentence with an asked-for word that the chosen ones lack."""
+        at = {s.position: s for s in same}
+        best = chosen[0]
+
+        def room(extra: Scored) -> bool:
+            return sum(len(c.sentence) for c in chosen) + len(extra.sentence) <= self.max_chars
+
+        before = at.get(best.position - 1)
+        if before is not None and before not in chosen and _ANAPHORIC.match(best.sentence) and room(before):
+            chosen.append(before)
+        last = max(chosen, key=lambda c: c.position)
+        after = at.get(last.position + 1)
+        if after is not None and after not in chosen and _NEGATION.search(last.sentence) \
+                and _INSTEAD.match(after.sentence) and room(after):
+            chosen.append(after)
+        chosen_terms = set().union(*(self.terms(c.sentence) for c in chosen))
+        missing = [g for g in groups if not g & chosen_terms]
+        if not missing:
+            return
+        for s in same:  # best first
+            if s in chosen or s.score < best.score - 0.2 or not room(s):
+                continue
+            if any(covers(g, self.terms(s.sentence)) for g in missing):
+                chosen.append(s)
+                return
 
     @staticmethod
     def frame(lang: str, hit: Hit, quote: str) -> str:

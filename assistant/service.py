@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .across import CityFinder
-from .answer import ExtractiveAnswerer
+from .answer import ExtractiveAnswerer, TermRarity
 from .bm25 import FastSparseIndex
 from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
@@ -162,6 +162,7 @@ class Assistant:
             self._by_place.setdefault((chunk.source, chunk.section), chunk)
         self._sentence_vectors = self.store.sentence_vectors()
         self.study = StudyNumbers(stored, self.answerer)
+        self._rarity = TermRarity([c.text for c in stored], self.answerer.terms)
         sparse = FastSparseIndex(stored)
         sparse.warm_up()
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
@@ -288,7 +289,7 @@ class Assistant:
                                    prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
-        answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore)
+        answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity)
         counted = self.answerer.counted_terms(text, lang)
         if counted and not named and (answer.refused or not any(
                 counted & self.answerer.counts(c.quote) for c in answer.citations)):

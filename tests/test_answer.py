@@ -161,3 +161,84 @@ def test_a_glossary_line_without_german_words_is_an_error(tmp_path):
     path.write_text("# comment\nmobility: mobilität verkehr\nbroken:\n", encoding="utf-8")
     with pytest.raises(ValueError, match="broken"):
         load_glossary(path)
+
+
+# -- sentence choice, on hand-made passages (no embeddings: lexical evidence only) ------------------------
+
+def _hit(text: str, section: str = "Meilensteine", city: str = "Musterstadt", similarity: float = 0.9):
+    from assistant.types import Chunk, Hit
+
+    chunk = Chunk(f"{city}-{section}", city or "4.3 Kapitel", section, "profile" if city else "chapter", text, city)
+    return Hit(chunk, 1.0, similarity=similarity)
+
+
+def _quote(question: str, *hits, lang: str = "de", rarity=None) -> str:
+    import numpy as np
+
+    answerer = ExtractiveAnswerer()
+    answer = answerer.run(question, lang, list(hits), lambda chunk, sentences: None, np.zeros(4),
+                          answerer.terms("Musterstadt"), rarity)
+    assert not answer.refused
+    return answer.citations[0].quote
+
+
+@pytest.mark.parametrize(("group", "sentence", "expected"), [
+    ({"verwalt"}, "Die Stadtverwaltung legte sie vor.", True),         # compound head
+    ({"modell"}, "Die Modellregion wächst.", True),                      # compound start
+    ({"verabschiedet"}, "Die Verabschiedung ist geplant.", True),        # inflection the stemmer keeps apart
+    ({"plan"}, "Die Planung ist geplant.", False),                       # too short to look inside words
+    ({"verwalt"}, "Die Wirtschaft wächst.", False),
+])
+def test_an_asked_word_is_found_inside_compounds_and_inflections(group, sentence, expected):
+    from assistant.answer import covers
+
+    assert covers(group, ExtractiveAnswerer().terms(sentence)) is expected
+
+
+def test_a_demonstrative_sentence_is_quoted_with_the_one_it_refers_to():
+    text = ("Die Stadt arbeitet seit 2016 an der Digitalisierung. Daraufhin wurde ein Gremium einberufen, "
+            "um eine Digitale Agenda der Verwaltung zu erarbeiten. Diese wurde im September 2018 unter dem "
+            "Motto »Zukunft 2030« vorgelegt. Die Schulen erhalten WLAN.")
+    quote = _quote("Wie heißt die Digitale Agenda der Verwaltung?", _hit(text))
+    assert "»Zukunft 2030«" in quote
+    assert "Gremium einberufen" in quote  # what "Diese" refers to
+    assert "WLAN" not in quote
+
+
+def test_a_negative_finding_is_quoted_with_what_there_is_instead():
+    text = ("In Musterstadt ist keine eigene Organisationseinheit mit der Digitalisierung betraut. "
+            "Stattdessen arbeitet ein »virtuelles Team« aus IT und Stadtmarketing zusammen. "
+            "Die Bürger werden über Social Media informiert.")
+    quote = _quote("Hat Musterstadt eine eigene Organisationseinheit für Digitalisierung?", _hit(text))
+    assert "virtuelles Team" in quote
+    assert "Social Media" not in quote
+
+
+def test_the_sentence_with_the_asked_word_the_best_one_lacks_is_added():
+    text = ("Musterstadt hat die Arbeit an der Digitalstrategie im Oktober 2017 unter Federführung des "
+            "Wirtschaftsreferats begonnen. Ein Beirat begleitet die Digitalstrategie. "
+            "Die Verabschiedung ist im Januar 2020 geplant.")
+    quote = _quote("Wann soll die Digitalstrategie verabschiedet werden?", _hit(text))
+    assert "Januar 2020" in quote
+
+
+def test_a_partitive_how_many_is_answered_by_n_of_m():
+    first = _hit("Im Workshop wurden zunächst 53 Städte als Kandidaten der Studie ausgewählt.",
+                 section="2.1 Konzept", city="")
+    second = _hit("Für die Interviews konnten 50 der 53 ausgewählten Städte gewonnen werden.",
+                  section="2.2 Datenerhebung", city="")
+    assert "50 der 53" in _quote("Wie viele der ausgewählten Städte nahmen an der Studie teil?", first, second)
+
+
+def test_rare_words_weigh_more_than_common_ones():
+    from assistant.answer import TermRarity
+
+    answerer = ExtractiveAnswerer()
+    texts = [f"Die Digitale Agenda der Stadt Nummer {i}." for i in range(20)] + ["Der Beschluss fiel 2018."]
+    rarity = TermRarity(texts, answerer.terms)
+    assert rarity.weight(answerer.terms("Beschluss")) > 2 * rarity.weight(answerer.terms("Agenda"))
+    common = _hit("Die Digitale Agenda ist ein Sammelbegriff für viele Konzepte.", section="Ausblick")
+    rare = _hit("Der Beschluss des Rates fiel im Mai 2018.", section="Rückblick")
+    question = "Wann wurde der Beschluss zur Digitalen Agenda gefasst?"
+    assert "Sammelbegriff" in _quote(question, common, rare)  # two common words beat one rare one...
+    assert "Mai 2018" in _quote(question, common, rare, rarity=rarity)  # ...unless words are weighed
