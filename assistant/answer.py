@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 from .corpus import FIGURES_SECTION
 from .messages import say
 from .text import split_sentences
-from .types import Answer, Citation, Hit
+from .types import Answer, Chunk, Citation, Hit
 
 _STOPWORDS = set(
     "der die das den dem des ein eine einen einem einer eines und oder nicht ist sind war hat haben wird "
@@ -56,7 +57,7 @@ _CUES = (
 # Questions that ask for several things ("welche drei Modelle", "which four groups") get the sentences
 # that follow the best one too, where the report usually lists them.
 _ENUMERATION = re.compile(r"\b(zwei|drei|vier|fünf|sechs|two|three|four|five|six)\b(?! (jahre|years|monate|months))|"
-                          r"\btop\b|\bam häufigsten\b|\bmost (common|often)\b|\bleast\b|\bam seltensten\b", re.I)
+                          r"\btop\b", re.I)
 # "Wie viele Partner ...", "how many positions ...": the counted word, to find "13 Partnern", "drei Stellen".
 _COUNTED = re.compile(r"\b(?:wie ?viele?|how many|how much|wie oft|how often|anzahl (?:der |an )?|number of)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 _NUMBER_WORD = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
@@ -89,6 +90,18 @@ _ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Darau
 # A negative finding and the sentence that says what there is instead.
 _NEGATION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b", re.I)
 _INSTEAD = re.compile(r"^(?:Stattdessen|Statt dessen|Vielmehr|Dafür|Allerdings|Jedoch|Zwar)\b")
+# The items of an enumeration the report announces ("drei wesentliche Modelle: ... Ein zweiter Weg ...
+# Das dritte und am häufigsten angewendete Organisationsmodell ...").
+_ORDINAL = re.compile(r"^\W*(?:[\wäöüÄÖÜß]+\s+){0,2}(?:zweit|dritt|viert|fünft|sechst)\w*\b", re.I)
+_COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6}
+# "am häufigsten", "least often": the sentence that states the extreme ("die wenigsten Nennungen").
+_SUPERLATIVES = (
+    (re.compile(r"\bam (?:häufigsten|meisten)\b|\bmost (?:common|often|frequent)|\bmeisten\b|\bhäufigste", re.I),
+     re.compile(r"\bam (?:häufigsten|meisten)\b|\bhäufigste|\bmeisten\b|\bTop-", re.I)),
+    (re.compile(r"\bam seltensten\b|\bleast\b|\bfewest\b|\bwenigsten\b|\bseltenste", re.I),
+     re.compile(r"\bwenigsten\b|\bseltenste|\bSchlusslicht\b|\bgeringste", re.I)),
+)
 _GLOSSARY_PATH = Path(__file__).parent / "templates" / "glossary_en_de.txt"
 
 
@@ -223,26 +236,33 @@ class ExtractiveAnswerer:
         return best_sim >= self.min_similarity or (overlap >= 2 and best_sim >= self.min_similarity - 0.03)
 
     def run(self, question: str, lang: str, hits: list[Hit], sentence_vectors, query_vector: np.ndarray,
-            ignore_terms: set[str] | None = None, rarity: TermRarity | None = None) -> Answer:
+            ignore_terms: set[str] | None = None, rarity: TermRarity | None = None,
+            following: Callable[[Chunk], Chunk | None] | None = None) -> Answer:
+        """``following`` gives the next chunk of a chunk's section (a long section is split into several):
+        its sentences are read too, and an enumeration may continue into it."""
+        retrieved = tuple(hits)
         ignore = {t for t in (ignore_terms or set())}
         if not self.confident(hits, question, ignore, lang):
-            return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
+            return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
         groups = self.term_groups(question, lang, ignore)
         weights = [rarity.weight(g) if rarity is not None else 1.0 for g in groups]
         total_weight = sum(weights) or 1.0
         cues = [answer for asks, answer in _CUES if asks.search(question)]
+        superlatives = [answer for asks, answer in _SUPERLATIVES if asks.search(question)]
         counted = self.counted_terms(question, lang)
         sections = {name for asks, name in _SECTION_INTENTS if asks.search(question)}
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
         years = [m.group(0) for m in _YEAR.finditer(question)]
         if any(y not in passage_text for y in years):  # a year the passages never mention
-            return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
+            return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
         quantity = bool(_QUANTITY.search(question))
         when = bool(_WHEN.search(question))
         partitive = bool(_PARTITIVE_ASKED.search(question))
         scored: list[Scored] = []
         # The top passages, and further down only those from the section this kind of question asks for.
         read = [i for i, h in enumerate(hits) if i < self.passages or h.chunk.section in sections]
+        hits, continuation = self.continued(hits, following)
+        read += sorted(set(continuation.values()) - set(read))
         for hi in read:
             hit = hits[hi]
             if hit.chunk.section == FIGURES_SECTION:
@@ -272,6 +292,7 @@ class ExtractiveAnswerer:
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
                 prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
+                prior += 0.08 * sum(bool(c.search(sent)) for c in superlatives)
                 if counted and counted & self.counts(sent):
                     prior += 0.08  # the sentence counts what the question counts
                 if partitive and _PARTITIVE.search(sent):
@@ -282,13 +303,13 @@ class ExtractiveAnswerer:
         asked = set().union(*groups) if groups else set()
         if quantity and (not scored or (asked and not any(
                 asked & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
-            return Answer(question, say(lang, "refuse_figure"), lang, True, (), tuple(hits))
+            return Answer(question, say(lang, "refuse_figure"), lang, True, (), retrieved)
         measured = self.counted_terms(question, lang, words=2) if _AMOUNT.search(question) else set()
         if measured and not any(measured & self.counts(s.sentence) for s in scored):
             # No sentence gives an amount of what was asked ("Wie viel CO2 ...?"): the figure is not given.
-            return Answer(question, say(lang, "refuse_figure"), lang, True, (), tuple(hits))
+            return Answer(question, say(lang, "refuse_figure"), lang, True, (), retrieved)
         if not scored:
-            return Answer(question, say(lang, "refuse"), lang, True, (), tuple(hits))
+            return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
         best = max(scored, key=lambda s: s.score)
         chosen = [best]
         same = sorted((s for s in scored if s.hit_index == best.hit_index and s is not best), key=lambda s: -s.score)
@@ -306,17 +327,18 @@ class ExtractiveAnswerer:
                 chosen.append(fitting[0])
         self.complete(chosen, same, groups)
         if _ENUMERATION.search(question):
-            following = sorted((s for s in same if s.position > best.position), key=lambda s: s.position)
-            for s in following:
-                if s.position != max(c.position for c in chosen) + 1 or s in chosen:
-                    continue
-                if sum(len(c.sentence) for c in chosen) + len(s.sentence) > self.max_chars + 450:
-                    break
-                chosen.append(s)
-        chosen.sort(key=lambda s: s.position)
+            self.enumerate(question, chosen, scored, continuation.get(best.hit_index))
+        order = {best.hit_index: 0, continuation.get(best.hit_index): 1}
+        chosen.sort(key=lambda s: (order[s.hit_index], s.position))
         hit = hits[best.hit_index]
-        quote = " ".join(s.sentence for s in chosen)
-        citations = [Citation(1, hit.chunk.source, hit.chunk.section, hit.chunk.text, quote, hit.chunk.id)]
+        quote = chosen[0].sentence
+        for before, s in zip(chosen, chosen[1:], strict=False):
+            adjacent = s.position == before.position + 1 or (s.hit_index != before.hit_index and s.position == 0)
+            quote += (" " if adjacent else " … ") + s.sentence
+        passage = hit.chunk.text
+        if any(s.hit_index != best.hit_index for s in chosen):  # the enumeration went on in the next chunk
+            passage += "\n\n" + hits[continuation[best.hit_index]].chunk.text
+        citations = [Citation(1, hit.chunk.source, hit.chunk.section, passage, quote, hit.chunk.id)]
         text = self.frame(lang, hit, quote) + " [1]"
         # A second passage from another source is cited when it is nearly as relevant.
         others = [s for s in scored if hits[s.hit_index].chunk.source != hit.chunk.source]
@@ -326,7 +348,51 @@ class ExtractiveAnswerer:
                 h2 = hits[second.hit_index]
                 citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
                 text += " " + self.frame(lang, h2, second.sentence) + " [2]"
-        return Answer(question, text, lang, False, tuple(citations), tuple(hits))
+        return Answer(question, text, lang, False, tuple(citations), retrieved)
+
+    @staticmethod
+    def continued(hits: list[Hit], following) -> tuple[list[Hit], dict[int, int]]:
+        """The hits with the next chunk of each of the first few appended (when it is not a hit
+        already), and which appended hit continues which."""
+        if following is None:
+            return hits, {}
+        pool = list(hits)
+        known = {h.chunk.id: i for i, h in enumerate(hits)}
+        continuation: dict[int, int] = {}
+        for i, hit in enumerate(hits[:4]):
+            nxt = following(hit.chunk)
+            if nxt is None:
+                continue
+            if nxt.id not in known:
+                known[nxt.id] = len(pool)
+                pool.append(Hit(nxt, 0.0, similarity=hit.similarity))
+            continuation[i] = known[nxt.id]
+        return pool, continuation
+
+    def enumerate(self, question: str, chosen: list[Scored], scored: list[Scored], next_hit: int | None) -> None:
+        """Extends the answer to a question that asks for several things: the sentences that name the
+        second, third ... item ("Ein zweiter Weg ...", "Die dritte ... Zielsetzung"), also in the
+        section's next chunk, with what lies between left out; without such markers, the sentences
+        that follow the best one."""
+        best = chosen[0]
+        after = sorted((s for s in scored if s.hit_index == best.hit_index and s.position > best.position),
+                       key=lambda s: s.position)
+        after += sorted((s for s in scored if s.hit_index == next_hit), key=lambda s: s.position)
+        asked = next((_COUNT_WORDS[w] for w in _TOKEN.findall(question.lower()) if w in _COUNT_WORDS), None)
+        said = {c.sentence for c in chosen}
+        after = [s for s in after if s.sentence not in said]
+        items = [s for s in after if _ORDINAL.match(s.sentence)]
+        if items:
+            chosen.extend(items[: (asked - 1) if asked else len(items)])
+            return
+        for s in after:
+            if s.hit_index != best.hit_index or s in chosen:
+                continue
+            if s.position != max(c.position for c in chosen if c.hit_index == best.hit_index) + 1:
+                continue
+            if sum(len(c.sentence) for c in chosen) + len(s.sentence) > self.max_chars + 450:
+                break
+            chosen.append(s)
 
     def complete(self, chosen: list[Scored], same: list[Scored], groups: list[set[str]]) -> None:
         """Adds the passage's sentences without which the chosen ones do not answer: the sentence an

@@ -163,6 +163,9 @@ class Assistant:
         self._sentence_vectors = self.store.sentence_vectors()
         self.study = StudyNumbers(stored, self.answerer)
         self._rarity = TermRarity([c.text for c in stored], self.answerer.terms)
+        by_id = {c.id: c for c in stored}
+        self._next_chunk = {a.id: by_id[b.id] for a, b in zip(chunks, chunks[1:], strict=False)
+                            if (a.source, a.section) == (b.source, b.section) and b.id in by_id}
         sparse = FastSparseIndex(stored)
         sparse.warm_up()
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
@@ -289,7 +292,8 @@ class Assistant:
                                    prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
-        answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity)
+        answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity,
+                                   lambda chunk: self._next_chunk.get(chunk.id))
         counted = self.answerer.counted_terms(text, lang)
         if counted and not named and (answer.refused or not any(
                 counted & self.answerer.counts(c.quote) for c in answer.citations)):

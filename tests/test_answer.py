@@ -242,3 +242,36 @@ def test_rare_words_weigh_more_than_common_ones():
     question = "Wann wurde der Beschluss zur Digitalen Agenda gefasst?"
     assert "Sammelbegriff" in _quote(question, common, rare)  # two common words beat one rare one...
     assert "Mai 2018" in _quote(question, common, rare, rarity=rarity)  # ...unless words are weighed
+
+
+def test_an_announced_enumeration_is_quoted_item_by_item_into_the_sections_next_chunk():
+    import numpy as np
+
+    from assistant.types import Chunk, Hit
+
+    first = Chunk("c1", "4.3 Kapitel", "Organisation", "chapter",
+                  "Hierbei herrschen drei wesentliche Modelle vor: Viele Städte haben eine Personenrolle definiert. "
+                  "Deren Funktion reicht von der Repräsentation bis zur Koordination. "
+                  "Ein zweiter Weg besteht in der Schaffung spezieller Einheiten.")
+    second = Chunk("c2", "4.3 Kapitel", "Organisation", "chapter",
+                   "Dazu gehören Ämter und Referate. Das dritte Modell besteht in der querschnittlichen Behandlung. "
+                   "Die Schulen erhalten WLAN.")
+    answerer = ExtractiveAnswerer()
+    answer = answerer.run("Welche drei Modelle herrschen vor?", "de", [Hit(first, 1.0, similarity=0.9)],
+                          lambda chunk, sentences: None, np.zeros(4), set(), None,
+                          lambda chunk: second if chunk.id == "c1" else None)
+    quote = answer.citations[0].quote
+    assert "Personenrolle" in quote and "zweiter Weg" in quote and "querschnittlichen" in quote
+    assert "Repräsentation" not in quote and "Ämter" not in quote and "WLAN" not in quote
+    assert " … " in quote  # what lies between is left out, visibly
+    for part in quote.split(" … "):
+        assert part in answer.citations[0].text  # the cited passage spans both chunks
+    assert [h.chunk.id for h in answer.retrieved] == ["c1"]  # the next chunk is read, not retrieved
+
+
+def test_a_superlative_question_prefers_the_sentence_that_states_the_extreme():
+    relevant = _hit("Die Handlungsfelder Handel und Gesundheit gelten mit 27 und 23 Nennungen als relevant.",
+                    section="Relevanz", city="")
+    fewest = _hit("Die Handlungsfelder Sicherheit und Handel haben die wenigsten Nennungen.", section="Rest", city="")
+    question = "Welche Handlungsfelder werden am seltensten genannt?"
+    assert "wenigsten" in _quote(question, relevant, fewest)
