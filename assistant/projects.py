@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .grounding import number_values
 from .messages import field_label, say
 from .text import WordSpread, fold, split_sentences
 from .types import Answer, Citation, Project, Report
@@ -59,6 +60,11 @@ class ProjectAnswerer:
         # A title word that only one or two profiles contain (also inside compounds) names its project.
         self.spread = WordSpread.of_profiles(report)
         self._appendix_of = self._reconcile()
+        # What the chapters say in prose about the projects per Handlungsfeld ("drei Projekte dem Thema
+        # Gesundheit"): quoted beside Anhang A's count when they state the same number.
+        self._prose = [(section, sentence) for section in report.chapters
+                       if section.source != "Anhang A" and "Leuchtturmprojekt" in section.section
+                       for sentence in split_sentences(section.text)]
 
     @staticmethod
     def field_of(question: str) -> str | None:
@@ -192,7 +198,8 @@ class ProjectAnswerer:
                       listed=tuple((p.city, p.title) for p in found))
 
     def field_counts(self, question: str, lang: str, fields: list[str]) -> Answer:
-        """"Wie viele Projekte gibt es in Sicherheit und in Gesundheit?": each count as Anhang A states it."""
+        """"Wie viele Projekte gibt es in Sicherheit und in Gesundheit?": each count as Anhang A states it,
+        and the chapters' sentences that state the same counts."""
         parts, cites = [], []
         for field in fields:
             section = self.sections.get(f"Handlungsfeld {field}")
@@ -202,7 +209,23 @@ class ProjectAnswerer:
             count = self.report.appendix_counts.get(field, len(self.by_field[field]))
             parts.append(say(lang, "projects_count", field=field_label(field, lang), count=count,
                              ref=f"[{len(cites)}]"))
+        parts += self._confirmations(lang, fields, cites)
         return Answer(question, " ".join(parts), lang, False, tuple(cites), mode="projects")
+
+    def _confirmations(self, lang: str, fields: list[str], cites: list[Citation]) -> list[str]:
+        """The chapter sentences that give the same number of projects for these fields as Anhang A,
+        framed and cited (new citations are appended to ``cites``)."""
+        parts: list[str] = []
+        for section, sentence in self._prose:
+            confirmed = [f for f in fields if re.search(r"\b" + re.escape(f) + r"\b", sentence)
+                         and str(self.report.appendix_counts.get(f, len(self.by_field.get(f, ())))) in
+                         number_values(sentence)]
+            if confirmed and not any(c.quote == sentence for c in cites):
+                cites.append(Citation(len(cites) + 1, section.source, section.section, section.text, sentence))
+                chapter = f"Kapitel {section.source}" if lang == "de" else section.source
+                parts.append(say(lang, "quote_chapter", chapter=chapter, section=section.section, quote=sentence)
+                             + f" [{len(cites)}]")
+        return parts
 
     def field_ranking(self, question: str, lang: str) -> Answer:
         """Handlungsfelder by their number of lighthouse projects in Anhang A, most first."""
@@ -247,8 +270,10 @@ class ProjectAnswerer:
         cite = Citation(1, "Anhang A", section.section, section.text, section.text)
         count = self.report.appendix_counts.get(field, len(self.by_field[field]))
         if _COUNT.search(question):
-            text = say(lang, "projects_count", field=field_label(field, lang), count=count, ref="[1]")
-            return Answer(question, text, lang, False, (cite,), mode="projects")
+            cites = [cite]
+            text = " ".join([say(lang, "projects_count", field=field_label(field, lang), count=count, ref="[1]"),
+                             *self._confirmations(lang, [field], cites)])
+            return Answer(question, text, lang, False, tuple(cites), mode="projects")
         if not _LIST.search(question):
             return None
         where = say(lang, "projects_where_field", field=field_label(field, lang))

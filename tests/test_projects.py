@@ -137,7 +137,19 @@ def test_fields_ranked_by_their_anhang_a_counts(projects):
 def test_counts_for_several_fields_at_once(projects):
     answer = projects.run("Wie viele Leuchtturmprojekte gibt es in Sicherheit und wie viele in Gesundheit?", "de", [])
     assert "Gesundheit nennt Anhang A 3" in answer.text and "Sicherheit nennt Anhang A 2" in answer.text
-    assert [c.section for c in answer.citations] == ["Handlungsfeld Gesundheit", "Handlungsfeld Sicherheit"]
+    assert [c.section for c in answer.citations][:2] == ["Handlungsfeld Gesundheit", "Handlungsfeld Sicherheit"]
+    # Chapter 4.2 states the same counts in prose: quoted and cited beside Anhang A's.
+    prose = answer.citations[2:]
+    assert [c.source for c in prose] == ["4.2 Handlungsfelder"] * 2
+    assert "drei Projekte dem Thema Gesundheit" in prose[0].quote and "zwei Nennungen" in prose[1].quote
+    assert all(c.quote in c.text and c.quote in answer.text for c in prose)
+
+
+def test_a_chapter_sentence_is_quoted_only_where_it_states_anhang_as_count(projects):
+    energy = projects.run("Wie viele Leuchtturmprojekte gibt es im Handlungsfeld Energie & Umwelt?", "de", [])
+    assert "13" in energy.text and any("13 hervorzuhebende Projekte" in c.quote for c in energy.citations)
+    mobility = projects.run("Wie viele Mobilitätsprojekte gibt es?", "de", [])
+    assert [c.source for c in mobility.citations] == ["Anhang A"]  # the chapter gives no number for it
 
 
 def test_english_answers_name_the_fields_in_english_with_the_reports_german(projects):
