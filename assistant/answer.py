@@ -288,7 +288,7 @@ class ExtractiveAnswerer:
                 lex = sum(w for g, w in zip(groups, weights, strict=True) if covers(g, read_terms)) / total_weight
                 prior = 0.02 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
                 if hit.chunk.section in sections:
-                    prior += 0.07  # the section that answers this kind of question
+                    prior += 0.13  # the section that answers this kind of question
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
                 prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
