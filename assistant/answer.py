@@ -287,7 +287,7 @@ class ExtractiveAnswerer:
                 previous = sent_terms
                 lex = sum(w for g, w in zip(groups, weights, strict=True) if covers(g, read_terms)) / total_weight
                 prior = 0.02 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
-                if hit.chunk.section in sections:
+                if hit.chunk.section in sections and ignore:  # a question about a named city
                     prior += 0.13  # the section that answers this kind of question
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
@@ -416,8 +416,10 @@ class ExtractiveAnswerer:
         missing = [g for g in groups if not g & chosen_terms]
         if not missing:
             return
-        for s in same:  # best first
-            if s in chosen or s.score < best.score - 0.2 or not room(s):
+        positions = {c.position for c in chosen}
+        for s in same:  # best first; a neighbour of the chosen ones may score lower
+            near = s.position - 1 in positions or s.position + 1 in positions
+            if s in chosen or s.score < best.score - (0.35 if near else 0.2) or not room(s):
                 continue
             if any(covers(g, self.terms(s.sentence)) for g in missing):
                 chosen.append(s)

@@ -275,3 +275,16 @@ def test_a_superlative_question_prefers_the_sentence_that_states_the_extreme():
     fewest = _hit("Die Handlungsfelder Sicherheit und Handel haben die wenigsten Nennungen.", section="Rest", city="")
     question = "Welche Handlungsfelder werden am seltensten genannt?"
     assert "wenigsten" in _quote(question, relevant, fewest)
+
+
+def test_a_general_question_is_not_pulled_to_some_citys_section_of_that_kind():
+    import numpy as np
+
+    city = _hit("Musterstadt nutzt Förderprogramme des Landes.", section="Wettbewerbe & Förderprogramme")
+    chapter = _hit("Die Vorreiterkommunen sehen Förderprogramme als Initialzündung.", section="5 Fazit", city="")
+    answerer = ExtractiveAnswerer()
+    question = "Welche Rolle spielen Förderprogramme für die Vorreiterkommunen?"
+    general = answerer.run(question, "de", [city, chapter], lambda chunk, sentences: None, np.zeros(4), set())
+    assert "Initialzündung" in general.citations[0].quote
+    about_city = _quote("Welche Förderprogramme nutzt Musterstadt?", city, chapter)
+    assert "des Landes" in about_city  # the section asked for, once the question names the city
