@@ -86,7 +86,7 @@ _SECTION_INTENTS = (
 _PARTITIVE_ASKED = re.compile(r"\b(?:wie ?viele|how many)\s+(?:der|von|of)\b", re.I)
 _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?" + _NUMBER_WORD + r"\b", re.I)
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
-_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür)\b")
+_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er)\b")
 # A negative finding and the sentence that says what there is instead.
 _NEGATION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b", re.I)
 _INSTEAD = re.compile(r"^(?:Stattdessen|Statt dessen|Vielmehr|Dafür|Allerdings|Jedoch|Zwar)\b")
