@@ -38,6 +38,8 @@ _NUMBER_IN_TEXT = re.compile(
     r"hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
+# "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
+_REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Years and dates are not the quantities a how-many question asks for.
 _DATES = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b|\b(19|20)\d\d(/(19|20)?\d\d)?\b")
@@ -277,6 +279,13 @@ class ExtractiveAnswerer:
                 heading_terms = self.terms(hit.chunk.section)
                 heading = (0.1 if project else 0.25) * sum(
                     w for g, w in zip(groups, weights, strict=True) if g & heading_terms) / total_weight
+            if quantity and counted and not hit.chunk.city and counted & self.counts(hit.chunk.section):
+                # A chart's title kept as a heading ("10 Schritte auf dem Weg zur Digitalen Agenda") states
+                # a count that the text around it does not.
+                head_lex = sum(w for g, w in zip(groups, weights, strict=True)
+                               if covers(g, self.terms(hit.chunk.section))) / total_weight
+                scored.append(Scored(hit.chunk.section, hi, -1, (hit.similarity or 0.0) + 0.25 * head_lex
+                                     + 0.02 * max(self.passages - hi, 0) + 0.08))
             vecs = sentence_vectors(hit.chunk, sentences)
             previous: set[str] = set()
             for pos, sent in enumerate(sentences):
@@ -297,7 +306,7 @@ class ExtractiveAnswerer:
                     prior += 0.08  # the sentence counts what the question counts
                 if partitive and _PARTITIVE.search(sent):
                     prior += 0.12  # "wie viele der ...": "50 der 53 ..."
-                if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", sent)):
+                if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
         asked = set().union(*groups) if groups else set()
@@ -333,9 +342,12 @@ class ExtractiveAnswerer:
         hit = hits[best.hit_index]
         quote = chosen[0].sentence
         for before, s in zip(chosen, chosen[1:], strict=False):
-            adjacent = s.position == before.position + 1 or (s.hit_index != before.hit_index and s.position == 0)
+            adjacent = before.position >= 0 and (
+                s.position == before.position + 1 or (s.hit_index != before.hit_index and s.position == 0))
             quote += (" " if adjacent else " … ") + s.sentence
         passage = hit.chunk.text
+        if chosen[0].position < 0:  # the heading is quoted: it is part of the cited passage
+            passage = f"{hit.chunk.section}\n\n{passage}"
         if any(s.hit_index != best.hit_index for s in chosen):  # the enumeration went on in the next chunk
             passage += "\n\n" + hits[continuation[best.hit_index]].chunk.text
         citations = [Citation(1, hit.chunk.source, hit.chunk.section, passage, quote, hit.chunk.id)]

@@ -288,3 +288,18 @@ def test_a_general_question_is_not_pulled_to_some_citys_section_of_that_kind():
     assert "Initialzündung" in general.citations[0].quote
     about_city = _quote("Welche Förderprogramme nutzt Musterstadt?", city, chapter)
     assert "des Landes" in about_city  # the section asked for, once the question names the city
+
+
+def test_a_count_only_a_charts_heading_states_is_quoted_from_the_heading():
+    figure = _hit("Dieser Ablauf kann als idealtypisch gelten, weil er in den meisten Kommunen ähnlich erfolgt.",
+                  section="10 Schritte auf dem Weg zur Digitalen Agenda", city="")
+    text = _hit("Die Entstehung der Digitalen Agenden beinhaltet vergleichbare Schritte (siehe Abbildung 7).",
+                section="Schritte auf dem Weg zur Digitalen Agenda", city="")
+    answerer = ExtractiveAnswerer()
+    import numpy as np
+
+    answer = answerer.run("Wie viele Schritte auf dem Weg zur Digitalen Agenda beschreibt die Studie?", "de",
+                          [text, figure], lambda chunk, sentences: None, np.zeros(4), set())
+    first = answer.citations[0]
+    assert first.quote.startswith("10 Schritte")  # "Abbildung 7" refers to a chart, it counts nothing
+    assert first.quote in first.text  # the cited passage begins with its heading
