@@ -426,16 +426,23 @@ class ExtractiveAnswerer:
             chosen.append(after)
         chosen_terms = set().union(*(self.terms(c.sentence) for c in chosen))
         missing = [g for g in groups if not g & chosen_terms]
-        if not missing:
-            return
         positions = {c.position for c in chosen}
-        for s in same:  # best first; a neighbour of the chosen ones may score lower
+        for s in same if missing else ():  # best first; a neighbour of the chosen ones may score lower
             near = s.position - 1 in positions or s.position + 1 in positions
             if s in chosen or s.score < best.score - (0.35 if near else 0.2) or not room(s):
                 continue
             if any(covers(g, self.terms(s.sentence)) for g in missing):
                 chosen.append(s)
-                return
+                break
+        # Any other "Diese ..." sentence comes with the one it refers to, or not at all.
+        for s in sorted(chosen[1:], key=lambda c: c.position):
+            if not _ANAPHORIC.match(s.sentence) or s.position - 1 in {c.position for c in chosen}:
+                continue
+            before = at.get(s.position - 1)
+            if before is not None and room(before):
+                chosen.append(before)
+            else:
+                chosen.remove(s)
 
     @staticmethod
     def frame(lang: str, hit: Hit, quote: str) -> str:

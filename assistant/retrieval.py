@@ -96,8 +96,12 @@ class HybridRetriever:
         if cities:
             # The named cities' own passages first; chapters still compete behind them.
             for cid in fused:
-                if self._by_id.get(cid) and self._by_id[cid].city in cities:
+                chunk = self._by_id.get(cid)
+                if chunk and chunk.city in cities:
                     fused[cid] += 1.0 / self.rrf_k
+                elif chunk and not chunk.city and any(city in chunk.text for city in cities):
+                    # A chapter that names the city ("die Digitalstadt Darmstadt ...") is about it too.
+                    fused[cid] += 0.5 / self.rrf_k
         elif prefer_chapters:
             # A question about "the cities" in general is answered by the cross-city analysis.
             for cid in fused:

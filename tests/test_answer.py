@@ -303,3 +303,21 @@ def test_a_count_only_a_charts_heading_states_is_quoted_from_the_heading():
     first = answer.citations[0]
     assert first.quote.startswith("10 Schritte")  # "Abbildung 7" refers to a chart, it counts nothing
     assert first.quote in first.text  # the cited passage begins with its heading
+
+
+def test_a_second_demonstrative_sentence_never_comes_without_what_it_refers_to():
+    import numpy as np
+
+    text = ("Musterstadt nennt beim Datenschutz große Herausforderungen für die Verwaltung und für die Bürger. "
+            "Die Stadt betreibt außerdem ein Rechenzentrum mit Servern. "
+            "Diese Herausforderungen beim Datenschutz betreffen vor allem die Datensouveränität.")
+    question = "Welche Herausforderungen beim Datenschutz sieht Musterstadt?"
+
+    def quote(max_chars: int) -> str:
+        answerer = ExtractiveAnswerer(max_chars=max_chars)
+        answer = answerer.run(question, "de", [_hit(text)], lambda chunk, sentences: None, np.zeros(4),
+                              answerer.terms("Musterstadt"))
+        return answer.citations[0].quote
+
+    assert quote(420) == text  # "Diese ..." with the sentence it follows
+    assert quote(200) == text.split(" Die Stadt")[0]  # no room for both: left out
