@@ -39,15 +39,18 @@ class CityFinder:
     """Lists the profiled cities whose profile says what the question asks about."""
 
     def __init__(self, report: Report, glossary: dict[str, tuple[str, ...]] | None = None,
-                 max_spread: int = 15, max_cities: int = 12, spread: WordSpread | None = None) -> None:
+                 max_spread: int = 15, max_cities: int = 25, spread: WordSpread | None = None,
+                 quoted: int = 8) -> None:
         if max_spread < 1 or max_cities < 1:
             raise ValueError(f"max_spread and max_cities must be positive, got {max_spread}, {max_cities}")
         self.max_spread = max_spread
         self.max_cities = max_cities
+        self.quoted = quoted
         self.glossary = glossary or {}
         self._sentences: list[_Sentence] = []
         # How many profiles contain a term (also inside longer words); shareable with ProjectAnswerer.
         self.spread = spread or WordSpread.of_profiles(report)
+        self._cities = [city.name for city in report.cities]
         for city in report.cities:
             for section in city.sections:
                 if section.section == FIGURES_SECTION:
@@ -72,6 +75,8 @@ class CityFinder:
             if len(stem) >= 3 and stem not in _STOP:
                 stems.append(stem)
         found = [s for s in dict.fromkeys(stems) if 0 < self.spread(s) <= self.max_spread]
+        if not found:  # nothing rarer: a word up to half of the profiles use ("CDO") still picks cities
+            found = [s for s in dict.fromkeys(stems) if 0 < self.spread(s) <= len(self._cities) // 2]
         return sorted(found, key=self.spread)
 
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
@@ -97,6 +102,8 @@ class CityFinder:
         for i, s in enumerate(chosen, 1):
             section = s.section.removeprefix("Projektbeispiele: ")
             cites.append(Citation(i, s.city, s.section, s.text, s.sentence))
-            lines.append(f"- {s.city} ({section}): »{s.sentence}« [{i}]")
+            # A long list names the cities; each one's sentence is in its citation (and the table).
+            quote = f": »{s.sentence}«" if len(chosen) <= self.quoted else ""
+            lines.append(f"- {s.city} ({section}){quote} [{i}]")
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="across",
                       table=((say(lang, "col_city"), say(lang, "col_evidence")), *((s.city, s.sentence) for s in chosen)))

@@ -181,6 +181,15 @@ class ExtractiveAnswerer:
         self._stemmer = Stemmer.Stemmer(stemmer_language)
         self.glossary = load_glossary()
 
+    def stems(self, text: str) -> set[str]:
+        """The stems of all of a text's words, question words and stopwords included."""
+        return set(self._stemmer.stemWords(_TOKEN.findall(text.lower())))
+
+    @property
+    def stopwords(self) -> set[str]:
+        """The question words that never count as asked-for words."""
+        return _STOPWORDS
+
     def term_groups(self, question: str, lang: str, ignore: set[str]) -> list[set[str]]:
         """What a sentence should contain to answer the question: one group of stems per content word
         (an English word's group holds the German words it stands for, so that coverage is counted

@@ -278,7 +278,7 @@ class Assistant:
         if missing:
             return self._timed(Answer(text, say(lang, "refuse_unknown", name=missing), lang, True), t0, timings)
         exact = self.figures.run(text, lang, named) or self._across(text, lang, named) \
-            or self.projects.run(text, lang, named)
+            or self.projects.run(text, lang, named) or (None if named else self.study.profiled(text, lang))
         if exact is not None:
             return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
         t1 = time.perf_counter()

@@ -9,10 +9,27 @@ counts it, nothing is said here and the ordinary answer (or refusal) follows.
 
 from __future__ import annotations
 
+import re
+
 from .answer import ExtractiveAnswerer
+from .grounding import number_values
+from .messages import say
 from .text import split_sentences
 from .types import Answer, Chunk, Citation, Hit
 
+# "Wie viele Städte umfasst der Atlas?", "How many cities took part in the study?": the number of profiles.
+_HOW_MANY_CITIES = re.compile(r"\b(?:wie ?viele|how many|anzahl der|number of)\s+(?:der\s+|the\s+)?"
+                              r"(?:städte|staedte|kommunen|cities|municipalities|towns)\b", re.I)
+# What else such a question may say: only words about the study and its profiles, so that "Wie viele
+# Städte haben eine Digitale Agenda?" is not answered with the number of profiles.
+_ABOUT_THE_STUDY = set("""
+atlas smart city smart-city-atlas studie study report bericht steckbrief steckbriefe profil profile profiles
+profiled enthält enthalten umfasst umfassen includes include included contain contains covers cover covered
+teil nahmen nehmen teilgenommen teilnehmend took take part participate participated participating beteiligt
+untersucht befragt interviewt examined surveyed interviewed studied analysed analyzed featured presented
+vorgestellt dargestellt wurden wurde werden sind waren are were insgesamt total altogether eigentlich
+tatsächlich actually ausgewählten selected
+""".split())
 
 class StudyNumbers:
     """Answers "Wie viele ... (die Studie)?" from the chapter sentences that count it."""
@@ -23,6 +40,7 @@ class StudyNumbers:
         self.answerer = answerer
         self.min_coverage = min_coverage
         self._sentences: list[tuple[Chunk, str, set[str], set[str]]] = []
+        self.profiles = len({c.city for c in chunks if c.city})
         for chunk in chunks:
             if chunk.city or chunk.kind == "appendix" or chunk.source.startswith("Anhang"):
                 continue
@@ -30,6 +48,25 @@ class StudyNumbers:
                 counts = answerer.counts(sentence)
                 if counts:
                     self._sentences.append((chunk, sentence, counts, answerer.terms(sentence)))
+
+    def profiled(self, question: str, lang: str) -> Answer | None:
+        """How many cities the atlas covers: the number of its profiles, with the chapter sentence that
+        states it ("50 der 53 ausgewählten Städte")."""
+        if not self.profiles or not _HOW_MANY_CITIES.search(question):
+            return None
+        rest = _HOW_MANY_CITIES.sub(" ", question.lower())
+        if any(w not in _ABOUT_THE_STUDY and w not in self.answerer.stopwords for w in re.findall(r"[\w-]+", rest)):
+            return None
+        count = str(self.profiles)
+        found = [(chunk, s) for chunk, s, counts, _ in self._sentences
+                 if counts & self.answerer.stems("Städte") and count in number_values(s)]
+        if not found:
+            return None
+        chunk, sentence = max(found, key=lambda f: bool(re.search(count + r" (?:der|von) \d", f[1])))
+        hit = Hit(chunk, 1.0)
+        text = f"{say(lang, 'study_cities', count=count)} {self.answerer.frame(lang, hit, sentence)} [1]"
+        citation = Citation(1, chunk.source, chunk.section, chunk.text, sentence, chunk.id)
+        return Answer(question, text, lang, False, (citation,), (hit,), mode="study")
 
     def run(self, question: str, lang: str, cities: list[str], than: str = "") -> Answer | None:
         """The best counting sentence, if it shares at least as many of the question's words as ``than``

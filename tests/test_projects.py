@@ -114,6 +114,15 @@ def test_which_cities_lists_every_profile_that_says_so_with_its_sentence(finder)
     assert answer.text.count("[") == len(cities)
 
 
+def test_a_word_many_profiles_use_still_lists_its_cities_compactly(finder, real_report):
+    answer = finder.run("Welche Städte haben einen Chief Digital Officer?", "de", [])
+    cities = [c.source for c in answer.citations]
+    assert {"Aachen", "Hamburg", "Jena", "Bonn"} <= set(cities) and len(cities) > finder.quoted
+    assert all("Chief Digital Officer" in c.quote or "CDO" in c.quote for c in answer.citations)
+    assert "»" not in answer.text  # a long list names the cities; the sentences are in the citations
+    assert [row[0] for row in answer.table[1:]] == cities
+
+
 def test_which_cities_in_english_uses_names_and_the_glossary(finder):
     answer = finder.run("Which atlas cities receive EU Horizon 2020 funding for smart city projects?", "en", [])
     assert {"Dresden", "Köln", "Leipzig", "München"} <= {c.source for c in answer.citations}

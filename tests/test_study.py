@@ -56,3 +56,25 @@ def test_the_manifest_changes_with_the_chunk_texts(tmp_path, mini_assistant):
     assistant = type(mini_assistant)(mini_assistant.corpus_path, ChromaStore(tmp_path), FakeEmbedder())
     assert assistant._manifest(a).key != assistant._manifest(b).key
     assert assistant._manifest(a).key == assistant._manifest(list(a)).key
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("Wie viele Städte umfasst der Atlas?", "de"),
+    ("Wie viele Städte nahmen tatsächlich an der Studie teil?", "de"),
+    ("How many cities took part in the study?", "en"),
+    ("How many cities are profiled?", "en"),
+])
+def test_how_many_cities_the_atlas_covers_is_its_number_of_profiles(study, real_report, question, lang):
+    answer = study.profiled(question, lang)
+    assert str(len(real_report.cities)) in answer.text.split("»")[0]  # said, and then quoted
+    assert "50 der 53" in answer.citations[0].quote and answer.citations[0].quote in answer.citations[0].text
+
+
+@pytest.mark.parametrize("question", [
+    "Wie viele Städte haben eine Digitale Agenda?",  # counts something else about the cities
+    "How many cities have a Chief Digital Officer?",
+    "Wie viele Städte wurden ausgewählt?",  # the 53 candidates, answered from the passage that says so
+    "Wie viele Partner hatte die Studie?",
+])
+def test_other_counts_of_cities_are_not_the_number_of_profiles(study, question):
+    assert study.profiled(question, "de") is None
