@@ -79,6 +79,18 @@ class CityFinder:
             found = [s for s in dict.fromkeys(stems) if 0 < self.spread(s) <= len(self._cities) // 2]
         return sorted(found, key=self.spread)
 
+    def phrase(self, question: str) -> str:
+        """The longest run of two or more of the question's words that some profile has as written."""
+        words = re.findall(r"[a-z0-9@]+", fold(question).replace("-", " "))
+        for n in range(len(words), 1, -1):
+            for i in range(len(words) - n + 1):
+                if words[i] in _STOP or words[i + n - 1] in _STOP:
+                    continue  # a run begins and ends with a word of its own ("chief ... officer")
+                run = " ".join(words[i:i + n])
+                if any(run in s.folded.replace("-", " ") for s in self._sentences):
+                    return run
+        return ""
+
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
         if cities or not WHICH_CITIES.search(question):
             return None
@@ -86,9 +98,12 @@ class CityFinder:
         if not terms:
             return None
         rarest, need = terms[0], max(1, (len(terms) + 1) // 2)
+        # Words as common as "Chief ... Officer" pick the cities only as the question's phrase
+        # ("Chief Digital Officer", not "Chief Information Officer").
+        phrase = self.phrase(question) if self.spread(rarest) > self.max_spread else ""
         best: dict[str, tuple[int, _Sentence]] = {}
         for s in self._sentences:
-            if rarest not in s.folded:
+            if rarest not in s.folded or phrase not in s.folded.replace("-", " "):
                 continue
             score = sum(t in s.folded for t in terms)
             if score >= need and score > best.get(s.city, (0, None))[0]:
