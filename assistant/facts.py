@@ -20,7 +20,9 @@ _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|
 _DESC = re.compile(r"gr[öo](ß|ss)te|meisten|st[äa]rkste|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
 _ASC = re.compile(r"kleinste|wenigsten|niedrigste|geringste|am d[üu]nnsten|smallest|fewest|lowest|least", re.I)
 _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
-_SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)", re.I)
+_SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)|"
+                        r"\b(welche|which)\s+(stadt|city|town)\s+(ist|is)\s+(die|the)\s+"
+                        r"(gr[öo](ß|ss)te|kleinste|largest|biggest|smallest)\b", re.I)
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
 _NOT_FIGURES = re.compile(r"projekt|project|nennung|mention|handlungsfeld|mitarbeiter|staff|employee", re.I)
 _NUMBER_WORDS = {
@@ -140,8 +142,8 @@ class FigureAnswerer:
             return number(value, lang, 0)
         return number(value, lang)
 
-    def _with_unit(self, metric: str, value: float, lang: str) -> str:
-        return f"{self._fmt(metric, value, lang)} {say(lang, 'unit_' + metric)}"
+    def _with_unit(self, metric: str, value: float, lang: str, dative: bool = False) -> str:
+        return f"{self._fmt(metric, value, lang)} {say(lang, 'unit_' + metric + ('_dative' if dative else ''))}"
 
     def _single(self, question: str, lang: str, city: str, metrics: list[str]) -> Answer:
         f = self.figures[city]
@@ -195,7 +197,7 @@ class FigureAnswerer:
             elif after:
                 label = say(lang, "after", city=after, label=label[:1].lower() + label[1:])
             text = say(lang, "ranking_one", label=label, city=f.city,
-                       value=self._with_unit(metric, f.value(metric), lang), ref="[1]")
+                       value=self._with_unit(metric, f.value(metric), lang, dative=True), ref="[1]")
             if metric == "density":
                 text += " " + say(lang, "density", city=f.city, value=self._fmt(metric, f.density, lang),
                                   population=number(f.population, lang), area=number(f.area_km2, lang), ref="[1]")

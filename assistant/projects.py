@@ -43,6 +43,14 @@ ein der die das den dem des und oder bzw also auch there are is any cities city 
 project projects leuchtturmprojekte leuchtturmprojekt lighthouse beispiel beispiele example examples anhang appendix
 bereich bereichen thema themen theme topic area im in zum zur von for about the of a an als as sind run runs nennen
 nennt listet list named""".split())
+# What else "Wie viele Leuchtturmprojekte gibt es (insgesamt)?" may say.
+_TOTAL_WORDS = set("""wie viele wieviele how many much anzahl number insgesamt total altogether overall all alle
+are there is es gibt werden wurden genannt named listed lists listet nennt enthalt contains contain includes
+deal deals concern concerns betreffen projektbeispiele projektbeispiel steckbrief profile profil present presents
+stellt vor""".split())
+# "Wie viele Projekte ...", "how many lighthouse projects ...": projects are what is counted.
+_COUNT_PROJECTS = re.compile(r"\b(?:wie ?viele|how many|anzahl der|number of)\s+(?:[\w-]+\s+)?"
+                             r"(?:projekte?|projektbeispiele?|leuchtturmprojekte?|projects?|lighthouse|examples?)\b", re.I)
 _TITLE_STOP = {"der", "die", "das", "und", "für", "fur", "im", "in", "am", "an", "von", "zur", "zum", "mit", "des",
                "den", "dem", "the", "of", "and", "for", "digitale", "digitaler", "digitales", "smart", "city",
                "stadt", "projekt", "app", "4", "0"}
@@ -165,7 +173,8 @@ class ProjectAnswerer:
 
     def keyword_listing(self, question: str, lang: str) -> Answer | None:
         """Projects whose title or text contains the question's distinctive words (LoRaWAN, autonomes Fahren)."""
-        words = [w for w in re.findall(r"[a-z0-9]+", fold(question)) if len(w) >= 4 and w not in _QUESTION_STOP]
+        words = [w for w in re.findall(r"[a-z0-9]+", fold(question))
+                 if len(w) >= 4 and w not in _QUESTION_STOP | _TOTAL_WORDS]
         stems = [re.sub(r"(en|es|er|em|e|s)$", "", w) if len(w) > 6 else w for w in words]
         distinctive = [w for w in stems if self.spread(w) <= 20]
         if not distinctive:
@@ -227,12 +236,21 @@ class ProjectAnswerer:
                              + f" [{len(cites)}]")
         return parts
 
-    def field_ranking(self, question: str, lang: str) -> Answer:
-        """Handlungsfelder by their number of lighthouse projects in Anhang A, most first."""
+    @staticmethod
+    def _other_words(question: str, cities: list[str]) -> list[str]:
+        """What a how-many question says besides counting projects (and the cities it names)."""
+        named = set(re.findall(r"[a-z0-9]+", fold(" ".join(cities))))
+        return [w for w in re.findall(r"[a-z0-9]+", fold(question))
+                if w not in _QUESTION_STOP and w not in _TOTAL_WORDS and w not in named and not w.startswith(tuple(named))]
+
+    def field_ranking(self, question: str, lang: str, total: bool = False) -> Answer:
+        """Handlungsfelder by their number of lighthouse projects in Anhang A, most first; with ``total``,
+        headed by their sum ("Wie viele Leuchtturmprojekte gibt es insgesamt?")."""
         counts = {f: self.report.appendix_counts.get(f, len(entries)) for f, entries in self.by_field.items()}
         fewest = bool(_FEWEST.search(question))
         order = sorted(counts, key=lambda f: (counts[f], f) if fewest else (-counts[f], f))
-        lines = [say(lang, "fields_ranking_head")]
+        lines = [say(lang, "projects_total", total=sum(counts.values()), fields=len(counts)) if total
+                 else say(lang, "fields_ranking_head")]
         cites, rows = [], [(say(lang, "col_field"), say(lang, "col_projects"))]
         for field in order:
             section = self.sections.get(f"Handlungsfeld {field}")
@@ -244,9 +262,9 @@ class ProjectAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
 
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
-        if len(cities) == 1 and _EXAMPLES.search(question) and _LIST.search(question) \
-                and not _COUNT.search(question):
-            return self.city_listing(question, lang, cities[0])
+        if len(cities) == 1 and ((_EXAMPLES.search(question) and _LIST.search(question))
+                                 or (_COUNT_PROJECTS.search(question) and not self._other_words(question, cities))):
+            return self.city_listing(question, lang, cities[0])  # its heading counts them
         if len(cities) <= 1 and not _WHICH_CITIES.search(question):
             project = self.find(question, cities or None)
             if project is not None and _DESCRIBE.search(question):
@@ -256,12 +274,14 @@ class ProjectAnswerer:
             return None
         if _WHICH_FIELD.search(question) and (_FEWEST.search(question) or _MOST.search(question)):
             return self.field_ranking(question, lang)
+        if _COUNT.search(question) and self.field_of(question) is None and not self._other_words(question, []):
+            return self.field_ranking(question, lang, total=True)  # "Wie viele Leuchtturmprojekte gibt es?"
         several = [f for f, pattern in FIELD_NAMES.items() if re.search(pattern, question, re.I) and f in self.by_field]
         if len(several) >= 2 and _COUNT.search(question):
             return self.field_counts(question, lang, several)
         field = self.field_of(question)
-        if field is None and _LIST.search(question) and not _COUNT.search(question):
-            return self.keyword_listing(question, lang)
+        if field is None and (_LIST.search(question) or _COUNT.search(question)):
+            return self.keyword_listing(question, lang)  # its heading counts them
         if field is None or field not in self.by_field:
             return None
         section = self.sections.get(f"Handlungsfeld {field}")

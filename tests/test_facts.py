@@ -39,6 +39,17 @@ def test_largest_city_by_population_is_berlin(figures, real_report):
     assert answer.mode == "figures" and not answer.refused
 
 
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    ("Welche Stadt ist die kleinste?", "de", "Bad Hersfeld mit 29.767 Einwohnern"),  # dative after "mit"
+    ("Which city is the largest?", "en", "Berlin with 3,613,495 inhabitants"),
+])
+def test_which_city_is_the_smallest_or_largest(figures, real_report, question, lang, expected):
+    answer = figures.run(question, lang, [])
+    assert expected in answer.text
+    smallest = min(real_report.cities, key=lambda c: c.population)
+    assert smallest.name == "Bad Hersfeld" and smallest.population == 29767
+
+
 def test_five_smallest_cities_by_area_in_ascending_order(figures, real_report):
     answer = figures.run("Welche sind die fünf kleinsten Städte nach Fläche?", "de", [])
     listed = listed_cities(answer)

@@ -168,3 +168,33 @@ def test_english_answers_name_the_fields_in_english_with_the_reports_german(proj
     assert "Education (Bildung)" in listing.text
     german = projects.run("Welche Projekte stellt Ingolstadt vor?", "de", ["Ingolstadt"])
     assert "Bildung" in german.text and "Education" not in german.text
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("Wie viele Leuchtturmprojekte gibt es insgesamt?", "de"),
+    ("How many lighthouse projects are there in total?", "en"),
+])
+def test_the_total_is_the_sum_of_anhang_as_counts_per_field(projects, real_report, question, lang):
+    answer = projects.run(question, lang, [])
+    total = sum(real_report.appendix_counts.values())
+    assert total == len(real_report.appendix) == 144
+    assert str(total) in answer.text.splitlines()[0] and len(answer.citations) == 10
+
+
+@pytest.mark.parametrize(("question", "lang", "cities", "expected"), [
+    ("Wie viele Projektbeispiele hat Jena?", "de", ["Jena"], "3 Projektbeispiele"),
+    ("How many projects does Aachen have?", "en", ["Aachen"], "3 project examples"),
+    ("Wie viele Projekte gibt es zu LoRaWAN?", "de", [], "Stichwort »LoRaWAN«"),
+])
+def test_counting_projects_of_a_city_or_a_keyword_lists_them(projects, question, lang, cities, expected):
+    answer = projects.run(question, lang, cities)
+    assert expected in answer.text and answer.listed
+
+
+@pytest.mark.parametrize(("question", "cities"), [
+    ("Wie viele Projektvorschläge entstanden in Bonn?", ["Bonn"]),  # counts something else
+    ("Wie viele Projekte setzt Hamburg im Bereich Intelligente Verkehrssysteme um?", ["Hamburg"]),
+])
+def test_other_counts_are_not_a_citys_projects(projects, question, cities):
+    answer = projects.run(question, "de", cities)
+    assert answer is None or "Projektbeispiele vor" not in answer.text
