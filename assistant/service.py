@@ -41,6 +41,12 @@ _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|
 _GENERAL = re.compile(r"\bst[äa]dte[n]?\b|\bkommunen\b|\bcities\b|\bcities'|\bstudie\b|\bstudy\b|"
                       r"\batlas\b|\bmost cities\b|\bdie meisten\b|\bhäufigste|\bmost common\b|\binterviews?\b|"
                       r"\bempfehlungen\b|\brecommendations?\b|\bpionier|\bpioneer|\bfazit\b|\bconclusion\b", re.I)
+# "Wie heißt der CDO?", "Who is the mayor of ...?": the profiles name roles and offices, never people.
+_PERSON_NAME = re.compile(
+    r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist)\s+"
+    r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
+    r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
+    r"referent\w*|director|koordinator\w*|coordinator)\b", re.I)
 _LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|anhang|appendix|projektbeispiel", re.I)
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -277,6 +283,8 @@ class Assistant:
         missing = self._unknown_name(text)
         if missing:
             return self._timed(Answer(text, say(lang, "refuse_unknown", name=missing), lang, True), t0, timings)
+        if _PERSON_NAME.search(text):
+            return self._timed(Answer(text, say(lang, "refuse_person"), lang, True), t0, timings)
         exact = self.figures.run(text, lang, named) or self._across(text, lang, named) \
             or self.projects.run(text, lang, named) or (None if named else self.study.profiled(text, lang))
         if exact is not None:

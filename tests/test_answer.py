@@ -321,3 +321,19 @@ def test_a_second_demonstrative_sentence_never_comes_without_what_it_refers_to()
 
     assert quote(420) == text  # "Diese ..." with the sentence it follows
     assert quote(200) == text.split(" Die Stadt")[0]  # no room for both: left out
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("What is the name of Aachen's Chief Digital Officer?", "en"),
+    ("Wie heißt der Oberbürgermeister von Aachen?", "de"),
+    ("Wer ist in Aachen der CDO?", "de"),
+])
+def test_a_persons_name_is_refused_the_profiles_name_roles_only(mini_assistant, question, lang):
+    answer = mini_assistant.ask(question)
+    assert answer.refused and answer.citations == () and answer.language == lang
+    assert ("Rollen" if lang == "de" else "roles") in answer.text
+
+
+def test_asking_who_coordinates_is_not_asking_for_a_name(mini_assistant):
+    answer = mini_assistant.ask("Wer koordiniert in Aachen die digitale Transformation der Verwaltung?")
+    assert not answer.refused and answer.citations[0].source == "Aachen"
