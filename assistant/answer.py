@@ -320,6 +320,12 @@ class ExtractiveAnswerer:
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
+        if years and not (quantity or _ENUMERATION.search(question)):
+            # "Wer gewann den Wettbewerb 2019?": a sentence of that year that is about what was asked.
+            top = max((x.score for x in scored), default=0.0)
+            scored = [x for x in scored if any(y in x.sentence for y in years) and x.score >= top - 0.1]
+            if not scored:
+                return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
         asked = set().union(*groups) if groups else set()
         if quantity and (not scored or (asked and not any(
                 asked & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):

@@ -337,3 +337,17 @@ def test_a_persons_name_is_refused_the_profiles_name_roles_only(mini_assistant, 
 def test_asking_who_coordinates_is_not_asking_for_a_name(mini_assistant):
     answer = mini_assistant.ask("Wer koordiniert in Aachen die digitale Transformation der Verwaltung?")
     assert not answer.refused and answer.citations[0].source == "Aachen"
+
+
+def test_a_year_in_the_question_must_be_in_a_sentence_that_answers_it():
+    import numpy as np
+
+    won = _hit("Musterstadt gewann 2017 den Bitkom-Wettbewerb »Digitale Stadt«.", section="Wettbewerbe")
+    later = _hit("Im Januar 2019 nahm ein neues Amt für Digitales seinen Dienst auf.", section="Meilensteine")
+    answerer = ExtractiveAnswerer()
+
+    def ask(question: str):
+        return answerer.run(question, "de", [won, later], lambda chunk, sentences: None, np.zeros(4), set())
+
+    assert ask("Wer gewann den Bitkom-Wettbewerb »Digitale Stadt« 2019?").refused  # 2019 only elsewhere
+    assert "2017" in ask("Wer gewann den Bitkom-Wettbewerb »Digitale Stadt« 2017?").citations[0].quote
