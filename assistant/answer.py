@@ -88,7 +88,8 @@ _SECTION_INTENTS = (
 _PARTITIVE_ASKED = re.compile(r"\b(?:wie ?viele|how many)\s+(?:der|von|of)\b", re.I)
 _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?" + _NUMBER_WORD + r"\b", re.I)
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
-_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er)\b")
+_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|"
+                        r"Im (?:gleichen|selben|darauffolgenden) (?:Jahr|Monat|Zuge)|Im Folgejahr|Ein Jahr später)\b")
 # A negative finding and the sentence that says what there is instead.
 _NEGATION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b", re.I)
 _INSTEAD = re.compile(r"^(?:Stattdessen|Statt dessen|Vielmehr|Dafür|Allerdings|Jedoch|Zwar)\b")
@@ -135,6 +136,9 @@ def covers(group: set[str], terms: set[str]) -> bool:
                 return True
             if len(stem) > len(term) >= 7 and stem.startswith(term) and len(stem) - len(term) <= 3:
                 return True
+    # "nennen" and "Nennungen": a verb and its noun in -ung, which the stemmer keeps apart in short words
+    if any(term == stem + "ung" or stem == term + "ung" for stem in group for term in terms):
+        return True
     return False
 
 
@@ -243,7 +247,8 @@ class ExtractiveAnswerer:
         q_terms = self.terms(question) - ignore
         if lang == "en":
             q_terms |= self.bridged_terms(question) - ignore
-        overlap = max(len(q_terms & self.terms(h.chunk.embed_text)) for h in hits[:3]) if q_terms else 0
+        overlap = max(sum(covers({t}, chunk) for t in q_terms)
+                      for chunk in (self.terms(h.chunk.embed_text) for h in hits[:3])) if q_terms else 0
         return best_sim >= self.min_similarity or (overlap >= 2 and best_sim >= self.min_similarity - 0.03)
 
     def run(self, question: str, lang: str, hits: list[Hit], sentence_vectors, query_vector: np.ndarray,

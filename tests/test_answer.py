@@ -186,6 +186,7 @@ def _quote(question: str, *hits, lang: str = "de", rarity=None) -> str:
     ({"verwalt"}, "Die Stadtverwaltung legte sie vor.", True),         # compound head
     ({"modell"}, "Die Modellregion wächst.", True),                      # compound start
     ({"verabschiedet"}, "Die Verabschiedung ist geplant.", True),        # inflection the stemmer keeps apart
+    ({"nenn"}, "Mobilität hat 45 Nennungen.", True),                     # a verb and its noun in -ung
     ({"plan"}, "Die Planung ist geplant.", False),                       # too short to look inside words
     ({"verwalt"}, "Die Wirtschaft wächst.", False),
 ])
@@ -351,3 +352,10 @@ def test_a_year_in_the_question_must_be_in_a_sentence_that_answers_it():
 
     assert ask("Wer gewann den Bitkom-Wettbewerb »Digitale Stadt« 2019?").refused  # 2019 only elsewhere
     assert "2017" in ask("Wer gewann den Bitkom-Wettbewerb »Digitale Stadt« 2017?").citations[0].quote
+
+
+def test_a_sentence_that_begins_in_the_same_year_comes_with_the_year():
+    text = ("Im Jahr 2015 beschloss der Stadtrat die Smart-City-Strategie. Im gleichen Jahr startete das "
+            "EU-Projekt »Triangulum« mit ersten Maßnahmen. Die Bürger werden online informiert.")
+    quote = _quote("Wann startete das EU-Projekt Triangulum?", _hit(text))
+    assert "2015" in quote and "Triangulum" in quote and "online" not in quote
