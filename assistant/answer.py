@@ -96,6 +96,8 @@ _INSTEAD = re.compile(r"^(?:Stattdessen|Statt dessen|Vielmehr|Dafür|Allerdings|
 # The items of an enumeration the report announces ("drei wesentliche Modelle: ... Ein zweiter Weg ...
 # Das dritte und am häufigsten angewendete Organisationsmodell ...").
 _ORDINAL = re.compile(r"^\W*(?:[\wäöüÄÖÜß]+\s+){0,2}(?:zweit|dritt|viert|fünft|sechst)\w*\b", re.I)
+# A sentence that announces a list: "... auf drei Ebenen aus: Zunächst ...".
+_ANNOUNCES = re.compile(r"\b(?:zwei|drei|vier|fünf|sechs)\b[^.:;]{0,60}:", re.I)
 _COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5,
                 "six": 6}
 # "am häufigsten", "least often": the sentence that states the extreme ("die wenigsten Nennungen").
@@ -357,7 +359,7 @@ class ExtractiveAnswerer:
             if fitting and length + len(fitting[0].sentence) <= self.max_chars:
                 chosen.append(fitting[0])
         self.complete(chosen, same, groups)
-        if _ENUMERATION.search(question):
+        if _ENUMERATION.search(question) or _ANNOUNCES.search(best.sentence):
             self.enumerate(question, chosen, scored, continuation.get(best.hit_index))
         order = {best.hit_index: 0, continuation.get(best.hit_index): 1}
         chosen.sort(key=lambda s: (order[s.hit_index], s.position))

@@ -359,3 +359,11 @@ def test_a_sentence_that_begins_in_the_same_year_comes_with_the_year():
             "EU-Projekt »Triangulum« mit ersten Maßnahmen. Die Bürger werden online informiert.")
     quote = _quote("Wann startete das EU-Projekt Triangulum?", _hit(text))
     assert "2015" in quote and "Triangulum" in quote and "online" not in quote
+
+
+def test_a_list_the_best_sentence_announces_is_quoted_on():
+    text = ("Die Digitalisierung ist in Musterstadt auf drei Ebenen organisiert: Zunächst gibt es eine Stabsstelle. "
+            "Dazu kommt ein Lenkungskreis der Dezernate. Schließlich berät ein Beirat die Verwaltung. "
+            "Die Schulen erhalten WLAN.")
+    quote = _quote("Wie ist die Digitalisierung in Musterstadt organisiert?", _hit(text, section="Organisationsstruktur"))
+    assert "Stabsstelle" in quote and "Lenkungskreis" in quote and "Beirat" in quote
