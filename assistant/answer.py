@@ -283,8 +283,8 @@ class ExtractiveAnswerer:
         read += sorted(set(continuation.values()) - set(read))
         for hi in read:
             hit = hits[hi]
-            if hit.chunk.section == FIGURES_SECTION:
-                continue  # figures are answered exactly by the fact table, never quoted
+            if hit.chunk.section == FIGURES_SECTION or hit.chunk.source == "Anhang A":
+                continue  # figures and Anhang A's lists are answered exactly from the parsed report, never quoted
             sentences = split_sentences(hit.chunk.text)
             # A chapter's headings often state its finding ("Verwaltung, Mobilität ... sind die Top-Themen").
             # A project's title names what its passage is about (a smaller bonus: the question may ask

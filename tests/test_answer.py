@@ -367,3 +367,17 @@ def test_a_list_the_best_sentence_announces_is_quoted_on():
             "Die Schulen erhalten WLAN.")
     quote = _quote("Wie ist die Digitalisierung in Musterstadt organisiert?", _hit(text, section="Organisationsstruktur"))
     assert "Stabsstelle" in quote and "Lenkungskreis" in quote and "Beirat" in quote
+
+
+def test_anhang_as_lists_are_never_quoted_as_prose():
+    import numpy as np
+
+    from assistant.types import Chunk, Hit
+
+    listing = Chunk("a1", "Anhang A", "Handlungsfeld Bildung", "chapter",
+                    "Leuchtturmprojekte zum Handlungsfeld Bildung: 13 Projekte: Verschwörhaus (Musterstadt).")
+    prose = _hit("Das Verschwörhaus in Musterstadt ist ein Bildungsraum.", section="Projektbeispiele: Verschwörhaus")
+    answerer = ExtractiveAnswerer()
+    answer = answerer.run("Was ist das Verschwörhaus?", "de", [Hit(listing, 1.0, similarity=0.95), prose],
+                          lambda chunk, sentences: None, np.zeros(4), set())
+    assert [c.source for c in answer.citations] == ["Musterstadt"]
