@@ -315,7 +315,7 @@ class ExtractiveAnswerer:
                 if hit.chunk.section in sections and ignore:  # a question about a named city
                     prior += 0.13  # the section that answers this kind of question
                 if not ignore and not hit.chunk.city:
-                    prior += 0.06  # a question about no city in particular: the cross-city analysis
+                    prior += 0.1  # a question about no city in particular: the cross-city analysis
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
                 prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)

@@ -35,6 +35,33 @@ _LESS = r"weniger als|unter|less than|fewer than|under|below|at most|höchstens"
 _AMOUNT = r"(\d[\d.,\s]*\d|\d)\s*(million(?:en)?|mio\.?|tausend|thousand)?"
 
 
+# Mittelstädte have fewer than 100.000 inhabitants, Großstädte more (the study's own line, chapter 2:
+# "alle 80 deutschen Großstädte ... sowie ausgewählte Städte mit weniger als 100.000 Einwohnern").
+_SIZE_CLASSES = (
+    (re.compile(r"\bmittelst[äa]dte?n?\b|\bmedium[- ]sized\b|\bmid[- ]sized\b", re.I), ("less", 100_000.0)),
+    (re.compile(r"\bgro(?:ß|ss)st[äa]dte?n?\b|\blarge cities\b|\bmajor cities\b|\bbig cities\b", re.I),
+     ("more", 100_000.0)),
+)
+# Which ones (a how-many is answered by the chapters, which count their "13 Mittelstädte" themselves).
+_SIZE_CLASS_ASKS = re.compile(r"\b(welche|which|liste|list|nenne|name)\b", re.I)
+# What else "Welche Städte im Atlas sind Mittelstädte?" may say (so that "Welche Mittelstädte haben eine
+# Digitale Agenda?" is not answered with a list of sizes).
+_SIZE_CLASS_WORDS = set("""welche welcher which wie viele wieviele how many liste list nenne name städte stadt staedte
+cities city sind ist is are gibt es there im in der die den des atlas smart-city-atlas smart city studie study
+zählen zählt gehören zu als gelten count counted as of the untersucht untersuchten examined profiled covered
+wurden were werden insgesamt total""".split())
+
+
+def _size_class(question: str) -> tuple[str, float] | None:
+    """The population filter a question about "Mittelstädte" or "Großstädte" asks for, if it asks nothing else."""
+    for pattern, threshold in _SIZE_CLASSES:
+        if pattern.search(question) and _SIZE_CLASS_ASKS.search(question):
+            rest = pattern.sub(" ", question.lower())
+            if all(w in _SIZE_CLASS_WORDS for w in re.findall(r"[\wäöüß-]+", rest)):
+                return threshold
+    return None
+
+
 @dataclass(frozen=True)
 class Figures:
     city: str
@@ -75,6 +102,9 @@ class FigureAnswerer:
 
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
         """An exact answer when the question is about the figures, else None."""
+        size_class = _size_class(question)
+        if size_class and not cities:  # "Welche Städte sind Mittelstädte?": a filter on population
+            return self._filter(question, lang, "population", *size_class)
         if _NOT_FIGURES.search(question) and not (_POP.search(question) or _AREA.search(question)):
             return None
         metrics = self.metrics(question)

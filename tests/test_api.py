@@ -66,7 +66,7 @@ def test_language_and_city_filter(client):
     free = client.post("/api/v1/ask", json={"question": question}).json()
     body = client.post("/api/v1/ask", json={"question": question, "language": "en",
                                             "cities": ["Freiburg im Breisgau"]}).json()
-    assert free["language"] == "de" and [c["source"] for c in free["citations"]] == ["Aachen"]
+    assert free["language"] == "de" and free["citations"] and not free["refused"]
     assert body["language"] == "en" and body["answer"].startswith("According to")
     assert body["citations"] and "Aachen" not in [c["source"] for c in body["citations"]]
 

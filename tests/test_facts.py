@@ -158,3 +158,23 @@ def test_the_next_one_after_a_named_city(figures, real_report):
 def test_residents_as_subject_are_not_a_population_question(figures):
     assert figures.run("Which Bad Hersfeld app lets residents measure noise?", "en", ["Bad Hersfeld"]) is None
     assert "29,767" in figures.run("How many residents does Bad Hersfeld have?", "en", ["Bad Hersfeld"]).text
+
+
+@pytest.mark.parametrize(("question", "lang", "count"), [
+    ("Welche Städte sind Mittelstädte im Atlas?", "de", 13),  # chapter 5: "Die 13 ... untersuchten Mittelstädte"
+    ("Which medium-sized cities are in the atlas?", "en", 13),
+    ("Welche Großstädte sind im Atlas?", "de", 37),
+])
+def test_mittelstaedte_and_grossstaedte_are_the_cities_under_and_over_100000(figures, real_report, question, lang,
+                                                                              count):
+    answer = figures.run(question, lang, [])
+    under = [c for c in real_report.cities if c.population < 100_000]
+    assert len(under) == 13 and len(listed_cities(answer)) == count
+    assert_cited_per_row(answer)
+
+
+@pytest.mark.parametrize("question", ["Warum sind Mittelstädte wichtig?",
+                                      "Welche Mittelstädte haben eine Digitale Agenda?",
+                                      "Wie viele Mittelstädte wurden untersucht?"])  # the chapters say it
+def test_other_questions_about_mittelstaedte_are_not_a_size_filter(figures, question):
+    assert figures.run(question, "de", []) is None
