@@ -313,6 +313,11 @@ class Assistant:
         sparse_text = text
         if lang == "en":  # BM25 reads the report's German words: add those the English words stand for
             sparse_text = " ".join([text, *sorted(self.answerer.bridged_words(text))])
+        if len(wanted) >= 2 and len(wanted) <= 4:
+            # "Wie unterscheiden sich Bonn und Köln ...?": each city's own answer, side by side.
+            answer = self._side_by_side(text, lang, wanted, qvec, sparse_text)
+            timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
+            return self._timed(answer, t0, timings)
         hits = self._retriever.run(text, wanted, query_vector=qvec, sparse_text=sparse_text,
                                    prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
@@ -337,6 +342,31 @@ class Assistant:
                         answer = item
             timings["generate_ms"] = (time.perf_counter() - t3) * 1000
         return self._timed(answer, t0, timings)
+
+    def _side_by_side(self, text: str, lang: str, cities: list[str], qvec, sparse_text: str) -> Answer:
+        """One cited answer per named city, from that city's profile, in the order they were named."""
+        ignore = self.answerer.terms(" ".join(cities))
+        lines, citations, rows, retrieved = [say(lang, "side_by_side_head")], [], [], []
+        for city in cities:
+            hits = [h for h in self._retriever.run(text, [city], query_vector=qvec, sparse_text=sparse_text)
+                    if h.chunk.city == city]
+            answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity,
+                                       lambda chunk: self._next_chunk.get(chunk.id))
+            retrieved.extend(hits[:2])
+            own = [c for c in answer.citations if c.source == city][:1]
+            if answer.refused or not own:
+                lines.append(say(lang, "side_by_side_none", city=city))
+                continue
+            c = own[0]
+            citations.append(replace(c, n=len(citations) + 1))
+            section = c.section.removeprefix("Projektbeispiele: ")
+            lines.append(f"- {city} ({section}): »{c.quote}« [{len(citations)}]")
+            rows.append((city, c.quote))
+        refused = not citations
+        table = ((say(lang, "col_city"), say(lang, "col_evidence")), *rows) if rows else ()
+        return Answer(text, "\n".join(lines) if not refused else say(lang, "refuse"), lang, refused,
+                      tuple(citations), tuple(retrieved), mode="compare" if not refused else "extractive",
+                      table=table)
 
     def _across(self, text: str, lang: str, named: list[str]) -> Answer | None:
         """'Welche Städte ...' over all profiles, unless it asks for lighthouse projects (Anhang A)."""

@@ -381,3 +381,15 @@ def test_anhang_as_lists_are_never_quoted_as_prose():
     answer = answerer.run("Was ist das Verschwörhaus?", "de", [Hit(listing, 1.0, similarity=0.95), prose],
                           lambda chunk, sentences: None, np.zeros(4), set())
     assert [c.source for c in answer.citations] == ["Musterstadt"]
+
+
+def test_a_question_about_two_cities_gets_each_citys_own_cited_answer(mini_assistant):
+    answer = mini_assistant.ask("Welche Herausforderungen sehen Aachen und Bamberg?")
+    assert not answer.refused and answer.mode == "compare"
+    assert [c.source for c in answer.citations] == ["Aachen", "Bamberg"]  # in the order they were named
+    assert [row[0] for row in answer.table[1:]] == ["Aachen", "Bamberg"]
+    assert_numbered_citations(answer)
+    for citation in answer.citations:
+        assert citation.quote in citation.text and citation.quote in answer.text
+    one = mini_assistant.ask("Wer koordiniert in Aachen und Freiburg die Digitalisierung?")
+    assert "Freiburg im Breisgau" in one.text  # the profile that says nothing on it is named, not skipped
