@@ -44,7 +44,7 @@ def build(index_dir: str, slow: bool) -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1
-    answer = assistant.ask("Welche Chancen und Herausforderungen gibt es?")
+    answer = assistant.ask("Welche Herausforderungen sieht Aachen?")
     print(f"{'built' if info.built else 'opened'} {info.chunks} {answer.citations[0].source}", flush=True)
     return 0
 
