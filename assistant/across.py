@@ -59,25 +59,41 @@ class CityFinder:
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
                                                      fold(sentence)))
 
-    def terms(self, question: str, lang: str) -> list[str]:
-        """The question's distinctive words, stemmed by their ending, rarest first."""
-        if lang == "en":  # English words are not in the report: names as written, other words via the glossary
-            names = [t for t in re.findall(r"[\w@.]+", question.replace("-", " "))
-                     if t[:1].isupper() or any(ch.isdigit() for ch in t) or "@" in t]
-            words = [fold(t) for t in names[1:] if fold(t) not in _STOP]  # the first word is capitalised anyway
-            words += [fold(g) for w in re.findall(r"[a-z]+", question.lower()) for g in self.glossary.get(w, ())]
-        else:
-            words = [w for w in re.findall(r"[a-z0-9@.]+", fold(question).replace("-", " ")) if w not in _STOP]
-        stems = []
-        for w in words:
-            w = w.strip(".")
-            stem = _ENDINGS.sub("", w) if len(w) > 5 else w
-            if len(stem) >= 3 and stem not in _STOP:
-                stems.append(stem)
-        found = [s for s in dict.fromkeys(stems) if 0 < self.spread(s) <= self.max_spread]
-        if not found:  # nothing rarer: a word up to half of the profiles use ("CDO") still picks cities
-            found = [s for s in dict.fromkeys(stems) if 0 < self.spread(s) <= len(self._cities) // 2]
-        return sorted(found, key=self.spread)
+    def terms(self, question: str, lang: str) -> list[tuple[str, ...]]:
+        """The question's distinctive words, stemmed by their ending, rarest first: one group per word (an
+        English word's group holds the German words it stands for; "won or reached the final" is one
+        group of alternatives)."""
+        tokens = re.findall(r"[\w@.]+", question.replace("-", " "))
+        words: list[tuple[int, list[str]]] = []  # (token position, the German words it stands for)
+        for i, token in enumerate(tokens):
+            if lang == "en":  # names as written (not the first word, capitalised anyway), others via the glossary
+                name = i > 0 and (token[:1].isupper() or any(ch.isdigit() for ch in token) or "@" in token)
+                german = [fold(token)] if name else [fold(g) for g in self.glossary.get(token.lower(), ())]
+            else:
+                german = [fold(token)]
+            stems = [self._stem(w) for w in german if fold(w) not in _STOP]
+            stems = [t for t in dict.fromkeys(stems) if len(t) >= 3 and t not in _STOP]
+            if stems:
+                words.append((i, stems))
+        alternatives = {i for i, t in enumerate(tokens) if t.lower() in ("or", "oder", "bzw.", "bzw",
+                                                                           "beziehungsweise")}
+        groups: list[tuple[int, list[str]]] = []
+        for pos, stems in words:
+            if groups and any(groups[-1][0] < a < pos and pos - a <= 3 for a in alternatives):
+                groups[-1] = (pos, groups[-1][1] + stems)  # "A or B": either will do
+            else:
+                groups.append((pos, stems))
+        for limit in (self.max_spread, len(self._cities) // 2):  # a word up to half the profiles use ("CDO")
+            found = [tuple(t for t in dict.fromkeys(g) if 0 < self.spread(t) <= limit) for _, g in groups]
+            found = list(dict.fromkeys(g for g in found if g))
+            if found:
+                return sorted(found, key=lambda g: min(map(self.spread, g)))
+        return []
+
+    @staticmethod
+    def _stem(word: str) -> str:
+        word = word.strip(".")
+        return _ENDINGS.sub("", word) if len(word) > 5 else word
 
     def phrase(self, question: str) -> str:
         """The longest run of two or more of the question's words that some profile has as written."""
@@ -97,15 +113,16 @@ class CityFinder:
         terms = self.terms(question, lang)
         if not terms:
             return None
-        rarest, need = terms[0], max(1, (len(terms) + 1) // 2)
+        # Most of the question's words, both of two ("gewonnen oder Finalist" and "Bitkom").
+        rarest, need = terms[0], len(terms) if len(terms) <= 2 else (len(terms) + 1) // 2
         # Words as common as "Chief ... Officer" pick the cities only as the question's phrase
         # ("Chief Digital Officer", not "Chief Information Officer").
-        phrase = self.phrase(question) if self.spread(rarest) > self.max_spread else ""
+        phrase = self.phrase(question) if min(map(self.spread, rarest)) > self.max_spread else ""
         best: dict[str, tuple[int, _Sentence]] = {}
         for s in self._sentences:
-            if rarest not in s.folded or phrase not in s.folded.replace("-", " "):
+            if not any(t in s.folded for t in rarest) or phrase not in s.folded.replace("-", " "):
                 continue
-            score = sum(t in s.folded for t in terms)
+            score = sum(any(t in s.folded for t in group) for group in terms)
             if score >= need and score > best.get(s.city, (0, None))[0]:
                 best[s.city] = (score, s)
         if not best:

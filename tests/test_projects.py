@@ -123,6 +123,15 @@ def test_a_word_many_profiles_use_still_lists_its_cities_compactly(finder, real_
     assert [row[0] for row in answer.table[1:]] == cities
 
 
+def test_alternatives_joined_by_or_are_one_asked_word(finder):
+    question = "Which atlas cities won or reached the final of the Bitkom competition »Digitale Stadt«?"
+    groups = finder.terms(question, "en")
+    assert len(groups) == 2 and "finalist" in groups[0] and "gewan" in groups[0] and groups[1] == ("bitkom",)
+    answer = finder.run(question, "en", [])
+    assert {"Darmstadt", "Heidelberg", "Kaiserslautern", "Paderborn", "Wolfsburg"} <= {c.source for c in answer.citations}
+    assert all("Bitkom" in c.quote for c in answer.citations)  # both asked words, not either
+
+
 def test_which_cities_in_english_uses_names_and_the_glossary(finder):
     answer = finder.run("Which atlas cities receive EU Horizon 2020 funding for smart city projects?", "en", [])
     assert {"Dresden", "Köln", "Leipzig", "München"} <= {c.source for c in answer.citations}
