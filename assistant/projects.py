@@ -10,7 +10,7 @@ import re
 
 from .grounding import number_values
 from .messages import field_label, say
-from .text import WordSpread, fold, split_sentences
+from .text import WordSpread, alternatives, fold, split_sentences
 from .types import Answer, Citation, Project, Report
 
 FIELD_NAMES = {
@@ -172,24 +172,30 @@ class ProjectAnswerer:
                       listed=tuple((city.name, p.title) for p in projects))
 
     def keyword_listing(self, question: str, lang: str) -> Answer | None:
-        """Projects whose title or text contains the question's distinctive words (LoRaWAN, autonomes Fahren)."""
-        words = [w for w in re.findall(r"[a-z0-9]+", fold(question))
-                 if len(w) >= 4 and w not in _QUESTION_STOP | _TOTAL_WORDS]
-        stems = [re.sub(r"(en|es|er|em|e|s)$", "", w) if len(w) > 6 else w for w in words]
-        distinctive = [w for w in stems if self.spread(w) <= 20]
+        """Projects whose title or text contains the question's distinctive words (LoRaWAN, autonomes Fahren);
+        where it names alternatives ("Portal bzw. Plattform"), those that match either."""
+        variants = []
+        for variant in alternatives(question):
+            words = [w for w in re.findall(r"[a-z0-9]+", fold(variant))
+                     if len(w) >= 4 and w not in _QUESTION_STOP | _TOTAL_WORDS]
+            stems = [re.sub(r"(en|es|er|em|e|s)$", "", w) if len(w) > 6 else w for w in words]
+            variants.append(([w for w in stems if self.spread(w) <= 20], stems))
+        distinctive = list(dict.fromkeys(w for d, _ in variants for w in d))
         if not distinctive:
             return None
         scored = []
         for city in self.report.cities:
             for project in city.projects:
                 hay = fold(f"{project.title} {project.text}")
-                score = sum(w in hay for w in distinctive) + 0.5 * sum(w in hay for w in stems)
-                if score >= 1:
+                # (share of an alternative's distinctive words, all its words): the first decides, the second orders
+                score = max((sum(w in hay for w in d) / len(d), sum(w in hay for w in stems))
+                            for d, stems in variants if d)
+                if score[0] > 0:
                     scored.append((score, project))
         if not scored:
             return None
-        top = max(score for score, _ in scored)
-        found = [p for score, p in scored if score == top][:10]
+        top = max(score[0] for score, _ in scored)
+        found = [p for score, p in sorted(scored, key=lambda x: -x[0][1]) if score[0] == top][:10]
         shown = [w for w in re.findall(r"[\w-]+", question) if len(w) >= 4 and any(
             d in fold(w).replace("-", "") or d in fold(w) for d in distinctive)]
         keyword = " ".join(dict.fromkeys(shown)) or " ".join(distinctive)

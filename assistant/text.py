@@ -64,3 +64,18 @@ class WordSpread:
         if word not in self._counts:
             self._counts[word] = sum(word in text for text in self._texts)
         return self._counts[word]
+
+
+_OR = re.compile(r"(\S+)\s+(?:bzw\.?|beziehungsweise|oder|or)\s+(?:(?:ein|eine|einen|einer|der|die|das|den|a|an|the)\s+)?(\S+)",
+                 re.I)
+
+
+def alternatives(question: str) -> list[str]:
+    """The question once per alternative it names: "ein Open-Data-Portal bzw. eine Open-Data-Plattform" gives
+    one question with the portal and one with the platform (the question itself when it names none)."""
+    m = _OR.search(question)
+    if not m:
+        return [question]
+    first = question[: m.start()] + m.group(1) + question[m.end():]
+    second = question[: m.start()] + m.group(2) + question[m.end():]
+    return [first, second]

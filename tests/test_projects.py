@@ -207,3 +207,17 @@ def test_counting_projects_of_a_city_or_a_keyword_lists_them(projects, question,
 def test_other_counts_are_not_a_citys_projects(projects, question, cities):
     answer = projects.run(question, "de", cities)
     assert answer is None or "Projektbeispiele vor" not in answer.text
+
+
+def test_alternatives_in_a_keyword_listing_match_either(projects):
+    from assistant.text import alternatives
+
+    question = "Welche Städte haben ein Open-Data-Portal bzw. eine Open-Data-Plattform als Leuchtturmprojekt?"
+    assert alternatives(question) == [
+        "Welche Städte haben ein Open-Data-Portal als Leuchtturmprojekt?",
+        "Welche Städte haben ein Open-Data-Plattform als Leuchtturmprojekt?",
+    ]
+    assert alternatives("Wer koordiniert in Aachen?") == ["Wer koordiniert in Aachen?"]
+    listed = projects.run(question, "de", []).listed
+    assert {("Düsseldorf", "Open Data Portal"), ("Freiburg im Breisgau", "Open Data Portal"),
+            ("Wolfsburg", "Open Data Plattform"), ("Würzburg", "Open Data Plattform")} <= set(listed)
