@@ -75,6 +75,8 @@ class CityFinder:
             stems = [t for t in dict.fromkeys(stems) if len(t) >= 3 and t not in _STOP]
             if stems:
                 words.append((i, stems))
+        # Word by word ("won or reached the final": one asked word of alternatives), unlike the project
+        # keywords' text.alternatives, which splits whole phrases ("Open-Data-Portal bzw. -Plattform").
         alternatives = {i for i, t in enumerate(tokens) if t.lower() in ("or", "oder", "bzw.", "bzw",
                                                                            "beziehungsweise")}
         groups: list[tuple[int, list[str]]] = []
