@@ -33,6 +33,7 @@ _EXAMPLES = re.compile(r"projektbeispiel|leuchtt[uü]rm|lighthouse|example|beisp
                        r"|\bwelche(s|n)? projekte?\b|\bwhat projects\b|\bwhich projects\b|\bprojects? does\b", re.I)
 _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell me\b|\bwas (ist|macht|sind)\b|"
                        r"\bworum\b|beschreib|\bwhat (is|does|are)\b|\bdescribe\b|\bdetails?\b|"
+                       r"\bwie funktioniert\b|\bhow does\b.*\bwork\b|"
                        r"handlungsfeld|field of action|anhang|appendix", re.I)
 _WHICH_FIELD = re.compile(r"\bwelche[sm]? handlungsfeld|\bwhich field|\bwhat field|\bin welchem handlungsfeld", re.I)
 _MOST = re.compile(r"\bmeisten\b|\bmost\b|\bam häufigsten\b|\bhäufigste", re.I)
@@ -93,7 +94,9 @@ class ProjectAnswerer:
                 if title in q and (" " in title.strip() or self.spread(title) <= 2 or cities):
                     score = 100.0 + len(title)
                 else:
-                    words = [w for w in re.findall(r"[a-z0-9]+", title) if w not in _TITLE_STOP and len(w) > 2]
+                    own = set(re.findall(r"[a-z0-9]+", fold(city.name)))  # "Bad Hersfeld Smart City Lärmmessung"
+                    words = [w for w in re.findall(r"[a-z0-9]+", title)
+                             if w not in _TITLE_STOP and w not in own and len(w) > 2]
                     found = [w for w in words if w in qwords]
                     rare = [w for w in found if len(w) >= 4 and self.spread(w) <= 2]
                     if not found or not (len(found) == len(words) and len(words) >= 2 or len(found) >= 2 or rare):
