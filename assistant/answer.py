@@ -96,6 +96,12 @@ _INSTEAD = re.compile(r"^(?:Stattdessen|Statt dessen|Vielmehr|Dafür|Allerdings|
 # The items of an enumeration the report announces ("drei wesentliche Modelle: ... Ein zweiter Weg ...
 # Das dritte und am häufigsten angewendete Organisationsmodell ...").
 _ORDINAL = re.compile(r"^\W*(?:[\wäöüÄÖÜß]+\s+){0,2}(?:zweit|dritt|viert|fünft|sechst)\w*\b", re.I)
+# "Wie heißt ...?", "What is ... called?": a sentence that gives something its name, "die Digitalisierungs-
+# strategie »digital@rv«", "unter dem Motto »digiTal 2023«".
+_NAME_ASKED = re.compile(r"\bhei(ß|ss)t\b|\bcalled\b|\bname[dn]?\b|\bnamens?\b|\btitle[d]?\b|\btitel\b|\bmotto\b|"
+                         r"\bslogan\b", re.I)
+_NAMING = re.compile(r"(?:Motto|Titel|Namen|Slogan|Leitbild|Bezeichnung|Leitfrage|[a-zäöüß](?:strategie|agenda|konzept|"
+                     r"plan|programm|projekt|initiative|plattform|app|portal))\s+»[^«]{2,}«", re.I)
 # A sentence that announces a list: "... auf drei Ebenen aus: Zunächst ...".
 _ANNOUNCES = re.compile(r"\b(?:zwei|drei|vier|fünf|sechs)\b[^.:;]{0,60}:", re.I)
 _COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -267,6 +273,7 @@ class ExtractiveAnswerer:
         total_weight = sum(weights) or 1.0
         cues = [answer for asks, answer in _CUES if asks.search(question)]
         superlatives = [answer for asks, answer in _SUPERLATIVES if asks.search(question)]
+        naming = bool(_NAME_ASKED.search(question))
         counted = self.counted_terms(question, lang)
         sections = {name for asks, name in _SECTION_INTENTS if asks.search(question)}
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
@@ -320,6 +327,8 @@ class ExtractiveAnswerer:
                     prior += 0.03
                 prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
                 prior += 0.08 * sum(bool(c.search(sent)) for c in superlatives)
+                if naming and _NAMING.search(sent):
+                    prior += 0.06  # the sentence that names it
                 if counted and counted & self.counts(sent):
                     prior += 0.08  # the sentence counts what the question counts
                 if partitive and _PARTITIVE.search(sent):

@@ -393,3 +393,11 @@ def test_a_question_about_two_cities_gets_each_citys_own_cited_answer(mini_assis
         assert citation.quote in citation.text and citation.quote in answer.text
     one = mini_assistant.ask("Wer koordiniert in Aachen und Freiburg die Digitalisierung?")
     assert "Freiburg im Breisgau" in one.text  # the profile that says nothing on it is named, not skipped
+
+
+def test_a_name_question_prefers_the_sentence_that_gives_the_name():
+    talked = _hit("Das Thema »Digitalisierungsstrategie Musterstadt« wurde über die Presse kommuniziert.",
+                  section="Kommunikation & Netzwerke")
+    named = _hit("Seit Juni 2018 erarbeitet die Stadt die Digitalisierungsstrategie »digital@ms«.",
+                 section="Motivation & Zielsetzung")
+    assert "»digital@ms«" in _quote("Wie heißt die Digitalisierungsstrategie von Musterstadt?", talked, named)
