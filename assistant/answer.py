@@ -126,6 +126,8 @@ def load_glossary(path: Path = _GLOSSARY_PATH) -> dict[str, tuple[str, ...]]:
         english, _, german = line.partition(":")
         if not german.strip():
             raise ValueError(f"{path}: no German words for {english!r}")
+        if not re.fullmatch(r"[a-z0-9-]+", english.strip().lower()):
+            raise ValueError(f"{path}: {english!r} is not one word (questions are matched word by word)")
         out[english.strip().lower()] = tuple(german.split())
     return out
 

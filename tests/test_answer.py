@@ -161,6 +161,9 @@ def test_a_glossary_line_without_german_words_is_an_error(tmp_path):
     path.write_text("# comment\nmobility: mobilität verkehr\nbroken:\n", encoding="utf-8")
     with pytest.raises(ValueError, match="broken"):
         load_glossary(path)
+    path.write_text("data protection: datenschutz\n", encoding="utf-8")  # could never match a question word
+    with pytest.raises(ValueError, match="not one word"):
+        load_glossary(path)
 
 
 # -- sentence choice, on hand-made passages (no embeddings: lexical evidence only) ------------------------
