@@ -163,6 +163,10 @@ class TermRarity:
             for term in terms(text):
                 self._df[term] = self._df.get(term, 0) + 1
 
+    def known(self, stem: str) -> bool:
+        """Whether any passage uses the stem."""
+        return stem in self._df
+
     def weight(self, group: set[str]) -> float:
         """An asked-for word's weight: the inverse document frequency of its most used stem, so
         that an English word's many German stand-ins do not make it count more."""
@@ -204,17 +208,19 @@ class ExtractiveAnswerer:
         """The question words that never count as asked-for words."""
         return _STOPWORDS
 
-    def term_groups(self, question: str, lang: str, ignore: set[str]) -> list[set[str]]:
+    def term_groups(self, question: str, lang: str, ignore: set[str],
+                    rarity: TermRarity | None = None) -> list[set[str]]:
         """What a sentence should contain to answer the question: one group of stems per content word
         (an English word's group holds the German words it stands for, so that coverage is counted
-        per asked-for word, not per translation)."""
-        if lang != "en":
-            return [{t} for t in self.terms(question) - ignore]
+        per asked-for word, not per translation). In a German question, an English word the report
+        never uses ("KEPTN App Downloads") stands for its German words too."""
         groups = []
         for word in _TOKEN.findall(question.lower()):
             if word in _STOPWORDS:
                 continue
             german = self.glossary.get(word)
+            if lang != "en" and german and (rarity is None or rarity.known(self._stemmer.stemWord(word))):
+                german = None  # a German question's word the report uses is taken as written
             group = set(self._stemmer.stemWords(list(german))) if german else set(self._stemmer.stemWords([word]))
             group -= ignore
             if group and group not in groups:
@@ -270,7 +276,7 @@ class ExtractiveAnswerer:
         ignore = {t for t in (ignore_terms or set())}
         if not self.confident(hits, question, ignore, lang):
             return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
-        groups = self.term_groups(question, lang, ignore)
+        groups = self.term_groups(question, lang, ignore, rarity)
         weights = [rarity.weight(g) if rarity is not None else 1.0 for g in groups]
         total_weight = sum(weights) or 1.0
         cues = [answer for asks, answer in _CUES if asks.search(question)]

@@ -404,3 +404,15 @@ def test_a_name_question_prefers_the_sentence_that_gives_the_name():
     named = _hit("Seit Juni 2018 erarbeitet die Stadt die Digitalisierungsstrategie »digital@ms«.",
                  section="Motivation & Zielsetzung")
     assert "»digital@ms«" in _quote("Wie heißt die Digitalisierungsstrategie von Musterstadt?", talked, named)
+
+
+def test_an_english_word_the_report_never_uses_is_bridged_in_a_german_question():
+    from assistant.answer import TermRarity
+
+    answerer = ExtractiveAnswerer()
+    dates = _hit("Die App zeigt die Termine der Müllabfuhr.", section="Projektbeispiele: App")
+    count = _hit("Die App wurde bislang über 15.000 Mal heruntergeladen.", section="Projektbeispiele: Zahlen")
+    rarity = TermRarity([dates.chunk.text, count.chunk.text, "Die Stadt hat ein Team."], answerer.terms)
+    assert rarity.known("app") and not rarity.known("download")
+    assert "15.000" in _quote("Musterstadt App Downloads", dates, count, rarity=rarity)
+    assert "Müllabfuhr" in _quote("Musterstadt App Downloads", dates, count)  # without knowing the report
