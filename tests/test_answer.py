@@ -416,3 +416,11 @@ def test_an_english_word_the_report_never_uses_is_bridged_in_a_german_question()
     assert rarity.known("app") and not rarity.known("download")
     assert "15.000" in _quote("Musterstadt App Downloads", dates, count, rarity=rarity)
     assert "Müllabfuhr" in _quote("Musterstadt App Downloads", dates, count)  # without knowing the report
+
+
+def test_a_why_question_prefers_the_sentence_that_gives_a_reason():
+    what = _hit("Das System für Baustellen ermöglicht Unternehmen die Eingabe ihrer Daten seit 2018.",
+                section="Kommunikation")
+    why = _hit("Da die Zahl der Anträge für Baustellen um 30 % stieg, brauchte es ein neues System.",
+               section="Meilensteine")
+    assert "30 %" in _quote("Warum führte Musterstadt ein System für Baustellen ein?", what, why)
