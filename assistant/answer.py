@@ -25,7 +25,8 @@ _STOPWORDS = set(
     "zum zur bei nach über unter auch noch sich man dass stadt städte macht machen tun sie ihr ihre sein "
     "seine the a an and or is are was were has have does do did what which who where when why how many "
     "much of for on in to with about tell me more its their city cities does there any this that from by "
-    "bitte erzähl erzähle mir etwas gibt's im bereich area field".split()
+    "bitte erzähl erzähle mir etwas gibt's im bereich area field had been be being will would should could can may "
+    "might shall must".split()
 )
 _TOKEN = re.compile(r"[a-zäöüß0-9]{2,}")
 _QUANTITY = re.compile(r"\bwie ?viele?\b|\bhow (many|much|often)\b|\bwie oft\b|\bwie häufig\b|\banzahl\b|\bwie hoch\b|\bkoste|\bcost|\bbudget|"
@@ -69,7 +70,8 @@ _COUNTED = re.compile(r"\b(?:wie ?viele?|how many|how much|wie oft|how often|anz
 _NUMBER_WORD = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
                 r"hundert|tausend|dutzend)")
 _NUMBER_THEN = re.compile(r"\b" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-]+))", re.I)
-_FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were was are is does do did have has hat "
+_FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were was are is does do did have has hat had "
+                      "been be will would originally initially ursprünglich zunächst insgesamt "
                       "haben sind wurden werden wurde gibt es there in im".split())
 # Which profile section a kind of question is usually answered by.
 _SECTION_INTENTS = (

@@ -424,3 +424,10 @@ def test_a_why_question_prefers_the_sentence_that_gives_a_reason():
     why = _hit("Da die Zahl der Anträge für Baustellen um 30 % stieg, brauchte es ein neues System.",
                section="Meilensteine")
     assert "30 %" in _quote("Warum führte Musterstadt ein System für Baustellen ein?", what, why)
+
+
+def test_auxiliaries_are_not_asked_for_words():
+    answerer = ExtractiveAnswerer()
+    groups = answerer.term_groups("How many had originally been selected?", "en", set())
+    assert groups == [answerer.stems("ursprünglich zunächst"), answerer.stems("ausgewählt")]
+    assert answerer.counted_terms("How many had originally been selected?", "en") == set()
