@@ -49,6 +49,10 @@ _TOTAL_WORDS = set("""wie viele wieviele how many much anzahl number insgesamt t
 are there is es gibt werden wurden genannt named listed lists listet nennt enthalt contains contain includes
 deal deals concern concerns betreffen projektbeispiele projektbeispiel steckbrief profile profil present presents
 stellt vor""".split())
+# "Welches Bildungsprojekt gibt es dort?", "mobility projects in Bonn": a field's projects.
+_FIELD_PROJECT = re.compile(r"\w(?:s|ungs|täts|tur|form|welt|heits|dels)projekte?\b|\b(?:\w+ )?projects? (?:in|for|on)\b|"
+                            r"\b(?:education|mobility|health|security|retail|energy|administration|society|data|"
+                            r"infrastructure)\s+projects?\b", re.I)
 # "Wie viele Projekte ...", "how many lighthouse projects ...": projects are what is counted.
 _COUNT_PROJECTS = re.compile(r"\b(?:wie ?viele|how many|anzahl der|number of)\s+(?:[\w-]+\s+)?"
                              r"(?:projekte?|projektbeispiele?|leuchtturmprojekte?|projects?|lighthouse|examples?)\b", re.I)
@@ -159,8 +163,10 @@ class ProjectAnswerer:
             return None
         field = self.field_of(question)
         projects = [p for p in city.projects if field in p.fields] if field else []
+        key = "projects_of_city_field" if projects else "projects_of_city"
         projects = projects or list(city.projects)
-        lines = [say(lang, "projects_of_city", city=city.name, count=len(projects))]
+        lines = [say(lang, key if len(projects) > 1 else key + "_one", city=city.name, count=len(projects),
+                     field=field_label(field, lang) if field else "")]
         cites, rows = [], [(("Projekt" if lang == "de" else "Project"), say(lang, "col_fields"))]
         for i, project in enumerate(projects, 1):
             section = self.section_of(project)
@@ -272,7 +278,9 @@ class ProjectAnswerer:
 
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
         if len(cities) == 1 and ((_EXAMPLES.search(question) and _LIST.search(question))
-                                 or (_COUNT_PROJECTS.search(question) and not self._other_words(question, cities))):
+                                 or (_COUNT_PROJECTS.search(question) and not self._other_words(question, cities))
+                                 or (_FIELD_PROJECT.search(question) and _LIST.search(question)
+                                     and self.field_of(question))):
             return self.city_listing(question, lang, cities[0])  # its heading counts them
         if len(cities) <= 1 and not _WHICH_CITIES.search(question):
             project = self.find(question, cities or None)

@@ -221,3 +221,15 @@ def test_alternatives_in_a_keyword_listing_match_either(projects):
     listed = projects.run(question, "de", []).listed
     assert {("Düsseldorf", "Open Data Portal"), ("Freiburg im Breisgau", "Open Data Portal"),
             ("Wolfsburg", "Open Data Plattform"), ("Würzburg", "Open Data Plattform")} <= set(listed)
+
+
+@pytest.mark.parametrize(("question", "lang", "city", "expected"), [
+    ("Welches Bildungsprojekt gibt es in Nürnberg?", "de", "Nürnberg",
+     "Im Handlungsfeld Bildung stellt der Steckbrief Nürnberg ein Projektbeispiel vor:"),
+    ("Which mobility projects does Darmstadt have?", "en", "Darmstadt",
+     "In the field Mobility (Mobilität), the Darmstadt profile presents 2 project examples:"),
+])
+def test_a_citys_projects_in_one_field(projects, question, lang, city, expected):
+    answer = projects.run(question, lang, [city])
+    assert answer.text.splitlines()[0] == expected
+    assert all(c.source == city for c in answer.citations) and len(answer.listed) == len(answer.citations)
