@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .answer import ExtractiveAnswerer
+from .answer import ExtractiveAnswerer, covers
 from .grounding import number_values
 from .messages import say
 from .text import split_sentences
@@ -78,12 +78,12 @@ class StudyNumbers:
             return None
         groups = [g for g in self.answerer.term_groups(question, lang, set()) if not g & counted]
         rival = self.answerer.terms(than)
-        floor = sum(bool(g & rival) for g in groups) / (len(groups) or 1) - 1e-9 if than else -1.0
+        floor = sum(covers(g, rival) for g in groups) / (len(groups) or 1) - 1e-9 if than else -1.0
         best, best_cover = None, max(floor, self.min_coverage - 1e-9)
         for chunk, sentence, counts, terms in self._sentences:
             if not counts & counted:
                 continue
-            cover = sum(bool(g & terms) for g in groups) / (len(groups) or 1)
+            cover = sum(covers(g, terms) for g in groups) / (len(groups) or 1)
             if cover > best_cover:
                 best, best_cover = (chunk, sentence), cover
         if best is None:
