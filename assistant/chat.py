@@ -132,6 +132,9 @@ _ABOUT_ALL = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen st
 _ANAPHORA = re.compile(r"\bdort\b|\bthere\b|\bdie stadt\b|\bder stadt\b|\bthe city\b|\bthis city\b|\bits\b|"
                        r"\bihre[nmrs]?\b|\bseine[nmrs]?\b|\bdaran\b|\bdiese[rnms]?\b|\bthis\b|\bthat\b", re.I)
 _PROJECT_WORD = re.compile(r"projekt|project|\bone\b|\bdas (aus|in|von)\b", re.I)
+# "Who runs it?", "Wer betreibt es?", "Wie viele Partner hat das Projekt?": the project talked about last.
+_IT = re.compile(r"\bit\b|\bits\b|\bes\b(?! gibt)|(?<!gibt )\bes\b|\b(?:das|dieses|this|that|the) (?:projekt|project)\b|"
+                 r"\bdafür\b|\bdaran\b|\bdabei\b", re.I)
 
 
 class FollowUps:
@@ -170,6 +173,9 @@ class FollowUps:
             return Resolved(question)  # a question about all cities or the study, not the city in focus
         if self.field_of(question) and _PROJECT_WORD.search(question) and not _ANAPHORA.search(question):
             return Resolved(question)  # "Welche Leuchtturmprojekte gibt es im Bereich Gesundheit?"
+        if focus.project and _IT.search(question):
+            city, title = focus.project
+            return Resolved(f"{question} (»{title}«, {city})", (city,), focus.project, "project")
         if focus.cities:
             # The city in focus is named in the standalone question, so that retrieval sees it too.
             text = f"{question} ({', '.join(focus.cities)})"

@@ -154,7 +154,8 @@ class ProjectAnswerer:
                 cites.append(Citation(2, "Anhang A", first.section, first.text, project.title))
                 text += " " + say(lang, "project_fields", fields=", ".join(field_label(f, lang) for f in fields),
                                     ref="[2]")
-        return Answer(question, text, lang, False, tuple(cites), mode="projects")
+        return Answer(question, text, lang, False, tuple(cites), mode="projects",
+                      project=(project.city, project.title))
 
     def city_listing(self, question: str, lang: str, city_name: str) -> Answer | None:
         """The project examples a city profile presents, each cited to its own section."""

@@ -241,6 +241,8 @@ class Assistant:
                          conversation_id=conversation.id)
         sources = tuple(dict.fromkeys(c.source for c in answer.citations))
         cited = tuple(s for s in sources if self.report.city(s) is not None)
+        if resolved.project is None and answer.project is not None:  # the answer was about one project
+            resolved = replace(resolved, project=answer.project)
         self.conversations.record(conversation.id, Turn(text, resolved.text, answer.text, sources),
                                   next_focus(focus, resolved, cited, answer.listed, lang,
                                              ProjectAnswerer.field_of(resolved.text)))

@@ -145,6 +145,7 @@ class Answer:
     check: dict = field(default_factory=dict)  # the grounding check's result for generated answers
     notice: str = ""  # e.g. that the language model was unreachable and the extractive answer is shown
     listed: tuple[tuple[str, str], ...] = ()  # (city, project title) the answer lists, for "das erste"
+    project: tuple[str, str] | None = None  # (city, title) of the one project the answer is about
 
     def to_dict(self) -> dict:
         return {

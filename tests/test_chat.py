@@ -127,6 +127,23 @@ def test_the_project_of_a_named_city_from_a_field_listing(followups):
     assert "»INSPIRE«" in resolved.text and resolved.cities == ("Paderborn",)
 
 
+@pytest.mark.parametrize("question", ["Who runs it?", "Wer betreibt es?", "Wie viele Partner hat das Projekt?"])
+def test_it_is_the_project_talked_about_last(followups, question):
+    focus = Focus(cities=("Hamburg",), project=("Hamburg", "Urban Data Hub"))
+    resolved = followups.run(question, focus)
+    assert "»Urban Data Hub«" in resolved.text and resolved.project == ("Hamburg", "Urban Data Hub")
+    plain = followups.run("Wer koordiniert die Digitalisierung?", focus)  # no pronoun: the city in focus
+    assert "»" not in plain.text and plain.cities == ("Hamburg",)
+
+
+def test_a_description_puts_its_project_in_focus(mini_assistant):
+    cid = mini_assistant.new_conversation()
+    about = mini_assistant.ask("Was ist der autonom fahrende Marktliner in Aachen?", conversation_id=cid)
+    assert about.project == ("Aachen", "Autonom fahrender Marktliner")
+    more = mini_assistant.ask("Ab wann soll er fahren? Und wann startet es?", conversation_id=cid)
+    assert more.citations and "Marktliner" in more.citations[0].section
+
+
 def test_both_cities_are_the_last_two_in_focus(followups):
     focus = Focus(cities=("Augsburg",), recent=("Augsburg", "Aachen", "Bonn"))
     resolved = followups.run("Welche der beiden Städte hat die größere Fläche?", focus)
