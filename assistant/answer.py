@@ -39,6 +39,8 @@ _NUMBER_IN_TEXT = re.compile(
     r"hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
+# "Abbildung 5 fasst ... zusammen": a sentence about a chart (lost in the conversion), not its finding.
+_ABOUT_CHART = re.compile(r"^(?:Die |Der )?(?:Abbildung|Tabelle|Grafik)\s+\d+\s+(?:fasst|zeigt|stellt|gibt|bildet)\b")
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
 _REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -229,7 +231,10 @@ class ExtractiveAnswerer:
                 german = None  # a German question's word the report uses is taken as written
             group = set(self._stemmer.stemWords(list(german))) if german else set(self._stemmer.stemWords([word]))
             group -= ignore
-            if group and group not in groups:
+            same = next((g for g in groups if g & group), None)
+            if same is not None:  # "most frequently": one asked-for thing said twice
+                same |= group
+            elif group:
                 groups.append(group)
         return groups
 
@@ -341,6 +346,8 @@ class ExtractiveAnswerer:
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
                 prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
+                if _ABOUT_CHART.search(sent):
+                    prior -= 0.05
                 if why and _REASON.search(sent):
                     prior += 0.1  # the sentence that gives a reason (0.04-0.1 give the same eval results)
                 prior += 0.08 * sum(bool(c.search(sent)) for c in superlatives)

@@ -431,3 +431,17 @@ def test_auxiliaries_are_not_asked_for_words():
     groups = answerer.term_groups("How many had originally been selected?", "en", set())
     assert groups == [answerer.stems("ursprünglich zunächst"), answerer.stems("ausgewählt")]
     assert answerer.counted_terms("How many had originally been selected?", "en") == set()
+
+
+def test_a_sentence_about_a_lost_chart_yields_to_the_finding():
+    chart = _hit("Abbildung 5 fasst die Themen der Digitalen Agenden zusammen, sortiert nach Häufigkeit der Nennungen.",
+                 section="4.2 Handlungsfelder", city="")
+    finding = _hit("Zu den am häufigsten genannten Themen der Digitalen Agenden zählen Verwaltung und Mobilität.",
+                   section="Top-Themen", city="")
+    assert "Verwaltung" in _quote("Welche Themen der Digitalen Agenden werden am häufigsten genannt?", chart, finding)
+
+
+def test_one_asked_thing_said_twice_is_one_group():
+    answerer = ExtractiveAnswerer()
+    groups = answerer.term_groups("Which topics are most frequently named?", "en", set())
+    assert sum(bool(g & answerer.stems("häufig")) for g in groups) == 1
