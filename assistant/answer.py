@@ -294,6 +294,7 @@ class ExtractiveAnswerer:
         superlatives = [answer for asks, answer in _SUPERLATIVES if asks.search(question)]
         naming = bool(_NAME_ASKED.search(question))
         why = bool(_WHY.search(question))
+        which = bool(re.match(r"\s*(?:welche[rsnm]?|which|what are)\b", question, re.I))
         counted = self.counted_terms(question, lang)
         sections = {name for asks, name in _SECTION_INTENTS if asks.search(question)}
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
@@ -346,6 +347,8 @@ class ExtractiveAnswerer:
                 if when and _DATE_IN_TEXT.search(sent):
                     prior += 0.03
                 prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
+                if which and _ANNOUNCES.search(sent):
+                    prior += 0.04  # "Welche ...?": the sentence that lists them
                 if _ABOUT_CHART.search(sent):
                     prior -= 0.05
                 if why and _REASON.search(sent):

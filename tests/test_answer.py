@@ -443,3 +443,11 @@ def test_one_asked_thing_said_twice_is_one_group():
     answerer = ExtractiveAnswerer()
     groups = answerer.term_groups("Which topics are most frequently named?", "en", set())
     assert sum(bool(g & answerer.stems("häufig")) for g in groups) == 1
+
+
+def test_a_which_question_prefers_the_sentence_that_lists_them():
+    intro = _hit("Die Städte verfolgen mit der Digitalisierung auch individuelle Ziele.", section="Abschnitt", city="")
+    listing = _hit("Die verfolgten Ziele der Digitalisierung lassen sich in drei Kategorien einteilen: "
+                   "1. Lebensqualität, 2. Wirtschaftsstandort und 3. gesellschaftliche Herausforderungen.",
+                   section="Teil", city="")
+    assert "Lebensqualität" in _quote("Welche Ziele verfolgen die Städte mit der Digitalisierung?", intro, listing)
