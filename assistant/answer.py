@@ -43,6 +43,7 @@ _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni
 _ABOUT_CHART = re.compile(r"^(?:Die |Der )?(?:Abbildung|Tabelle|Grafik)\s+\d+\s+(?:fasst|zeigt|stellt|gibt|bildet)\b")
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
 _REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
+_REPORT_YEAR = 2019  # the atlas appeared in March 2019
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Years and dates are not the quantities a how-many question asks for.
 _DATES = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b|\b(19|20)\d\d(/(19|20)?\d\d)?\b")
@@ -363,10 +364,13 @@ class ExtractiveAnswerer:
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
-        if years and not (quantity or _ENUMERATION.search(question)):
-            # "Wer gewann den Wettbewerb 2019?": a sentence of that year that is about what was asked.
+        recent = [y for y in years if int(y) >= _REPORT_YEAR]
+        if recent and not (quantity or _ENUMERATION.search(question)):
+            # "Wer gewann den Wettbewerb 2019?": the report (March 2019) can only know that year's or
+            # later plans, in a sentence of that year about what was asked. (An earlier year may go
+            # unsaid in the sentence that answers: "Darmstadt gewann den Bitkom-Wettbewerb".)
             top = max((x.score for x in scored), default=0.0)
-            scored = [x for x in scored if any(y in x.sentence for y in years) and x.score >= top - 0.1]
+            scored = [x for x in scored if any(y in x.sentence for y in recent) and x.score >= top - 0.1]
             if not scored:
                 return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
         asked = set().union(*groups) if groups else set()
