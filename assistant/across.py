@@ -16,7 +16,8 @@ from .text import WordSpread, fold, split_sentences
 from .types import Answer, Citation, Report
 
 WHICH_CITIES = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen st[äa]dten\b|\bwelche kommunen\b|"
-                          r"\bwhich (?:of the )?(?:atlas |german )?cities\b|\bwhat cities\b|\bin which cities\b", re.I)
+                          r"\bwhich (?:of the )?(?:atlas |german )?cities\b|\bwhat cities\b|\bin which cities\b|"
+                          r"^\s*(?:welche stadt|which city)\b(?! (?:hat|has|ist|is) (?:die|the|am|most|meisten))", re.I)
 _STOP = set("""welche welcher welchen welches städte staedte stadt städten staedten kommunen atlas laut gibt haben
 hat sind ist wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
 zum zur bei als im in an auf aus nach über ueber unter sich ihre ihren ihr sie es
@@ -97,13 +98,17 @@ class CityFinder:
         word = word.strip(".")
         return _ENDINGS.sub("", word) if len(word) > 5 else word
 
-    def phrase(self, question: str) -> str:
-        """The longest run of two or more of the question's words that some profile has as written."""
-        words = re.findall(r"[a-z0-9@]+", fold(question).replace("-", " "))
+    def phrase(self, question: str, names_only: bool = False) -> str:
+        """The longest run of two or more of the question's words that some profile has as written;
+        with ``names_only``, of capitalised words after the first ("Chief Urban Officer")."""
+        tokens = re.findall(r"[\w@]+", question.replace("-", " "))
+        words = [fold(t) for t in tokens]
         for n in range(len(words), 1, -1):
             for i in range(len(words) - n + 1):
                 if words[i] in _STOP or words[i + n - 1] in _STOP:
                     continue  # a run begins and ends with a word of its own ("chief ... officer")
+                if names_only and (i == 0 or not all(t[:1].isupper() for t in tokens[i:i + n])):
+                    continue
                 run = " ".join(words[i:i + n])
                 if any(run in s.folded.replace("-", " ") for s in self._sentences):
                     return run
@@ -119,7 +124,10 @@ class CityFinder:
         rarest, need = terms[0], len(terms) if len(terms) <= 2 else (len(terms) + 1) // 2
         # Words as common as "Chief ... Officer" pick the cities only as the question's phrase
         # ("Chief Digital Officer", not "Chief Information Officer").
-        phrase = self.phrase(question) if min(map(self.spread, rarest)) > self.max_spread else ""
+        # So do a name's words ("Chief Urban Officer") wherever the profiles have the name as written.
+        phrase = self.phrase(question, names_only=min(map(self.spread, rarest)) <= self.max_spread)
+        if phrase and not any(t in phrase for t in rarest):
+            phrase = ""  # the name is not what picks the cities ("CIO (Chief Information Officer)")
         best: dict[str, tuple[int, _Sentence]] = {}
         for s in self._sentences:
             if not any(t in s.folded for t in rarest) or phrase not in s.folded.replace("-", " "):

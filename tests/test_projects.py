@@ -132,6 +132,13 @@ def test_alternatives_joined_by_or_are_one_asked_word(finder):
     assert all("Bitkom" in c.quote for c in answer.citations)  # both asked words, not either
 
 
+def test_a_name_in_the_question_picks_cities_as_written(finder):
+    answer = finder.run("Which city has a Chief Urban Officer?", "en", [])
+    assert [c.source for c in answer.citations] == ["Kaiserslautern"]  # not every "urban" and "officer"
+    darmstadt = finder.run("Welche Stadt gewann den Bitkom-Wettbewerb?", "de", [])
+    assert "Darmstadt" in [c.source for c in darmstadt.citations]
+
+
 def test_which_cities_in_english_uses_names_and_the_glossary(finder):
     answer = finder.run("Which atlas cities receive EU Horizon 2020 funding for smart city projects?", "en", [])
     assert {"Dresden", "Köln", "Leipzig", "München"} <= {c.source for c in answer.citations}
