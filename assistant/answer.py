@@ -512,6 +512,8 @@ class ExtractiveAnswerer:
     def frame(lang: str, hit: Hit, quote: str) -> str:
         chunk = hit.chunk
         section = chunk.section.removeprefix("Projektbeispiele: ")
+        if section != chunk.section:  # a project: its title (its fields are in the citation)
+            section = re.sub(r"\s*\([^()]*\)\s*$", "", section)
         if chunk.city:
             return say(lang, "quote_profile", city=chunk.city, section=section, quote=quote)
         chapter = chunk.source if lang == "de" else chunk.source.replace("Anhang A", "Appendix A")

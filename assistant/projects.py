@@ -144,7 +144,11 @@ class ProjectAnswerer:
         section = self.section_of(project)
         if section is None:
             return None
-        quote = " ".join(split_sentences(section.text)[:max_sentences])
+        sentences = split_sentences(section.text)
+        quote = " ".join(sentences[:max_sentences])
+        more = sentences[max_sentences:max_sentences + 1]
+        if more and len(more[0]) <= 90 and len(quote) + len(more[0]) <= 300:
+            quote = f"{quote} {more[0]}"  # a short next sentence ("Dieser soll ab 2021 ...") completes it
         cites = [Citation(1, project.city, section.section, section.text, quote)]
         text = say(lang, "project_about", title=project.title, city=project.city, quote=quote, ref="[1]")
         fields = self.appendix_fields(project)

@@ -240,3 +240,9 @@ def test_a_citys_projects_in_one_field(projects, question, lang, city, expected)
     answer = projects.run(question, lang, [city])
     assert answer.text.splitlines()[0] == expected
     assert all(c.source == city for c in answer.citations) and len(answer.listed) == len(answer.citations)
+
+
+def test_a_description_takes_a_short_third_sentence_that_completes_it(projects):
+    project = projects.find("Was ist der autonom fahrende Marktliner in Aachen?", ["Aachen"])
+    answer = projects.describe("Was ist der autonom fahrende Marktliner?", "de", project)
+    assert "2021" in answer.citations[0].quote and len(answer.citations[0].quote) <= 300
