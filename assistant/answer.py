@@ -307,7 +307,9 @@ class ExtractiveAnswerer:
         partitive = bool(_PARTITIVE_ASKED.search(question))
         scored: list[Scored] = []
         # The top passages, and further down only those from the section this kind of question asks for.
-        read = [i for i, h in enumerate(hits) if i < self.passages or h.chunk.section in sections]
+        # ... and a chapter passage that names the asked city (the retriever puts the best one last).
+        read = [i for i, h in enumerate(hits) if i < self.passages or h.chunk.section in sections
+                or (ignore and not h.chunk.city and ignore & self.terms(h.chunk.text))]
         hits, continuation = self.continued(hits, following)
         read += sorted(set(continuation.values()) - set(read))
         for hi in read:
