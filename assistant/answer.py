@@ -151,7 +151,7 @@ def covers(group: set[str], terms: set[str]) -> bool:
         if len(stem) < 5:
             continue
         for term in terms:
-            if len(term) > len(stem) and (term.endswith(stem) or (len(stem) >= 6 and term.startswith(stem))):
+            if len(term) > len(stem) and (term.endswith(stem) or (len(stem) >= 5 and term.startswith(stem))):
                 return True
             if len(stem) > len(term) >= 7 and stem.startswith(term) and len(stem) - len(term) <= 3:
                 return True

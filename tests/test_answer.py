@@ -190,6 +190,7 @@ def _quote(question: str, *hits, lang: str = "de", rarity=None) -> str:
     ({"modell"}, "Die Modellregion wächst.", True),                      # compound start
     ({"verabschiedet"}, "Die Verabschiedung ist geplant.", True),        # inflection the stemmer keeps apart
     ({"nenn"}, "Mobilität hat 45 Nennungen.", True),                     # a verb and its noun in -ung
+    ({"partn"}, "Mit den Partnerstädten Lyon und Wien.", True),          # "Partner" begins the compound
     ({"amt"}, "Die Beamten arbeiten dort.", False),                      # too short to look inside words
     ({"verwalt"}, "Die Wirtschaft wächst.", False),
 ])
