@@ -109,8 +109,9 @@ _ORDINAL = re.compile(r"^\W*(?:[\wäöüÄÖÜß]+\s+){0,2}(?:zweit|dritt|viert|
 # strategie »digital@rv«", "unter dem Motto »digiTal 2023«".
 _NAME_ASKED = re.compile(r"\bhei(ß|ss)t\b|\bcalled\b|\bname[dn]?\b|\bnamens?\b|\btitle[d]?\b|\btitel\b|\bmotto\b|"
                          r"\bslogan\b", re.I)
-_NAMING = re.compile(r"(?:Motto|Titel|Namen|Slogan|Leitbild|Bezeichnung|Leitfrage|[a-zäöüß](?:strategie|agenda|konzept|"
-                     r"plan|programm|projekt|initiative|plattform|app|portal))\s+»[^«]{2,}«", re.I)
+_NAMING = re.compile(r"(?:Motto|Titel|Namen|Slogan|Leitbild|Leitmotiv|Leitsatz|Devise|Bezeichnung|Leitfrage)\b[^»«.]{0,25}"
+                     r"»[^«]{2,}«|[a-zäöüß](?:strategie|agenda|konzept|plan|programm|projekt|initiative|plattform|app|"
+                     r"portal)\s+»[^«]{2,}«", re.I)
 # A sentence that announces a list: "... auf drei Ebenen aus: Zunächst ...".
 _ANNOUNCES = re.compile(r"\b(?:zwei|drei|vier|fünf|sechs)\b[^.:;]{0,60}:", re.I)
 _COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5,
