@@ -87,8 +87,9 @@ class CityFinder:
             else:
                 groups.append((pos, stems))
         for limit in (self.max_spread, len(self._cities) // 2):  # a word up to half the profiles use ("CDO")
-            found = [tuple(t for t in dict.fromkeys(g) if 0 < self.spread(t) <= limit) for _, g in groups]
-            found = list(dict.fromkeys(g for g in found if g))
+            # An English word with a common German stand-in is common ("programme": "Programm").
+            found = [tuple(t for t in dict.fromkeys(g) if self.spread(t) > 0) for _, g in groups]
+            found = list(dict.fromkeys(g for g in found if g and max(map(self.spread, g)) <= limit))
             if found:
                 return sorted(found, key=lambda g: min(map(self.spread, g)))
         return []

@@ -139,6 +139,14 @@ def test_a_name_in_the_question_picks_cities_as_written(finder):
     assert "Darmstadt" in [c.source for c in darmstadt.citations]
 
 
+@pytest.mark.parametrize(("question", "cities"), [
+    ("Which cities are part of the Zukunftskommune@bw programme?", {"Heidelberg", "Ulm"}),
+    ("Which cities mention LoRaWAN?", {"Karlsruhe", "Saarbrücken"}),
+])
+def test_an_english_word_with_a_common_german_stand_in_does_not_narrow_the_cities(finder, question, cities):
+    assert cities <= {c.source for c in finder.run(question, "en", []).citations}
+
+
 def test_which_cities_in_english_uses_names_and_the_glossary(finder):
     answer = finder.run("Which atlas cities receive EU Horizon 2020 funding for smart city projects?", "en", [])
     assert {"Dresden", "Köln", "Leipzig", "München"} <= {c.source for c in answer.citations}
