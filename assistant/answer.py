@@ -185,6 +185,31 @@ class TermRarity:
 
 
 @dataclass(frozen=True)
+class Asked:
+    """What a question asks for, read once: its words and the kinds of sentence that answer it."""
+
+    groups: list[set[str]]
+    weights: list[float]
+    cues: list[re.Pattern]
+    superlatives: list[re.Pattern]
+    sections: set[str]
+    counted: set[str]
+    named: bool  # the question names a city
+    naming: bool
+    why: bool
+    which: bool
+    quantity: bool
+    when: bool
+    partitive: bool
+
+    def coverage(self, terms: set[str], exact: bool = False) -> float:
+        """The weighted share of the asked-for words the terms hold."""
+        found = sum(w for g, w in zip(self.groups, self.weights, strict=True)
+                    if (g & terms if exact else covers(g, terms)))
+        return found / (sum(self.weights) or 1.0)
+
+
+@dataclass(frozen=True)
 class Scored:
     sentence: str
     hit_index: int
@@ -289,27 +314,17 @@ class ExtractiveAnswerer:
         ignore = {t for t in (ignore_terms or set())}
         if not self.confident(hits, question, ignore, lang):
             return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
-        groups = self.term_groups(question, lang, ignore, rarity)
-        weights = [rarity.weight(g) if rarity is not None else 1.0 for g in groups]
-        total_weight = sum(weights) or 1.0
-        cues = [answer for asks, answer in _CUES if asks.search(question)]
-        superlatives = [answer for asks, answer in _SUPERLATIVES if asks.search(question)]
-        naming = bool(_NAME_ASKED.search(question))
-        why = bool(_WHY.search(question))
-        which = bool(re.match(r"\s*(?:welche[rsnm]?|which|what are)\b", question, re.I))
-        counted = self.counted_terms(question, lang)
-        sections = {name for asks, name in _SECTION_INTENTS if asks.search(question)}
+        asked = self.asked(question, lang, ignore, rarity)
+        groups = asked.groups
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
         years = [m.group(0) for m in _YEAR.finditer(question)]
         if any(y not in passage_text for y in years):  # a year the passages never mention
             return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
-        quantity = bool(_QUANTITY.search(question))
-        when = bool(_WHEN.search(question))
-        partitive = bool(_PARTITIVE_ASKED.search(question))
+        quantity, counted = asked.quantity, asked.counted
         scored: list[Scored] = []
         # The top passages, and further down only those from the section this kind of question asks for.
         # ... and a chapter passage that names the asked city (the retriever puts the best one last).
-        read = [i for i, h in enumerate(hits) if i < self.passages or h.chunk.section in sections
+        read = [i for i, h in enumerate(hits) if i < self.passages or h.chunk.section in asked.sections
                 or (ignore and not h.chunk.city and ignore & self.terms(h.chunk.text))]
         hits, continuation = self.continued(hits, following)
         read += sorted(set(continuation.values()) - set(read))
@@ -324,14 +339,11 @@ class ExtractiveAnswerer:
             heading = 0.0
             project = hit.chunk.section.startswith("Projektbeispiele")
             if not hit.chunk.city or project:
-                heading_terms = self.terms(hit.chunk.section)
-                heading = (0.1 if project else 0.25) * sum(
-                    w for g, w in zip(groups, weights, strict=True) if g & heading_terms) / total_weight
+                heading = (0.1 if project else 0.25) * asked.coverage(self.terms(hit.chunk.section), exact=True)
             if quantity and counted and not hit.chunk.city and counted & self.counts(hit.chunk.section):
                 # A chart's title kept as a heading ("10 Schritte auf dem Weg zur Digitalen Agenda") states
                 # a count that the text around it does not.
-                head_lex = sum(w for g, w in zip(groups, weights, strict=True)
-                               if covers(g, self.terms(hit.chunk.section))) / total_weight
+                head_lex = asked.coverage(self.terms(hit.chunk.section))
                 scored.append(Scored(hit.chunk.section, hi, -1, (hit.similarity or 0.0) + 0.25 * head_lex
                                      + 0.02 * max(self.passages - hi, 0) + 0.08))
             vecs = sentence_vectors(hit.chunk, sentences)
@@ -342,30 +354,11 @@ class ExtractiveAnswerer:
                 # "Diese wurde ... vorgelegt": the sentence is about what the one before it names.
                 read_terms = sent_terms | previous if _ANAPHORIC.match(sent) else sent_terms
                 previous = sent_terms
-                lex = sum(w for g, w in zip(groups, weights, strict=True) if covers(g, read_terms)) / total_weight
-                prior = 0.02 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
-                if hit.chunk.section in sections and ignore:  # a question about a named city
-                    prior += 0.13  # the section that answers this kind of question
-                if not ignore and not hit.chunk.city:
-                    prior += 0.1  # a question about no city in particular: the cross-city analysis
-                if when and _DATE_IN_TEXT.search(sent):
-                    prior += 0.03
-                prior += self.cue_weight * sum(bool(c.search(sent)) for c in cues)
-                if which and _ANNOUNCES.search(sent):
-                    prior += 0.04  # "Welche ...?": the sentence that lists them
-                if _ABOUT_CHART.search(sent):
-                    prior -= 0.05
-                if why and _REASON.search(sent):
-                    prior += 0.1  # the sentence that gives a reason (0.04-0.1 give the same eval results)
-                prior += 0.08 * sum(bool(c.search(sent)) for c in superlatives)
-                if naming and _NAMING.search(sent):
-                    prior += 0.06  # the sentence that names it
-                if counted and counted & self.counts(sent):
-                    prior += 0.08  # the sentence counts what the question counts
-                if partitive and _PARTITIVE.search(sent):
-                    prior += 0.12  # "wie viele der ...": "50 der 53 ..."
+                lex = asked.coverage(read_terms)
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
+                prior = 0.02 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
+                prior += self.prior(asked, sent, hit.chunk)
                 scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
         recent = [y for y in years if int(y) >= _REPORT_YEAR]
         if recent and not (quantity or _ENUMERATION.search(question)):
@@ -376,9 +369,9 @@ class ExtractiveAnswerer:
             scored = [x for x in scored if any(y in x.sentence for y in recent) and x.score >= top - 0.1]
             if not scored:
                 return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
-        asked = set().union(*groups) if groups else set()
-        if quantity and (not scored or (asked and not any(
-                asked & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
+        stems = set().union(*groups) if groups else set()
+        if quantity and (not scored or (stems and not any(
+                stems & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), retrieved)
         measured = self.counted_terms(question, lang, words=2) if _AMOUNT.search(question) else set()
         if measured and not any(measured & self.counts(s.sentence) for s in scored):
@@ -395,6 +388,7 @@ class ExtractiveAnswerer:
                 break
             if s.score >= best.score - 0.03 or (length < 90 and abs(s.position - best.position) == 1):
                 chosen.append(s)
+        cues = asked.cues
         if cues and not any(c.search(x.sentence) for c in cues for x in chosen):
             # A who/why/what-is-it-called question: add the passage's best sentence of that kind.
             fitting = [x for x in same if x not in chosen and any(c.search(x.sentence) for c in cues)]
@@ -472,6 +466,44 @@ class ExtractiveAnswerer:
             if sum(len(c.sentence) for c in chosen) + len(s.sentence) > self.max_chars + 450:
                 break
             chosen.append(s)
+
+    def asked(self, question: str, lang: str, ignore: set[str], rarity: TermRarity | None) -> Asked:
+        groups = self.term_groups(question, lang, ignore, rarity)
+        return Asked(
+            groups=groups, weights=[rarity.weight(g) if rarity is not None else 1.0 for g in groups],
+            cues=[answer for asks, answer in _CUES if asks.search(question)],
+            superlatives=[answer for asks, answer in _SUPERLATIVES if asks.search(question)],
+            sections={name for asks, name in _SECTION_INTENTS if asks.search(question)},
+            counted=self.counted_terms(question, lang), named=bool(ignore),
+            naming=bool(_NAME_ASKED.search(question)), why=bool(_WHY.search(question)),
+            which=bool(re.match(r"\s*(?:welche[rsnm]?|which|what are)\b", question, re.I)),
+            quantity=bool(_QUANTITY.search(question)), when=bool(_WHEN.search(question)),
+            partitive=bool(_PARTITIVE_ASKED.search(question)))
+
+    def prior(self, asked: Asked, sent: str, chunk: Chunk) -> float:
+        """How much the kind of sentence (and where it stands) suits the kind of question."""
+        prior = 0.0
+        if chunk.section in asked.sections and asked.named:  # a question about a named city
+            prior += 0.13  # the section that answers this kind of question
+        if not asked.named and not chunk.city:
+            prior += 0.1  # a question about no city in particular: the cross-city analysis
+        if asked.when and _DATE_IN_TEXT.search(sent):
+            prior += 0.03
+        prior += self.cue_weight * sum(bool(c.search(sent)) for c in asked.cues)
+        if asked.which and _ANNOUNCES.search(sent):
+            prior += 0.04  # "Welche ...?": the sentence that lists them
+        if _ABOUT_CHART.search(sent):
+            prior -= 0.05
+        if asked.why and _REASON.search(sent):
+            prior += 0.1  # the sentence that gives a reason (0.04-0.1 give the same eval results)
+        prior += 0.08 * sum(bool(c.search(sent)) for c in asked.superlatives)
+        if asked.naming and _NAMING.search(sent):
+            prior += 0.06  # the sentence that names it
+        if asked.counted and asked.counted & self.counts(sent):
+            prior += 0.08  # the sentence counts what the question counts
+        if asked.partitive and _PARTITIVE.search(sent):
+            prior += 0.12  # "wie viele der ...": "50 der 53 ..."
+        return prior
 
     def complete(self, chosen: list[Scored], same: list[Scored], groups: list[set[str]]) -> None:
         """Adds the passage's sentences without which the chosen ones do not answer: the sentence an
