@@ -324,8 +324,17 @@ class Assistant:
                                    prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
-        answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity,
-                                   lambda chunk: self._next_chunk.get(chunk.id))
+        following = lambda chunk: self._next_chunk.get(chunk.id)  # noqa: E731
+        answer = None
+        if resolved.how in ("project", "ordinal", "project of city") and resolved.project:
+            # "Wer ist daran beteiligt?" about the project talked about: its own passage answers, if it can.
+            own = [h for h in hits if h.chunk.city == resolved.project[0]
+                   and h.chunk.section.startswith(f"Projektbeispiele: {resolved.project[1]}")]
+            if own:
+                answer = self.answerer.run(text, lang, own, self._sentences_of, qvec, ignore, self._rarity, following)
+                answer = None if answer.refused else replace(answer, retrieved=tuple(hits))
+        if answer is None:
+            answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity, following)
         counted = self.answerer.counted_terms(text, lang)
         if counted and not named and (answer.refused or not any(
                 counted & self.answerer.counts(c.quote) for c in answer.citations)):
