@@ -34,6 +34,7 @@ class _Sentence:
     text: str  # the section text, for the citation
     sentence: str
     folded: str
+    spaced: str  # folded, hyphens as spaces: where a phrase of the question is looked for
 
 
 class CityFinder:
@@ -57,8 +58,9 @@ class CityFinder:
                 if section.section == FIGURES_SECTION:
                     continue
                 for sentence in split_sentences(section.text):
+                    folded = fold(sentence)
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
-                                                     fold(sentence)))
+                                                     folded, folded.replace("-", " ")))
 
     def terms(self, question: str, lang: str) -> list[tuple[str, ...]]:
         """The question's distinctive words, stemmed by their ending, rarest first: one group per word (an
@@ -111,7 +113,7 @@ class CityFinder:
                 if names_only and (i == 0 or not all(t[:1].isupper() for t in tokens[i:i + n])):
                     continue
                 run = " ".join(words[i:i + n])
-                if any(run in s.folded.replace("-", " ") for s in self._sentences):
+                if any(run in s.spaced for s in self._sentences):
                     return run
         return ""
 
@@ -131,7 +133,7 @@ class CityFinder:
             phrase = ""  # the name is not what picks the cities ("CIO (Chief Information Officer)")
         best: dict[str, tuple[int, _Sentence]] = {}
         for s in self._sentences:
-            if not any(t in s.folded for t in rarest) or phrase not in s.folded.replace("-", " "):
+            if not any(t in s.folded for t in rarest) or phrase not in s.spaced:
                 continue
             score = sum(any(t in s.folded for t in group) for group in terms)
             if score >= need and score > best.get(s.city, (0, None))[0]:

@@ -93,6 +93,7 @@ class HybridRetriever:
         for rank, (chunk, _) in enumerate(sparse_ranked, 1):
             fused[chunk.id] = fused.get(chunk.id, 0.0) + self.sparse_weight / (self.rrf_k + rank)
             s_rank[chunk.id] = rank
+        naming: set[str] = set()  # chapter passages that name an asked city
         if cities:
             # The named cities' own passages first; chapters still compete behind them.
             for cid in fused:
@@ -102,6 +103,7 @@ class HybridRetriever:
                 elif chunk and not chunk.city and any(city in chunk.text for city in cities):
                     # A chapter that names the city ("die Digitalstadt Darmstadt ...") is about it too.
                     fused[cid] += 0.5 / self.rrf_k
+                    naming.add(cid)
         elif prefer_chapters:
             # A question about "the cities" in general is answered by the cross-city analysis.
             for cid in fused:
@@ -109,13 +111,11 @@ class HybridRetriever:
                     fused[cid] += 0.5 / self.rrf_k
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         order = ranked[:top_k]
-        if cities and top_k > 1:
+        best_naming = next((cid for cid in ranked if cid in naming), None)
+        if top_k > 1 and best_naming is not None and best_naming not in order:
             # The best chapter passage that names the city ("die Digitalstadt Darmstadt arbeitet in 14
             # Handlungsfeldern") is read too, in the last place, when the city's own passages fill the rest.
-            naming = [cid for cid in ranked if self._by_id.get(cid) and not self._by_id[cid].city
-                      and any(city in self._by_id[cid].text for city in cities)]
-            if naming and naming[0] not in order:
-                order = order[:-1] + [naming[0]]
+            order = order[:-1] + [best_naming]
         dense_score = {cid: s for cid, (_, s) in dense_best.items()}
         return [
             Hit(self._by_id.get(cid) or dense_best[cid][0], fused[cid], d_rank.get(cid), s_rank.get(cid),

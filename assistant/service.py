@@ -195,6 +195,10 @@ class Assistant:
         self.build_info = BuildInfo(built, time.perf_counter() - start, len(stored), self.store.location)
         return self.build_info
 
+    def _following(self, chunk: Chunk) -> Chunk | None:
+        """The next chunk of a chunk's section, if the section was split."""
+        return self._next_chunk.get(chunk.id)
+
     def _sentences_of(self, chunk: Chunk, sentences: list[str]) -> np.ndarray | None:
         vecs = [self._sentence_vectors.get((chunk.id, i)) for i in range(len(sentences))]
         if any(v is None for v in vecs):
@@ -315,7 +319,7 @@ class Assistant:
         sparse_text = text
         if lang == "en":  # BM25 reads the report's German words: add those the English words stand for
             sparse_text = " ".join([text, *sorted(self.answerer.bridged_words(text))])
-        if len(wanted) >= 2 and len(wanted) <= 4:
+        if 2 <= len(wanted) <= 4:
             # "Wie unterscheiden sich Bonn und Köln ...?": each city's own answer, side by side.
             answer = self._side_by_side(text, lang, wanted, qvec, sparse_text)
             timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
@@ -324,17 +328,18 @@ class Assistant:
                                    prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
         ignore = self.answerer.terms(" ".join(wanted))
-        following = lambda chunk: self._next_chunk.get(chunk.id)  # noqa: E731
         answer = None
         if resolved.how in ("project", "ordinal", "project of city") and resolved.project:
             # "Wer ist daran beteiligt?" about the project talked about: its own passage answers, if it can.
             own = [h for h in hits if h.chunk.city == resolved.project[0]
                    and h.chunk.section.startswith(f"Projektbeispiele: {resolved.project[1]}")]
             if own:
-                answer = self.answerer.run(text, lang, own, self._sentences_of, qvec, ignore, self._rarity, following)
+                answer = self.answerer.run(text, lang, own, self._sentences_of, qvec, ignore, self._rarity,
+                                           self._following)
                 answer = None if answer.refused else replace(answer, retrieved=tuple(hits))
         if answer is None:
-            answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity, following)
+            answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity,
+                                       self._following)
         counted = self.answerer.counted_terms(text, lang)
         if counted and not named and (answer.refused or not any(
                 counted & self.answerer.counts(c.quote) for c in answer.citations)):
@@ -362,7 +367,7 @@ class Assistant:
             hits = [h for h in self._retriever.run(text, [city], query_vector=qvec, sparse_text=sparse_text)
                     if h.chunk.city == city]
             answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity,
-                                       lambda chunk: self._next_chunk.get(chunk.id))
+                                       self._following)
             retrieved.extend(hits[:2])
             own = [c for c in answer.citations if c.source == city][:1]
             if answer.refused or not own:

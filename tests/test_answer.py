@@ -175,12 +175,19 @@ def _hit(text: str, section: str = "Meilensteine", city: str = "Musterstadt", si
     return Hit(chunk, 1.0, similarity=similarity)
 
 
-def _quote(question: str, *hits, lang: str = "de", rarity=None) -> str:
+def _run(question: str, *hits, lang: str = "de", city: str = "", rarity=None, following=None,
+         answerer: ExtractiveAnswerer | None = None):
+    """The answerer on these hits without sentence vectors (lexical evidence only); ``city`` is the
+    city the question names."""
     import numpy as np
 
-    answerer = ExtractiveAnswerer()
-    answer = answerer.run(question, lang, list(hits), lambda chunk, sentences: None, np.zeros(4),
-                          answerer.terms("Musterstadt"), rarity)
+    answerer = answerer or ExtractiveAnswerer()
+    return answerer.run(question, lang, list(hits), lambda chunk, sentences: None, np.zeros(4),
+                        answerer.terms(city) if city else set(), rarity, following)
+
+
+def _quote(question: str, *hits, lang: str = "de", rarity=None) -> str:
+    answer = _run(question, *hits, lang=lang, city="Musterstadt", rarity=rarity)
     assert not answer.refused
     return answer.citations[0].quote
 
@@ -250,7 +257,6 @@ def test_rare_words_weigh_more_than_common_ones():
 
 
 def test_an_announced_enumeration_is_quoted_item_by_item_into_the_sections_next_chunk():
-    import numpy as np
 
     from assistant.types import Chunk, Hit
 
@@ -261,10 +267,8 @@ def test_an_announced_enumeration_is_quoted_item_by_item_into_the_sections_next_
     second = Chunk("c2", "4.3 Kapitel", "Organisation", "chapter",
                    "Dazu gehören Ämter und Referate. Das dritte Modell besteht in der querschnittlichen Behandlung. "
                    "Die Schulen erhalten WLAN.")
-    answerer = ExtractiveAnswerer()
-    answer = answerer.run("Welche drei Modelle herrschen vor?", "de", [Hit(first, 1.0, similarity=0.9)],
-                          lambda chunk, sentences: None, np.zeros(4), set(), None,
-                          lambda chunk: second if chunk.id == "c1" else None)
+    answer = _run("Welche drei Modelle herrschen vor?", Hit(first, 1.0, similarity=0.9),
+                  following=lambda chunk: second if chunk.id == "c1" else None)
     quote = answer.citations[0].quote
     assert "Personenrolle" in quote and "zweiter Weg" in quote and "querschnittlichen" in quote
     assert "Repräsentation" not in quote and "Ämter" not in quote and "WLAN" not in quote
@@ -283,13 +287,11 @@ def test_a_superlative_question_prefers_the_sentence_that_states_the_extreme():
 
 
 def test_a_general_question_is_not_pulled_to_some_citys_section_of_that_kind():
-    import numpy as np
 
     city = _hit("Musterstadt nutzt Förderprogramme des Landes.", section="Wettbewerbe & Förderprogramme")
     chapter = _hit("Die Vorreiterkommunen sehen Förderprogramme als Initialzündung.", section="5 Fazit", city="")
-    answerer = ExtractiveAnswerer()
     question = "Welche Rolle spielen Förderprogramme für die Vorreiterkommunen?"
-    general = answerer.run(question, "de", [city, chapter], lambda chunk, sentences: None, np.zeros(4), set())
+    general = _run(question, city, chapter)
     assert "Initialzündung" in general.citations[0].quote
     about_city = _quote("Welche Förderprogramme nutzt Musterstadt?", city, chapter)
     assert "des Landes" in about_city  # the section asked for, once the question names the city
@@ -300,18 +302,13 @@ def test_a_count_only_a_charts_heading_states_is_quoted_from_the_heading():
                   section="10 Schritte auf dem Weg zur Digitalen Agenda", city="")
     text = _hit("Die Entstehung der Digitalen Agenden beinhaltet vergleichbare Schritte (siehe Abbildung 7).",
                 section="Schritte auf dem Weg zur Digitalen Agenda", city="")
-    answerer = ExtractiveAnswerer()
-    import numpy as np
-
-    answer = answerer.run("Wie viele Schritte auf dem Weg zur Digitalen Agenda beschreibt die Studie?", "de",
-                          [text, figure], lambda chunk, sentences: None, np.zeros(4), set())
+    answer = _run("Wie viele Schritte auf dem Weg zur Digitalen Agenda beschreibt die Studie?", text, figure)
     first = answer.citations[0]
     assert first.quote.startswith("10 Schritte")  # "Abbildung 7" refers to a chart, it counts nothing
     assert first.quote in first.text  # the cited passage begins with its heading
 
 
 def test_a_second_demonstrative_sentence_never_comes_without_what_it_refers_to():
-    import numpy as np
 
     text = ("Musterstadt nennt beim Datenschutz große Herausforderungen für die Verwaltung und für die Bürger. "
             "Die Stadt betreibt außerdem ein Rechenzentrum mit Servern. "
@@ -319,9 +316,7 @@ def test_a_second_demonstrative_sentence_never_comes_without_what_it_refers_to()
     question = "Welche Herausforderungen beim Datenschutz sieht Musterstadt?"
 
     def quote(max_chars: int) -> str:
-        answerer = ExtractiveAnswerer(max_chars=max_chars)
-        answer = answerer.run(question, "de", [_hit(text)], lambda chunk, sentences: None, np.zeros(4),
-                              answerer.terms("Musterstadt"))
+        answer = _run(question, _hit(text), city="Musterstadt", answerer=ExtractiveAnswerer(max_chars=max_chars))
         return answer.citations[0].quote
 
     assert quote(420) == text  # "Diese ..." with the sentence it follows
@@ -345,14 +340,12 @@ def test_asking_who_coordinates_is_not_asking_for_a_name(mini_assistant):
 
 
 def test_a_year_in_the_question_must_be_in_a_sentence_that_answers_it():
-    import numpy as np
 
     won = _hit("Musterstadt gewann 2017 den Bitkom-Wettbewerb »Digitale Stadt«.", section="Wettbewerbe")
     later = _hit("Im Januar 2019 nahm ein neues Amt für Digitales seinen Dienst auf.", section="Meilensteine")
-    answerer = ExtractiveAnswerer()
 
     def ask(question: str):
-        return answerer.run(question, "de", [won, later], lambda chunk, sentences: None, np.zeros(4), set())
+        return _run(question, won, later)
 
     assert ask("Wer gewann den Bitkom-Wettbewerb »Digitale Stadt« 2019?").refused  # 2019 only elsewhere
     assert "2017" in ask("Wer gewann den Bitkom-Wettbewerb »Digitale Stadt« 2017?").citations[0].quote
@@ -374,16 +367,13 @@ def test_a_list_the_best_sentence_announces_is_quoted_on():
 
 
 def test_anhang_as_lists_are_never_quoted_as_prose():
-    import numpy as np
 
     from assistant.types import Chunk, Hit
 
     listing = Chunk("a1", "Anhang A", "Handlungsfeld Bildung", "chapter",
                     "Leuchtturmprojekte zum Handlungsfeld Bildung: 13 Projekte: Verschwörhaus (Musterstadt).")
     prose = _hit("Das Verschwörhaus in Musterstadt ist ein Bildungsraum.", section="Projektbeispiele: Verschwörhaus")
-    answerer = ExtractiveAnswerer()
-    answer = answerer.run("Was ist das Verschwörhaus?", "de", [Hit(listing, 1.0, similarity=0.95), prose],
-                          lambda chunk, sentences: None, np.zeros(4), set())
+    answer = _run("Was ist das Verschwörhaus?", Hit(listing, 1.0, similarity=0.95), prose)
     assert [c.source for c in answer.citations] == ["Musterstadt"]
 
 
