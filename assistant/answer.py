@@ -18,6 +18,8 @@ from .corpus import FIGURES_SECTION
 from .messages import say
 from .text import split_sentences
 from .types import Answer, Chunk, Citation, Hit
+from .weights import FEATURES, SentenceWeights
+from .weights import INDEX as _F
 
 _STOPWORDS = set(
     "der die das den dem des ein eine einen einem einer eines und oder nicht ist sind war hat haben wird "
@@ -201,6 +203,7 @@ class Asked:
     quantity: bool
     when: bool
     partitive: bool
+    english: bool = False
 
     def coverage(self, terms: set[str], exact: bool = False) -> float:
         """The weighted share of the asked-for words the terms hold."""
@@ -209,26 +212,31 @@ class Asked:
         return found / (sum(self.weights) or 1.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scored:
     sentence: str
     hit_index: int
     position: int
     score: float
+    features: np.ndarray | None = None
 
 
 class ExtractiveAnswerer:
     """Picks one to three sentences from the top passages and cites them."""
 
     def __init__(self, stemmer_language: str = "german", min_similarity: float = 0.80,
-                 max_sentences: int = 3, max_chars: int = 420, passages: int = 4, cue_weight: float = 0.02) -> None:
+                 max_sentences: int = 3, max_chars: int = 420, passages: int = 4,
+                 weights: SentenceWeights | None = None,
+                 observer: Callable[[str, list[Scored]], None] | None = None) -> None:
         if not 0 < min_similarity < 1:
             raise ValueError(f"min_similarity must be in (0, 1), got {min_similarity}")
         self.min_similarity = min_similarity
         self.max_sentences = max_sentences
         self.max_chars = max_chars
         self.passages = passages
-        self.cue_weight = cue_weight
+        self.weights = weights or SentenceWeights.load()
+        # Sees every question's scored candidate sentences (eval.fit_weights learns the weights from them).
+        self.observer = observer
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer(stemmer_language)
@@ -339,13 +347,16 @@ class ExtractiveAnswerer:
             heading = 0.0
             project = hit.chunk.section.startswith("Projektbeispiele")
             if not hit.chunk.city or project:
-                heading = (0.1 if project else 0.25) * asked.coverage(self.terms(hit.chunk.section), exact=True)
+                heading = asked.coverage(self.terms(hit.chunk.section), exact=True)
             if quantity and counted and not hit.chunk.city and counted & self.counts(hit.chunk.section):
                 # A chart's title kept as a heading ("10 Schritte auf dem Weg zur Digitalen Agenda") states
                 # a count that the text around it does not.
-                head_lex = asked.coverage(self.terms(hit.chunk.section))
-                scored.append(Scored(hit.chunk.section, hi, -1, (hit.similarity or 0.0) + 0.25 * head_lex
-                                     + 0.02 * max(self.passages - hi, 0) + 0.08))
+                f = np.zeros(len(FEATURES))
+                f[_F["similarity"]] = hit.similarity or 0.0
+                f[_F["coverage"]] = asked.coverage(self.terms(hit.chunk.section))
+                f[_F["passage_rank"]] = max(self.passages - hi, 0)
+                f[_F["chart_title"]] = 1.0
+                scored.append(Scored(hit.chunk.section, hi, -1, self.weights.score(f), f))
             vecs = sentence_vectors(hit.chunk, sentences)
             previous: set[str] = set()
             for pos, sent in enumerate(sentences):
@@ -354,12 +365,17 @@ class ExtractiveAnswerer:
                 # "Diese wurde ... vorgelegt": the sentence is about what the one before it names.
                 read_terms = sent_terms | previous if _ANAPHORIC.match(sent) else sent_terms
                 previous = sent_terms
-                lex = asked.coverage(read_terms)
                 if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
-                prior = 0.02 * max(self.passages - hi, 0) + (0.01 if pos == 0 else 0.0) + heading
-                prior += self.prior(asked, sent, hit.chunk)
-                scored.append(Scored(sent, hi, pos, sim + 0.25 * lex + prior))
+                f = self.features(asked, sent, hit.chunk, read_terms)
+                f[_F["similarity"]] = sim
+                f[_F["passage_rank"]] = max(self.passages - hi, 0)
+                f[_F["top_passage"]] = float(hi == 0)
+                f[_F["first_sentence"]] = float(pos == 0)
+                f[_F["heading_project" if project else "heading_chapter"]] = heading
+                scored.append(Scored(sent, hi, pos, self.weights.score(f), f))
+        if self.observer is not None:
+            self.observer(question, scored)
         recent = [y for y in years if int(y) >= _REPORT_YEAR]
         if recent and not (quantity or _ENUMERATION.search(question)):
             # "Wer gewann den Wettbewerb 2019?": the report (March 2019) can only know that year's or
@@ -478,32 +494,31 @@ class ExtractiveAnswerer:
             naming=bool(_NAME_ASKED.search(question)), why=bool(_WHY.search(question)),
             which=bool(re.match(r"\s*(?:welche[rsnm]?|which|what are)\b", question, re.I)),
             quantity=bool(_QUANTITY.search(question)), when=bool(_WHEN.search(question)),
-            partitive=bool(_PARTITIVE_ASKED.search(question)))
+            partitive=bool(_PARTITIVE_ASKED.search(question)), english=lang == "en")
 
-    def prior(self, asked: Asked, sent: str, chunk: Chunk) -> float:
-        """How much the kind of sentence (and where it stands) suits the kind of question."""
-        prior = 0.0
-        if chunk.section in asked.sections and asked.named:  # a question about a named city
-            prior += 0.13  # the section that answers this kind of question
-        if not asked.named and not chunk.city:
-            prior += 0.1  # a question about no city in particular: the cross-city analysis
-        if asked.when and _DATE_IN_TEXT.search(sent):
-            prior += 0.03
-        prior += self.cue_weight * sum(bool(c.search(sent)) for c in asked.cues)
-        if asked.which and _ANNOUNCES.search(sent):
-            prior += 0.04  # "Welche ...?": the sentence that lists them
-        if _ABOUT_CHART.search(sent):
-            prior -= 0.05
-        if asked.why and _REASON.search(sent):
-            prior += 0.1  # the sentence that gives a reason (0.04-0.1 give the same eval results)
-        prior += 0.08 * sum(bool(c.search(sent)) for c in asked.superlatives)
-        if asked.naming and _NAMING.search(sent):
-            prior += 0.06  # the sentence that names it
-        if asked.counted and asked.counted & self.counts(sent):
-            prior += 0.08  # the sentence counts what the question counts
-        if asked.partitive and _PARTITIVE.search(sent):
-            prior += 0.12  # "wie viele der ...": "50 der 53 ..."
-        return prior
+    def features(self, asked: Asked, sent: str, chunk: Chunk, terms: set[str]) -> np.ndarray:
+        """What is known of a sentence as an answer to the question (see FEATURES); the passage-level
+        ones (similarity, rank, position, heading) are filled in by the caller."""
+        f = np.zeros(len(FEATURES))
+        f[_F["coverage"]] = lex = asked.coverage(terms)
+        f[_F["coverage_exact"]] = asked.coverage(terms, exact=True)
+        f[_F["coverage_en"]] = lex if asked.english else 0.0
+        if asked.groups:
+            rarest = max(range(len(asked.groups)), key=lambda i: asked.weights[i])
+            f[_F["rarest_covered"]] = float(covers(asked.groups[rarest], terms))
+        f[_F["section_intent"]] = float(chunk.section in asked.sections and asked.named)
+        f[_F["general_chapter"]] = float(not asked.named and not chunk.city)
+        f[_F["when_date"]] = float(asked.when and bool(_DATE_IN_TEXT.search(sent)))
+        f[_F["cue"]] = sum(bool(c.search(sent)) for c in asked.cues)
+        f[_F["announces_list"]] = float(asked.which and bool(_ANNOUNCES.search(sent)))
+        f[_F["about_chart"]] = float(bool(_ABOUT_CHART.search(sent)))
+        f[_F["reason"]] = float(asked.why and bool(_REASON.search(sent)))
+        f[_F["superlative"]] = sum(bool(c.search(sent)) for c in asked.superlatives)
+        f[_F["naming"]] = float(asked.naming and bool(_NAMING.search(sent)))
+        f[_F["counts_asked"]] = float(bool(asked.counted and asked.counted & self.counts(sent)))
+        f[_F["partitive"]] = float(asked.partitive and bool(_PARTITIVE.search(sent)))
+        f[_F["length"]] = min(len(sent), 400) / 400
+        return f
 
     def complete(self, chosen: list[Scored], same: list[Scored], groups: list[set[str]]) -> None:
         """Adds the passage's sentences without which the chosen ones do not answer: the sentence an

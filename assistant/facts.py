@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .amounts import Condition, condition
 from .corpus import FIGURES_SECTION
 from .messages import number, say
 from .types import Answer, Citation, Report
@@ -30,9 +31,6 @@ _NUMBER_WORDS = {
     "neun": 9, "zehn": 10, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10,
 }
-_MORE = r"mehr als|über|ueber|more than|over|above|greater than|at least|mindestens"
-_LESS = r"weniger als|unter|less than|fewer than|under|below|at most|höchstens"
-_AMOUNT = r"(\d[\d.,\s]*\d|\d)\s*(million(?:en)?|mio\.?|tausend|thousand)?"
 
 
 # Mittelstädte have fewer than 100.000 inhabitants, Großstädte more (the study's own line, chapter 2:
@@ -104,7 +102,7 @@ class FigureAnswerer:
         """An exact answer when the question is about the figures, else None."""
         size_class = _size_class(question)
         if size_class and not cities:  # "Welche Städte sind Mittelstädte?": a filter on population
-            return self._filter(question, lang, "population", *size_class)
+            return self._filter(question, lang, "population", Condition(*size_class))
         if _NOT_FIGURES.search(question) and not (_POP.search(question) or _AREA.search(question)):
             return None
         metrics = self.metrics(question)
@@ -125,12 +123,12 @@ class FigureAnswerer:
                 return None
         if threshold and superlative and len(metrics) == 2 and not cities:
             # "Welche Stadt mit weniger als 100.000 Einwohnern hat die größte Fläche?"
-            t_metric = "population" if threshold[1] >= 1000 else "area"
+            t_metric = "population" if threshold.value >= 1000 else "area"
             r_metric = "area" if t_metric == "population" else "population"
             return self._ranking(question, lang, r_metric, desc=bool(_DESC.search(question)) and not _ASC.search(question),
-                                 within=(t_metric, *threshold))
+                                 within=(t_metric, threshold))
         if threshold and not (len(cities) == 1 and not _CITY_WORD.search(question)):
-            return self._filter(question, lang, metrics[0], *threshold)
+            return self._filter(question, lang, metrics[0], threshold)
         after = re.search(r"\b(?:nach|after|behind|hinter)\b", question, re.I)
         if superlative and after and len(cities) == 1:
             # "Welche Stadt ist nach Berlin die einwohnerstärkste?": the next one in the ranking.
@@ -145,21 +143,8 @@ class FigureAnswerer:
         return None
 
     @staticmethod
-    def _threshold(question: str) -> tuple[str, float] | None:
-        question = re.sub(r"\b(eine|einer|one|a)\s+(million)", r"1 \2", question, flags=re.I)
-        m = re.search(rf"({_MORE}|{_LESS})\s+{_AMOUNT}", question, re.I)
-        if not m:
-            return None
-        raw, scale = m.group(2), (m.group(3) or "").lower()
-        if scale.startswith(("million", "mio")):
-            value = float(raw.replace(" ", "").replace(",", "."))
-            value *= 1_000_000
-        else:
-            value = float(re.sub(r"[.,\s]", "", raw))
-            if scale in ("tausend", "thousand"):
-                value *= 1000
-        direction = "more" if re.match(_MORE, m.group(1), re.I) else "less"
-        return direction, value
+    def _threshold(question: str) -> Condition | None:
+        return condition(question)
 
     # -- answers -----------------------------------------------------------------------
     def _citation(self, n: int, city: str) -> Citation:
@@ -202,15 +187,14 @@ class FigureAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(citations), mode="figures", table=tuple(rows))
 
     def _ranking(self, question: str, lang: str, metric: str, desc: bool,
-                 within: tuple[str, str, float] | None = None, after: str | None = None) -> Answer:
+                 within: tuple[str, Condition] | None = None, after: str | None = None) -> Answer:
         n = self._count(question)
         pool = list(self.figures.values())
         condition = ""
         if within:
-            w_metric, direction, value = within
-            pool = [f for f in pool if (f.value(w_metric) > value if direction == "more" else f.value(w_metric) < value)]
-            condition = say(lang, "more_than" if direction == "more" else "less_than",
-                            value=self._fmt(w_metric, value, lang), unit=say(lang, "unit_" + w_metric))
+            w_metric, cond = within
+            pool = [f for f in pool if cond.holds(f.value(w_metric))]
+            condition = self._condition(lang, w_metric, cond)
         ordered = sorted(pool, key=lambda f: f.value(metric), reverse=desc)
         if after and after in [f.city for f in ordered]:
             ordered = ordered[[f.city for f in ordered].index(after) + 1:]
@@ -235,14 +219,19 @@ class FigureAnswerer:
         label = say(lang, f"top_{metric}_{direction}", n=n)
         return self._listing(question, lang, say(lang, "ranking_many", label=label), ordered, metric)
 
-    def _filter(self, question: str, lang: str, metric: str, direction: str, value: float) -> Answer:
-        if metric == "population" and value < 1000 and _AREA.search(question):
+    def _condition(self, lang: str, metric: str, cond: Condition) -> str:
+        """The condition in words: "mehr als 100.000 Einwohner", "zwischen 50 und 100 km²"."""
+        key = {"more": "more_than", "less": "less_than", "around": "around", "between": "between"}[cond.op]
+        return say(lang, key, value=self._fmt(metric, cond.value, lang),
+                   low=self._fmt(metric, cond.low or 0, lang), high=self._fmt(metric, cond.high or 0, lang),
+                   unit=say(lang, "unit_" + metric))
+
+    def _filter(self, question: str, lang: str, metric: str, cond: Condition) -> Answer:
+        if metric == "population" and cond.value < 1000 and _AREA.search(question):
             metric = "area"
-        chosen = [f for f in self.figures.values()
-                  if (f.value(metric) > value if direction == "more" else f.value(metric) < value)]
+        chosen = [f for f in self.figures.values() if cond.holds(f.value(metric))]
         chosen.sort(key=lambda f: f.value(metric), reverse=True)
-        condition = say(lang, "more_than" if direction == "more" else "less_than",
-                        value=self._fmt(metric, value, lang), unit=say(lang, "unit_" + metric))
+        condition = self._condition(lang, metric, cond)
         if not chosen:
             return Answer(question, say(lang, "filter_none", condition=condition), lang, False, (), mode="figures")
         head = say(lang, "filter_head", count=len(chosen), condition=condition)

@@ -50,7 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--gate", action="store_true", help="fail when a metric misses eval/thresholds.toml")
     parser.add_argument("--thresholds", type=Path, default=HERE / "thresholds.toml")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=FILE",
+                        help="another QA set run in the same process (reported under sets/NAME); with --gate "
+                             "the [sets] of the thresholds file are run unless --also is given")
     args = parser.parse_args(argv)
+    thresholds = {}
+    if args.gate:
+        with args.thresholds.open("rb") as fh:
+            thresholds = tomllib.load(fh)
+    try:
+        extra = _extra_sets(args.also, thresholds.get("sets", {}) if args.gate else {})
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     from assistant.errors import AssistantError
     from assistant.service import Assistant
@@ -58,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .baseline import NaiveBaseline
     from .dataset import DatasetError, load_dialogues, load_qa
+    from .metrics import variant_gap
     from .report import write_report
     from .runner import run_assistant, run_baseline, run_dialogues, summary_for
 
@@ -86,25 +99,51 @@ def main(argv: list[str] | None = None) -> int:
             summary["dialogue"] = run_dialogues(assistant, dialogues)
             summary["dialogue.turn_accuracy"] = summary["dialogue"]["dialogue.turn_accuracy"]
             summary["dialogue.citation.precision"] = summary["dialogue"]["dialogue.citation.precision"]
+        baseline = None
         if not args.no_baseline:
             baseline = NaiveBaseline(settings.corpus_path, assistant.embedder)
             baseline.build()
             summary["baseline"] = summary_for(run_baseline(baseline, items))
             summary["baseline"]["index.build_s"] = round(baseline.build_s, 2)
+        summary["sets"] = {}
+        for name, path in extra.items():
+            set_items = load_qa(path)
+            set_outcomes = run_assistant(assistant, set_items)
+            set_summary = summary_for(set_outcomes)
+            set_summary.update(variant_gap(set_outcomes, outcomes))
+            if baseline is not None:
+                set_summary["baseline"] = summary_for(run_baseline(baseline, set_items))
+            write_report(args.out / "sets" / name, set_summary, set_items, set_outcomes)
+            summary["sets"][name] = set_summary
         write_report(args.out, summary, items, outcomes)
     except (DatasetError, AssistantError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _print(summary)
+    for name, set_summary in summary["sets"].items():
+        print(f"\n[{name}]")
+        _print(set_summary)
     print(f"report: {args.out / 'report.md'}")
     if args.gate:
-        with args.thresholds.open("rb") as fh:
-            problems = check_gate(summary, tomllib.load(fh))
+        problems = check_gate(summary, thresholds)
         if problems:
             print("EVAL GATE FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
             return 1
         print("eval gate passed")
     return 0
+
+
+def _extra_sets(also: list[str], configured: dict) -> dict[str, Path]:
+    """NAME -> file of the further QA sets to run: ``--also`` if given, else the thresholds' [sets]."""
+    out: dict[str, Path] = {}
+    for spec in also:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise ValueError(f"--also expects NAME=FILE, got {spec!r}")
+        out[name.strip()] = Path(path.strip())
+    if not also:
+        out = {name: HERE / str(path) for name, path in configured.items()}
+    return out
 
 
 def _print(summary: dict) -> None:
@@ -116,6 +155,12 @@ def _print(summary: dict) -> None:
         print(f"{key:28} {str(summary.get(key)):>10} {str(base.get(key, '')):>10}")
     if "dialogue.turn_accuracy" in summary:
         print(f"{'dialogue.turn_accuracy':28} {summary['dialogue.turn_accuracy']!s:>10}")
+    if "variants.gap" in summary:
+        print(f"{'variants.gap':28} {summary['variants.gap']!s:>10}")
+    styles = summary.get("by_style", {})
+    if len(styles) > 1:
+        print("by style: " + ", ".join(f"{k} {v['answer.accuracy'] if v['answer.accuracy'] is not None else v['refusal.accuracy']}"
+                                       f" (n={v['n']})" for k, v in styles.items()))
 
 
 if __name__ == "__main__":

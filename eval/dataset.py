@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("number", "fact", "project", "multi", "analysis", "unanswerable")
+# How a question is worded: "original" for the tidy items of qa.jsonl, the others for the rewordings in
+# qa-variants.jsonl and the held-out qa-test.jsonl (results are reported per style).
+STYLES = ("original", "tidy", "typo", "keywords", "chatty", "paraphrase", "yesno", "en_de", "de_en", "near_miss")
 
 
 class DatasetError(ValueError):
@@ -24,6 +27,9 @@ class Item:
     section: str
     kind: str
     evidence: str = ""
+    style: str = "original"
+    variant_of: str = ""  # the qa.jsonl item a rewording asks the same as
+    must_not_contain: tuple[str, ...] = ()  # a list answer naming any of these pads its list: wrong
 
     @property
     def answerable(self) -> bool:
@@ -79,6 +85,9 @@ def load_qa(path: Path) -> list[Item]:
             raise DatasetError(f"{where}: lang must be 'de' or 'en', got {obj['lang']!r}")
         if obj["kind"] not in KINDS:
             raise DatasetError(f"{where}: kind must be one of {KINDS}, got {obj['kind']!r}")
+        style = obj.get("style", "original")
+        if style not in STYLES:
+            raise DatasetError(f"{where}: style must be one of {STYLES}, got {style!r}")
         if obj["id"] in seen:
             raise DatasetError(f"{where}: duplicate id {obj['id']!r}")
         seen.add(obj["id"])
@@ -86,6 +95,8 @@ def load_qa(path: Path) -> list[Item]:
             id=str(obj["id"]), lang=obj["lang"], question=str(obj["question"]), answer=str(obj.get("answer", "")),
             must_contain=_strings(obj["must_contain"], where), sources=_strings(obj["sources"], where),
             section=str(obj.get("section", "")), kind=obj["kind"], evidence=str(obj.get("evidence", "")),
+            style=style, variant_of=str(obj.get("variant_of", "")),
+            must_not_contain=_strings(obj.get("must_not_contain", []), where),
         ))
     if not items:
         raise DatasetError(f"{path}: no items")

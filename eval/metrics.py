@@ -23,6 +23,20 @@ def contains_all(answer: str, must_contain: tuple[str, ...] | list[str]) -> bool
     return all(any(fold_ws(alt) in text for alt in entry.split("|") if alt.strip()) for entry in must_contain)
 
 
+def contains_none(answer: str, must_not_contain: tuple[str, ...] | list[str]) -> bool:
+    """No entry (nor any of its ``|``-separated alternatives) occurs in the answer."""
+    text = fold_ws(answer)
+    return not any(fold_ws(alt) in text for entry in must_not_contain for alt in entry.split("|") if alt.strip())
+
+
+def is_correct(answer: str, refused: bool, answerable: bool, must_contain, must_not_contain=()) -> bool:
+    """An answerable item: not refused, every expected piece present and no padding named.
+    An unanswerable one: refused."""
+    if not answerable:
+        return refused
+    return not refused and contains_all(answer, must_contain) and contains_none(answer, must_not_contain)
+
+
 @dataclass
 class Outcome:
     """What happened to one item."""
@@ -40,6 +54,8 @@ class Outcome:
     correct: bool
     latency_ms: float
     extra: dict = field(default_factory=dict)
+    style: str = "original"
+    variant_of: str = ""
 
 
 def _first_hit(retrieved: list[str], sources: tuple[str, ...]) -> int | None:
@@ -61,6 +77,8 @@ def summarise(outcomes: list[Outcome]) -> dict:
     ranks = [_first_hit(o.retrieved, o.sources) for o in with_sources]
     cited = [(c in o.sources) for o in with_sources for c in o.cited]
     lengths = [len(o.answer) for o in answerable if not o.refused]
+    # When the first passage is a right source, does the answer hold the fact? (The answer stage's own share.)
+    first_right = [o for o, r in zip(with_sources, ranks, strict=True) if r == 1]
     latencies = [o.latency_ms for o in outcomes]
 
     def ratio(num: int, den: int) -> float | None:
@@ -72,6 +90,7 @@ def summarise(outcomes: list[Outcome]) -> dict:
         "retrieval.hit@5": ratio(sum(r is not None and r <= 5 for r in ranks), len(ranks)),
         "retrieval.mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / len(ranks), 4) if ranks else None,
         "answer.accuracy": ratio(sum(o.correct for o in answerable), len(answerable)),
+        "answer.accuracy_given_hit1": ratio(sum(o.correct for o in first_right), len(first_right)),
         "citation.precision": ratio(sum(cited), len(cited)),
         "refusal.accuracy": ratio(sum(o.refused for o in unanswerable), len(unanswerable)),
         "refusal.false_rate": ratio(sum(o.refused for o in answerable), len(answerable)),
@@ -84,10 +103,25 @@ def summarise(outcomes: list[Outcome]) -> dict:
 
 
 def summarise_groups(outcomes: list[Outcome]) -> dict:
-    """Overall metrics plus ``by_kind`` and ``by_lang``."""
+    """Overall metrics plus ``by_kind``, ``by_lang`` and ``by_style``."""
     out = summarise(outcomes)
+    out["by_style"] = {k: summarise([o for o in outcomes if o.style == k])
+                       for k in sorted({o.style for o in outcomes})}
     out["by_kind"] = {k: summarise([o for o in outcomes if o.kind == k])
                       for k in sorted({o.kind for o in outcomes})}
     out["by_lang"] = {lang: summarise([o for o in outcomes if o.lang == lang])
                       for lang in sorted({o.lang for o in outcomes})}
     return out
+
+
+def variant_gap(variants: list[Outcome], originals: list[Outcome]) -> dict:
+    """How rewordings fare beside the wording they reword: accuracy of the variants and of their
+    originals (each original counted once per variant), and the difference."""
+    by_id = {o.id: o for o in originals}
+    pairs = [(v, by_id[v.variant_of]) for v in variants if v.variant_of in by_id]
+    if not pairs:
+        return {}
+    var = sum(v.correct for v, _ in pairs) / len(pairs)
+    orig = sum(o.correct for _, o in pairs) / len(pairs)
+    return {"variants.n": len(pairs), "variants.accuracy": round(var, 4), "variants.original_accuracy": round(orig, 4),
+            "variants.gap": round(orig - var, 4)}

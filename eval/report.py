@@ -12,7 +12,8 @@ from .dataset import Item
 from .metrics import Outcome
 
 HEADLINE = (
-    "retrieval.hit@1", "retrieval.hit@5", "retrieval.mrr@10", "answer.accuracy", "citation.precision",
+    "retrieval.hit@1", "retrieval.hit@5", "retrieval.mrr@10", "answer.accuracy", "answer.accuracy_given_hit1",
+    "citation.precision",
     "refusal.accuracy", "refusal.false_rate", "language.match", "latency_ms.p50", "latency_ms.p95",
     "answer.length_chars.p50", "answer.length_chars.p95",
 )
@@ -44,6 +45,15 @@ def write_report(out_dir: Path, summary: dict, items: list[Item], outcomes: list
     for kind, s in summary.get("by_kind", {}).items():
         lines.append(f"| {kind} | {s['n']} | {_fmt(s['retrieval.hit@5'])} | {_fmt(s['answer.accuracy'])} | "
                      f"{_fmt(s['citation.precision'])} | {_fmt(s['refusal.accuracy'])} | {_fmt(s['answer.length_chars.p50'])} |")
+    lines += ["", "## By style", "", "| style | n | accuracy | given hit@1 | refusal acc. | false refusals |",
+              "|---|---|---|---|---|---|"]
+    for style, s in summary.get("by_style", {}).items():
+        lines.append(f"| {style} | {s['n']} | {_fmt(s['answer.accuracy'])} | {_fmt(s['answer.accuracy_given_hit1'])} | "
+                     f"{_fmt(s['refusal.accuracy'])} | {_fmt(s['refusal.false_rate'])} |")
+    if "variants.gap" in summary:
+        lines += ["", f"Variants: accuracy {_fmt(summary['variants.accuracy'])} against "
+                  f"{_fmt(summary['variants.original_accuracy'])} for their original wording "
+                  f"(gap {_fmt(summary['variants.gap'])}, {summary['variants.n']} variants)."]
     lines += ["", "## By language", "", "| lang | n | hit@5 | accuracy | language match |", "|---|---|---|---|---|"]
     for lang, s in summary.get("by_lang", {}).items():
         lines.append(f"| {lang} | {s['n']} | {_fmt(s['retrieval.hit@5'])} | {_fmt(s['answer.accuracy'])} | {_fmt(s['language.match'])} |")

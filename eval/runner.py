@@ -7,7 +7,7 @@ import time
 from assistant.errors import InputError
 
 from .dataset import Dialogue, Item
-from .metrics import Outcome, contains_all, summarise_groups
+from .metrics import Outcome, contains_all, is_correct, summarise_groups
 
 
 def run_assistant(assistant, items: list[Item], warmup: int = 3) -> list[Outcome]:
@@ -34,9 +34,10 @@ def _ask(assistant, question: str, previous_language: str | None = None):
 
 
 def _outcome(item: Item, got: dict, latency_ms: float) -> Outcome:
-    correct = (not got["refused"]) and contains_all(got["answer"], item.must_contain) if item.answerable else got["refused"]
+    correct = is_correct(got["answer"], got["refused"], item.answerable, item.must_contain, item.must_not_contain)
     return Outcome(item.id, item.kind, item.lang, item.answerable, item.sources, got["answer"], got["refused"],
-                   got.get("language", ""), got["retrieved"], got["cited"], bool(correct), latency_ms)
+                   got.get("language", ""), got["retrieved"], got["cited"], bool(correct), latency_ms,
+                   style=item.style, variant_of=item.variant_of)
 
 
 def run_baseline(baseline, items: list[Item]) -> list[Outcome]:

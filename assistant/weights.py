@@ -1,0 +1,79 @@
+"""How much each thing known about a candidate sentence counts when choosing the answer's sentences.
+
+The score of a sentence is ``weights @ features``. The weights are fitted on our own evaluation questions
+(``python -m eval.fit_weights``, a pairwise logistic regression: the sentence that holds the asked fact
+against the other candidates of the same question) and stored with the hash of the data they came from.
+They are scaled so that the dense similarity counts 1.0: the answer stage's margins ("within 0.03 of the
+best") stay in units of similarity whatever was fitted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+# name -> the hand-set weight used before weights were fitted (and when the file is missing).
+HAND_WEIGHTS: dict[str, float] = {
+    "similarity": 1.0,        # dense similarity of the sentence to the question
+    "coverage": 0.25,         # rarity-weighted share of the asked words the sentence holds (compounds too)
+    "coverage_exact": 0.0,    # ... as exact stems only
+    "coverage_en": 0.0,       # coverage again for English questions (their words reach German through the glossary)
+    "rarest_covered": 0.0,    # the question's rarest word is in the sentence
+    "passage_rank": 0.02,     # 4 for the first passage, 3 for the second ... 0 from the fifth on
+    "top_passage": 0.0,       # the sentence is in the first passage
+    "first_sentence": 0.01,   # the passage's first sentence
+    "heading_project": 0.1,   # coverage of the asked words by the project title
+    "heading_chapter": 0.25,  # coverage of the asked words by the chapter's section heading
+    "section_intent": 0.13,   # the profile section that answers this kind of question, for a named city
+    "general_chapter": 0.1,   # a question about no city in particular, a sentence of the cross-city analysis
+    "when_date": 0.03,        # a when-question and a sentence with a date
+    "cue": 0.02,              # who/why/name/organisation cues of the question found in the sentence
+    "announces_list": 0.04,   # "Welche ...?" and a sentence that announces a list ("drei Modelle: ...")
+    "about_chart": -0.05,     # a sentence about a lost chart ("Abbildung 5 zeigt ...")
+    "reason": 0.1,            # a why-question and a sentence that gives a reason
+    "superlative": 0.08,      # "am häufigsten" asked and stated
+    "naming": 0.06,           # a what-is-it-called question and a sentence that names something »...«
+    "counts_asked": 0.08,     # the sentence counts what a how-many question counts
+    "partitive": 0.12,        # "wie viele der ..." and "50 der 53 ..."
+    "chart_title": 0.08,      # a chart title kept as a heading that counts what is asked
+    "length": 0.0,            # the sentence's length (up to 400 characters, as a share)
+}
+FEATURES: tuple[str, ...] = tuple(HAND_WEIGHTS)
+INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
+WEIGHTS_PATH = Path(__file__).parent / "templates" / "sentence_weights.json"
+
+
+class SentenceWeights:
+    """A weight per feature, from a fitted file or the hand-set defaults."""
+
+    def __init__(self, weights: dict[str, float], source: str = "hand") -> None:
+        unknown = set(weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown sentence features {sorted(unknown)}; known: {list(FEATURES)}")
+        if weights.get("similarity", 0.0) <= 0:
+            raise ValueError(f"the similarity weight must be positive, got {weights.get('similarity')}")
+        self.source = source
+        self.vector = np.array([float(weights.get(name, 0.0)) for name in FEATURES])
+
+    @classmethod
+    def hand(cls) -> SentenceWeights:
+        return cls(HAND_WEIGHTS, "hand")
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_PATH) -> SentenceWeights:
+        """The fitted weights if the file exists, else the hand-set ones."""
+        if not Path(path).exists():
+            return cls.hand()
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        try:
+            return cls(data["weights"], f"fitted:{data.get('data_hash', '?')}")
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: expected a 'weights' object of feature -> number") from exc
+
+    def score(self, features: np.ndarray) -> float:
+        return float(self.vector @ features)
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: round(float(w), 5) for name, w in zip(FEATURES, self.vector, strict=True)}
