@@ -24,6 +24,7 @@ _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
 _SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)|"
                         r"\b(welche|which)\s+(stadt|city|town)\s+(ist|is)\s+(die|the)\s+"
                         r"(gr[öo](ß|ss)te|kleinste|largest|biggest|smallest)\b", re.I)
+_ATLAS = re.compile(r"smart[- ]?city[- ]?atlas\w*", re.I)  # the report's name is not a city word
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
 _NOT_FIGURES = re.compile(r"projekt|project|nennung|mention|handlungsfeld|mitarbeiter|staff|employee", re.I)
 _NUMBER_WORDS = {
@@ -98,20 +99,26 @@ class FigureAnswerer:
             found.append("area")
         return found
 
-    def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
-        """An exact answer when the question is about the figures, else None."""
+    def run(self, question: str, lang: str, cities: list[str], query=None) -> Answer | None:
+        """An exact answer when the question is about the figures, else None. ``query`` (the
+        understanding stage's reading) adds the attribute asked in other words ("wie viele Leute wohnen
+        da") and the condition on an amount."""
         size_class = _size_class(question)
         if size_class and not cities:  # "Welche Städte sind Mittelstädte?": a filter on population
             return self._filter(question, lang, "population", Condition(*size_class))
         if _NOT_FIGURES.search(question) and not (_POP.search(question) or _AREA.search(question)):
             return None
         metrics = self.metrics(question)
+        if not metrics and query is not None and query.attribute and len(cities) == 1 \
+                and not _NOT_FIGURES.search(question):
+            metrics = [query.attribute]
         years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
         if metrics and years - {"2017", "2018", "2019"}:
             # The profiles give population as of 31.12.2017 and area as of 31.12.2018 only.
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), mode="figures")
         superlative = _DESC.search(question) or _ASC.search(question)
-        threshold = self._threshold(question)
+        threshold = query.condition if query is not None else condition(question)
+        city_word = bool(_CITY_WORD.search(_ATLAS.sub(" ", question)))
         if not metrics:
             if _SIZE_RANK.search(question) and not cities:
                 metrics = ["population"]
@@ -127,24 +134,23 @@ class FigureAnswerer:
             r_metric = "area" if t_metric == "population" else "population"
             return self._ranking(question, lang, r_metric, desc=bool(_DESC.search(question)) and not _ASC.search(question),
                                  within=(t_metric, threshold))
-        if threshold and not (len(cities) == 1 and not _CITY_WORD.search(question)):
+        if threshold and not (len(cities) == 1 and not city_word):
             return self._filter(question, lang, metrics[0], threshold)
+        if threshold and len(cities) == 1 and len(metrics) == 1:
+            # "Hat Augsburg mehr als 300.000 Einwohner?": yes or no, with the figure.
+            return self._verdict(question, lang, cities[0], metrics[0], threshold)
         after = re.search(r"\b(?:nach|after|behind|hinter)\b", question, re.I)
         if superlative and after and len(cities) == 1:
             # "Welche Stadt ist nach Berlin die einwohnerstärkste?": the next one in the ranking.
             return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question),
                                  after=cities[0])
-        if superlative and (not cities or _CITY_WORD.search(question)):
+        if superlative and (not cities or city_word):
             return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question))
         if len(cities) >= 2:
             return self._comparison(question, lang, cities, metrics)
         if len(cities) == 1:
             return self._single(question, lang, cities[0], metrics)
         return None
-
-    @staticmethod
-    def _threshold(question: str) -> Condition | None:
-        return condition(question)
 
     # -- answers -----------------------------------------------------------------------
     def _citation(self, n: int, city: str) -> Citation:
@@ -171,6 +177,12 @@ class FigureAnswerer:
             else:
                 parts.append(say(lang, metric, city=city, value=self._fmt(metric, f.value(metric), lang), ref="[1]"))
         return Answer(question, " ".join(parts), lang, False, (cite,), mode="figures")
+
+    def _verdict(self, question: str, lang: str, city: str, metric: str, cond: Condition) -> Answer:
+        single = self._single(question, lang, city, [metric])
+        holds = cond.holds(self.figures[city].value(metric))
+        head = say(lang, "verdict_yes" if holds else "verdict_no", condition=self._condition(lang, metric, cond))
+        return Answer(question, f"{head} {single.text}", lang, False, single.citations, mode="figures")
 
     def _comparison(self, question: str, lang: str, cities: list[str], metrics: list[str]) -> Answer:
         if "density" not in metrics and len(metrics) < 2:

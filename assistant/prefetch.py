@@ -98,19 +98,16 @@ def prefetch_question(assistant, question: object) -> None:
     if prefetch is None or not isinstance(question, str):
         return
     from .errors import InputError
-    from .service import clean_question
+    from .service import clean_question, strip_instructions
 
     try:
-        text = clean_question(question, assistant.max_question_chars)
+        text = strip_instructions(clean_question(question, assistant.max_question_chars))
     except InputError:
         return
     if assistant.languages.foreign(text):
         return
-    try:  # figures and project listings come from tables without a vector: embedding them would waste a core
-        named = [m.name for m in assistant.matcher.find(text) if m.profiled]
-        lang = assistant.languages.detect(text)
-        if assistant.figures.run(text, lang, named) is not None or assistant.projects.run(text, lang, named):
-            return
-    except Exception:  # noqa: BLE001 - only a hint: the service decides again and embeds whatever it needs
-        pass
+    try:
+        text = assistant.prepared(text)
+    except Exception:  # noqa: BLE001 - only a hint: the service reads the question again and embeds what it needs
+        return
     prefetch(text)

@@ -32,6 +32,7 @@ from .store import ChromaStore, Manifest
 from .study import StudyNumbers
 from .text import fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
+from .understand import ExemplarClassifier, Speller, Understanding
 
 log = logging.getLogger(__name__)
 # CamelCase words ("MeinJena") and capitalised hyphen compounds ("MeinJena-App", "KEPTN-App").
@@ -154,6 +155,7 @@ class Assistant:
         self.figures = FigureAnswerer.from_report(report)
         self.projects = ProjectAnswerer(report)
         self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread)
+        self.understanding = Understanding(ExemplarClassifier.from_file(), find_cities=self.matcher.find)
         self.report = report
         return report
 
@@ -191,9 +193,24 @@ class Assistant:
                             if (a.source, a.section) == (b.source, b.section) and b.id in by_id}
         sparse = FastSparseIndex(stored)
         sparse.warm_up()
+        self._warm_understanding(report)
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
         self.build_info = BuildInfo(built, time.perf_counter() - start, len(stored), self.store.location)
         return self.build_info
+
+    def _warm_understanding(self, report: Report) -> None:
+        """The intent examples' vectors (cached beside the index) and the speller's vocabulary."""
+        self.understanding.classifier.warm_up(self.embedder, self.store.index_dir)
+        if self.understanding.speller is None:
+            examples = [t for texts in self.understanding.classifier.examples.values() for t in texts]
+            self.understanding.speller = Speller.from_texts(
+                [s.text for s in report.sections] + [c.name for c in report.cities] + examples,
+                extra=[*self.answerer.glossary, *self.answerer.stopwords])
+
+    def prepared(self, question: str) -> str:
+        """The text of a question that the service embeds (the prefetcher embeds the same)."""
+        self.load_report()
+        return self.understanding.prepare(question)
 
     def _following(self, chunk: Chunk) -> Chunk | None:
         """The next chunk of a chunk's section, if the section was split."""
@@ -289,17 +306,25 @@ class Assistant:
 
     def _answer(self, resolved: Resolved, lang: str, cities: list[str] | None, t0: float,
                 on_delta: Callable[[Delta], None] | None = None) -> Answer:
-        text = resolved.text
+        t1 = time.perf_counter()
+        query = self.understanding.run(resolved.text, lang, self.embedder.embed_query)  # the one embedding
+        embed_ms = (time.perf_counter() - t1) * 1000
+        text = query.text
         mentions = self.matcher.find(text)
         named = [m.name for m in mentions if m.profiled]
         if not named:  # a city inside a name: "MeinJena-App", "KarlsruheApp"
             parts = " ".join(re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])|-", " ", m.group(0)) for m in _NAME.finditer(text))
             named = self.matcher.profiled(parts) if parts else []
+        if not named:  # "Ich schreibe ein Referat über Ulm. Welche Projekte ...?"
+            named = list(query.context_cities)
+        if query.attribute and self.projects.find(text, named):  # "ENaQ Oldenburg Wohneinheiten": the project's
+            query = replace(query, attribute=None)
         if not named and not cities:
             named = list(resolved.cities)
         wanted = list(dict.fromkeys([*(cities or []), *named]))
-        timings = {"parse_ms": (time.perf_counter() - t0) * 1000}
-        unprofiled = [m.name for m in mentions if not m.profiled]
+        timings = {"parse_ms": (time.perf_counter() - t0) * 1000 - embed_ms, "embed_ms": embed_ms}
+        # a town the asker mentions about themselves ("I live in Kassel and ...") is not what they ask about
+        unprofiled = [m.name for m in self.matcher.find(query.core) if not m.profiled]
         if unprofiled and not named:
             answer = Answer(text, say(lang, "refuse_city", city=unprofiled[0]), lang, True)
             return self._timed(answer, t0, timings)
@@ -308,13 +333,11 @@ class Assistant:
             return self._timed(Answer(text, say(lang, "refuse_unknown", name=missing), lang, True), t0, timings)
         if _PERSON_NAME.search(text):
             return self._timed(Answer(text, say(lang, "refuse_person"), lang, True), t0, timings)
-        exact = self.figures.run(text, lang, named) or self._across(text, lang, named) \
+        exact = self.figures.run(text, lang, named, query) or self._across(text, lang, named) \
             or self.projects.run(text, lang, named) or (None if named else self.study.profiled(text, lang))
         if exact is not None:
             return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
-        t1 = time.perf_counter()
-        qvec = self.embedder.embed_query(text)
-        timings["embed_ms"] = (time.perf_counter() - t1) * 1000
+        qvec = query.vector
         t2 = time.perf_counter()
         sparse_text = text
         if lang == "en":  # BM25 reads the report's German words: add those the English words stand for

@@ -178,3 +178,20 @@ def test_mittelstaedte_and_grossstaedte_are_the_cities_under_and_over_100000(fig
                                       "Wie viele Mittelstädte wurden untersucht?"])  # the chapters say it
 def test_other_questions_about_mittelstaedte_are_not_a_size_filter(figures, question):
     assert figures.run(question, "de", []) is None
+
+
+def test_everyday_amounts_filter_by_the_figures(figures, real_report):
+    answer = figures.run("Welche Städte haben rund 250.000 Einwohner?", "de", [])
+    expected = {c.name for c in real_report.cities if 225_000 <= c.population <= 275_000}
+    assert expected and set(listed_cities(answer)) == expected
+    half = figures.run("Which cities have over half a million inhabitants?", "en", [])
+    assert set(listed_cities(half)) == {c.name for c in real_report.cities if c.population > 500_000}
+    assert "500,000" in half.text
+
+
+def test_a_condition_on_one_city_is_answered_yes_or_no_with_the_figure(figures, real_report):
+    city = next(c for c in real_report.cities if 100_000 < c.population < 200_000)
+    yes = figures.run(f"Hat {city.name} laut Smart-City-Atlas mehr als 100.000 Einwohner?", "de", [city.name])
+    assert yes.text.startswith("Ja") and number(city.population, "de") in yes.text
+    no = figures.run(f"Does {city.name} have more than 200k inhabitants?", "en", [city.name])
+    assert no.text.startswith("No") and [c.source for c in no.citations] == [city.name]

@@ -1,0 +1,249 @@
+"""Reading a question once: its core, spelled right, and what it asks for.
+
+``Understanding.run`` turns the question as typed into a :class:`Query` that the answer stages read:
+
+- the **core**: chatty context around the question is left out ("Ich schreibe gerade ein Referat und
+  frage mich, wie viele ..." -> "wie viele ..."), so that its words neither steer retrieval nor count as
+  asked-for words; a profiled city named only in the context is kept;
+- **spelling**: a word neither German nor English dictionaries nor the report know is replaced by the
+  report's (or the examples') most frequent word one edit away ("einwoner" -> "einwohner");
+- the **attribute** asked for (a city's population or area), read from the question's vector by its
+  nearest example phrasings (``pack/intents.toml``), so that "wie viele Leute wohnen da" and "how much
+  land does it cover" reach the figures as "Einwohner" and "Fläche" do;
+- a **condition** on an amount ("knapp unter 100k") and whether it is a **yes/no** question.
+
+The question is embedded once, here; the vector is reused for retrieval and sentence choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .amounts import Condition, condition
+
+log = logging.getLogger(__name__)
+INTENTS_PATH = Path(__file__).parent / "pack" / "intents.toml"
+_WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
+# Where a question starts inside a longer message: a question word, "ob"/"whether", or a question mark's sentence.
+_QUESTION_WORD = re.compile(
+    r"\b(?:wie|wieviele?|was|wer|wen|wem|wessen|wo|woher|wohin|wann|warum|weshalb|wieso|welche[rsnm]?|ob|"
+    r"how|what|who|whom|whose|where|when|why|which|whether|if)\b", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|;\s*")
+_CLAUSE = re.compile(r",|\s[–—-]\s")
+# "Was sagt der Atlas dazu?", "What does the atlas say about it?": the question is the sentence before.
+_META = re.compile(r"\bdazu\b|\bdarüber\b|\babout (?:it|this|that)\b|\bon (?:it|this|that)\b", re.I)
+# Context about the asker ("Ich schreibe gerade ein Referat", "My daughter starts university"): first and
+# second person. Only such context is cut off a question; a leading topic ("Bird-E-Scooter Bamberg – ...")
+# stays.
+_PERSONAL = re.compile(r"\b(?:ich|mich|mir|wir|uns|mein\w*|unser\w*|du|dich|dir|dein\w*|i|i'm|i've|i'd|me|my|we|"
+                       r"we're|we've|us|our|ours)\b", re.I)
+# "... und fragt, ob ...", "... and asks whether ...": an embedded yes/no question.
+_EMBEDDED = re.compile(r"\b(?:ob|whether)\b", re.I)
+# Finite verbs and auxiliaries that open a yes/no question ("Hat Ulm ...?", "Did the city ...?").
+_YES_NO_START = re.compile(
+    r"^\s*(?:hat|haben|hatte|hatten|ist|sind|war|waren|gibt|gab|wird|werden|wurde|wurden|kann|können|konnte|"
+    r"soll|sollen|will|wollen|plant|planen|nutzt|nutzen|setzt|setzen|bietet|bieten|verfügt|verfügen|gehört|"
+    r"gehören|liegt|liegen|nennt|nennen|beschreibt|erwähnt|nimmt|nehmen|zählt|zählen|besitzt|existiert|"
+    r"is|are|was|were|does|do|did|has|have|had|can|could|will|would|should|shall)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the answer stages read it."""
+
+    asked: str  # as typed (cleaned)
+    text: str  # spelled right: what retrieval and the answerers read
+    language: str
+    core: str = ""  # the question without the context about the asker, spelled right: what the slots are read from
+    attribute: str | None = None  # "population" | "area" | None
+    attribute_margin: float = 0.0
+    condition: Condition | None = None
+    yes_no: bool = False
+    context_cities: tuple[str, ...] = ()  # profiled cities named only in the chatty context
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+def core_question(text: str) -> tuple[str, str]:
+    """(core, context): the part of a message from where its question starts. The question is the first
+    sentence that ends with a question mark (or, without one, the first with a question word); a short
+    meta question after it ("Was sagt der Atlas dazu?") points back to the sentence before. Within that
+    sentence the core starts at the clause with the question word ("..., frage mich, wie viele ...") or at
+    an embedded "ob"/"whether". A message without any of these (keywords, a command) is all core."""
+    text = text.strip()
+    pieces = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
+    asks = [i for i, p in enumerate(pieces) if p.endswith("?")]
+    if not asks:
+        asks = [i for i, p in enumerate(pieces) if _QUESTION_WORD.search(p)]
+    if not asks:
+        return text, ""
+    first = asks[0]
+    if first > 0 and len(_WORD.findall(pieces[first])) <= 8 and _META.search(pieces[first]):
+        first -= 1
+    while first > 0 and not _PERSONAL.search(pieces[first - 1]):
+        first -= 1  # what comes before the question and is not about the asker belongs to it
+    head = pieces[first]
+    if not (_YES_NO_START.match(head) or _QUESTION_WORD.match(head)):  # a question that opens its sentence is whole
+        starts = [0] + [m.end() for m in _CLAUSE.finditer(head)]
+        at = next((i for i in starts if _QUESTION_WORD.search(_CLAUSE.split(head[i:], 1)[0])), 0)
+        if at and _PERSONAL.search(head[:at]):
+            head = head[at:].strip()
+        embedded = _EMBEDDED.search(head)
+        if embedded and _PERSONAL.search(head[:embedded.start()]):
+            head = head[embedded.start():].strip()
+    core = " ".join([head, *pieces[first + 1:]]).strip()
+    context = text[: text.find(head)].strip() if head in text else " ".join(pieces[:first])
+    return core or text, context
+
+
+class Speller:
+    """Replaces a word that no dictionary and not the report know with the report's most frequent word one
+    edit away (two for long words). Names, numbers and short words are left as they are."""
+
+    def __init__(self, vocabulary: Counter, known: Callable[[str], bool], min_length: int = 5) -> None:
+        if not vocabulary:
+            raise ValueError("the speller needs a vocabulary")
+        self.vocabulary = vocabulary
+        self.known = known
+        self.min_length = min_length
+        self._words = list(vocabulary)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], extra: Iterable[str] = ()) -> Speller:
+        counts = Counter(w.lower() for t in texts for w in _WORD.findall(t) if len(w) >= 3)
+        counts.update(w.lower() for w in extra)
+        dictionaries = _dictionaries()
+
+        def known(word: str) -> bool:
+            return word in counts or any(word in d for d in dictionaries)
+
+        return cls(counts, known)
+
+    def correct(self, text: str) -> str:
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            low = word.lower()
+            if len(low) < self.min_length or self.known(low) or (word[0].isupper() and not word.isupper() and
+                                                                 match.start() > 0):
+                return word  # a capitalised word inside the sentence may be a name the report lacks
+            limit = 1 if len(low) < 8 else 2
+            found = process.extract(low, self._words, scorer=OSA.distance, score_cutoff=limit, limit=8)
+            if not found:
+                return word
+            best = min(found, key=lambda f: (f[1], -self.vocabulary[f[0]]))[0]
+            return best.capitalize() if word[0].isupper() else best
+
+        return _WORD.sub(fix, text)
+
+
+def _dictionaries() -> list:
+    """German and English word lists (pyspellchecker's, offline in its wheel); none if it is missing."""
+    try:
+        from spellchecker import SpellChecker
+    except ImportError:  # the speller then knows the report's words only
+        log.warning("pyspellchecker is not installed: spelling is checked against the report's words only")
+        return []
+    return [SpellChecker(language=lang, distance=1).word_frequency for lang in ("de", "en")]
+
+
+class ExemplarClassifier:
+    """Labels a question vector by its nearest example phrasings: a label's score is the mean similarity
+    of its ``k`` nearest examples; the answer is the best label and its margin over the next."""
+
+    def __init__(self, examples: dict[str, list[str]], k: int = 2) -> None:
+        if not examples or any(not v for v in examples.values()):
+            raise ValueError("every label needs at least one example phrasing")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        self.examples = examples
+        self.k = k
+        self.labels = [label for label, texts in examples.items() for _ in texts]
+        self._vectors: np.ndarray | None = None
+
+    @classmethod
+    def from_file(cls, path: Path = INTENTS_PATH, k: int = 2) -> ExemplarClassifier:
+        with Path(path).open("rb") as fh:
+            data = tomllib.load(fh)
+        return cls({label: list(v.get("examples", [])) for label, v in data.items()}, k)
+
+    def key(self, embedder_name: str) -> str:
+        digest = hashlib.sha1(repr(sorted(self.examples.items())).encode())
+        digest.update(embedder_name.encode())
+        return digest.hexdigest()[:12]
+
+    def warm_up(self, embedder, cache_dir: Path | None = None) -> None:
+        """Embed the examples (as queries), or read them from a cache file for this embedder and examples."""
+        if self._vectors is not None:
+            return
+        texts = [t for texts in self.examples.values() for t in texts]
+        cache = Path(cache_dir) / f"intents-{self.key(embedder.name)}.npy" if cache_dir else None
+        if cache is not None and cache.exists():
+            vectors = np.load(cache)
+            if vectors.shape[0] == len(texts):
+                self._vectors = vectors
+                return
+        vectors = np.vstack([embedder.embed_query(t) for t in texts]).astype(np.float32)
+        if cache is not None:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_suffix(".tmp.npy")
+                np.save(tmp, vectors)
+                tmp.replace(cache)
+            except OSError as exc:  # a read-only index folder: embed again next time
+                log.warning("could not cache the intent examples at %s: %s", cache, exc)
+        self._vectors = vectors
+
+    def classify(self, vector: np.ndarray) -> tuple[str, float]:
+        if self._vectors is None:
+            raise RuntimeError("ExemplarClassifier.warm_up() must run before classify()")
+        sims = self._vectors @ vector
+        scores = {}
+        for label in self.examples:
+            mine = np.sort(sims[[i for i, lab in enumerate(self.labels) if lab == label]])[-self.k:]
+            scores[label] = float(mine.mean())
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        margin = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 1.0
+        return ranked[0][0], margin
+
+
+class Understanding:
+    """The one place that reads a question's wording into a :class:`Query`."""
+
+    def __init__(self, classifier: ExemplarClassifier, speller: Speller | None = None,
+                 find_cities: Callable[[str], list] | None = None, min_margin: float = 0.015) -> None:
+        self.classifier = classifier
+        self.speller = speller
+        self.find_cities = find_cities
+        self.min_margin = min_margin
+
+    def prepare(self, text: str) -> str:
+        """The question spelled right: the text the service embeds (the prefetcher embeds the same)."""
+        return self.speller.correct(text) if self.speller is not None else text
+
+    def run(self, text: str, lang: str, embed: Callable[[str], np.ndarray] | None = None) -> Query:
+        text = self.prepare(text)
+        core, context = core_question(text)
+        cities: tuple[str, ...] = ()
+        if context and self.find_cities is not None and not any(m.profiled for m in self.find_cities(core)):
+            cities = tuple(dict.fromkeys(m.name for m in self.find_cities(context) if m.profiled))
+        vector = embed(text) if embed is not None else None
+        attribute, margin = None, 0.0
+        if vector is not None:
+            # the slots are read from the question itself, without the context about the asker
+            label, margin = self.classifier.classify(embed(core) if core != text else vector)
+            if label != "other" and margin >= self.min_margin:
+                attribute = label
+        return Query(asked=text, text=text, language=lang, core=core, attribute=attribute, attribute_margin=margin,
+                     condition=condition(core), yes_no=bool(_YES_NO_START.match(core)), context_cities=cities,
+                     vector=vector)
