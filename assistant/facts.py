@@ -18,7 +18,7 @@ _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|
 _AREA = re.compile(r"fl[äa]che|km2|km²|quadratkilometer|square k|\barea\b|fl[äa]chengr", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
-_DESC = re.compile(r"gr[öo](ß|ss)te|meisten|st[äa]rkste|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
+_DESC = re.compile(r"gr[öo](ß|ss)te|meisten?\b|meister\b|weitl[äa]ufigste|st[äa]rkste|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
 _ASC = re.compile(r"kleinste|wenigsten|niedrigste|geringste|am d[üu]nnsten|smallest|fewest|lowest|least", re.I)
 _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
 _SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)|"
@@ -109,9 +109,8 @@ class FigureAnswerer:
         if _NOT_FIGURES.search(question) and not (_POP.search(question) or _AREA.search(question)):
             return None
         metrics = self.metrics(question)
-        if not metrics and query is not None and query.attribute and len(cities) == 1 \
-                and not _NOT_FIGURES.search(question):
-            metrics = [query.attribute]
+        if not metrics and query is not None and query.attribute and not _NOT_FIGURES.search(question):
+            metrics = [query.attribute]  # asked in other words: "Wo leben mehr Menschen, in X oder Y?"
         years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
         if metrics and years - {"2017", "2018", "2019"}:
             # The profiles give population as of 31.12.2017 and area as of 31.12.2018 only.
@@ -139,11 +138,12 @@ class FigureAnswerer:
         if threshold and len(cities) == 1 and len(metrics) == 1:
             # "Hat Augsburg mehr als 300.000 Einwohner?": yes or no, with the figure.
             return self._verdict(question, lang, cities[0], metrics[0], threshold)
-        after = re.search(r"\b(?:nach|after|behind|hinter)\b", question, re.I)
-        if superlative and after and len(cities) == 1:
-            # "Welche Stadt ist nach Berlin die einwohnerstärkste?": the next one in the ranking.
-            return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question),
-                                 after=cities[0])
+        after = re.search(r"\b(?:nach|after|behind|hinter)\s+(?:\w+\s+){0,2}?(\S+)", question, re.I)
+        after_city = next((c for c in cities if after and after.group(1).lower().startswith(c.lower()[:4])), None)
+        if after_city and (superlative or (len(cities) == 1 and after.group(0).lower().startswith(("hinter", "behind")))):
+            # "Welche Stadt ist nach Berlin die einwohnerstärkste?", "Wer kommt direkt hinter Berlin?": the next
+            # one in the ranking (the largest first, unless the question asks for the smallest).
+            return self._ranking(question, lang, metrics[0], desc=not _ASC.search(question), after=after_city)
         if superlative and (not cities or city_word):
             return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question))
         if len(cities) >= 2:
