@@ -18,8 +18,9 @@ from .corpus import FIGURES_SECTION
 from .messages import say
 from .text import split_sentences
 from .types import Answer, Chunk, Citation, Hit
-from .weights import FEATURES, SentenceWeights
+from .weights import FEATURES, SUPPORT_FEATURES, RefusalModel, SentenceWeights
 from .weights import INDEX as _F
+from .weights import SUPPORT_INDEX as _S
 
 _STOPWORDS = set(
     "der die das den dem des ein eine einen einem einer eines und oder nicht ist sind war hat haben wird "
@@ -62,6 +63,10 @@ _CUES = (
     (re.compile(r"organisiert|organised|organized|organisation|organization|struktur|structure", re.I),
      re.compile(r"organisator|Struktur|dezentral|zentral|Stabsstelle|Einheit|angesiedelt|Querschnitt", re.I)),
 )
+# "Was kostet ...?", "how much money ...": an amount of money answers, "10 Millionen Euro", "5 €".
+_MONEY_ASKED = re.compile(r"\bkoste[tn]?\b|\bkosten\b|\bcosts?\b|\bprice\b|\bpreis\w*|\bteuer\b|\bexpensive\b|"
+                          r"\bhow much money\b|\bwie viel geld\b|\bbudget\w*|\bfördersumme\b|\binvest\w*", re.I)
+_MONEY_IN_TEXT = re.compile(r"€|\beuro\b|\bEUR\b|\bmio\.|\bmillionen\b|\bmrd\.", re.I)
 # "Warum ...?": a sentence that gives a reason ("Da ... stieg, musste ...", "weil", "aufgrund").
 _WHY = re.compile(r"\bwarum\b|\bweshalb\b|\bwieso\b|\bwhy\b", re.I)
 _REASON = re.compile(r"^Da\b|, da\b|\bweil\b|\baufgrund\b|\bwegen\b|\bdenn\b|\bdeshalb\b|\bdaher\b|\bdarum\b|"
@@ -227,7 +232,8 @@ class ExtractiveAnswerer:
     def __init__(self, stemmer_language: str = "german", min_similarity: float = 0.80,
                  max_sentences: int = 3, max_chars: int = 420, passages: int = 4,
                  weights: SentenceWeights | None = None,
-                 observer: Callable[[str, list[Scored]], None] | None = None) -> None:
+                 observer: Callable[[str, list[Scored]], None] | None = None,
+                 refusal: RefusalModel | None = None) -> None:
         if not 0 < min_similarity < 1:
             raise ValueError(f"min_similarity must be in (0, 1), got {min_similarity}")
         self.min_similarity = min_similarity
@@ -237,6 +243,10 @@ class ExtractiveAnswerer:
         self.weights = weights or SentenceWeights.load()
         # Sees every question's scored candidate sentences (eval.fit_weights learns the weights from them).
         self.observer = observer
+        # Whether a quote holds what was asked; eval.fit_weights learns it from our questions (and sees
+        # every answer's support through support_observer).
+        self.refusal = refusal or RefusalModel.load()
+        self.support_observer: Callable[[str, np.ndarray], None] | None = None
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer(stemmer_language)
@@ -437,7 +447,34 @@ class ExtractiveAnswerer:
                 h2 = hits[second.hit_index]
                 citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
                 text += " " + self.frame(lang, h2, second.sentence) + " [2]"
+        support = self.support(asked, question, quote, hit, best)
+        if self.support_observer is not None:
+            self.support_observer(question, support)
+        if self.refusal.refuses(support):
+            # The passage is about the topic but does not hold what was asked: say so, and what it does say.
+            nearest = self.frame(lang, hit, quote) + " [1]"
+            return Answer(question, say(lang, "refuse_nearest", nearest=nearest), lang, True, tuple(citations[:1]),
+                          retrieved)
         return Answer(question, text, lang, False, tuple(citations), retrieved)
+
+    def support(self, asked: Asked, question: str, quote: str, hit: Hit, best: Scored) -> np.ndarray:
+        """How well the chosen quote (with its passage's title) holds what was asked (see SUPPORT_FEATURES)."""
+        held = self.terms(quote) | self.terms(hit.chunk.section)
+        f = np.zeros(len(SUPPORT_FEATURES))
+        f[_S["best_similarity"]] = best.features[_F["similarity"]] if best.features is not None else 0.0
+        f[_S["passage_similarity"]] = hit.similarity or 0.0
+        f[_S["quote_coverage"]] = asked.coverage(held)
+        f[_S["quote_coverage_exact"]] = asked.coverage(held, exact=True)
+        if asked.groups:
+            rarest = max(range(len(asked.groups)), key=lambda i: asked.weights[i])
+            f[_S["rarest_missing"]] = float(not covers(asked.groups[rarest], held))
+            missing = [w for g, w in zip(asked.groups, asked.weights, strict=True) if not covers(g, held)]
+            f[_S["missing_weight"]] = sum(missing) / (sum(asked.weights) or 1.0)
+        f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote))
+        f[_S["money_missing"]] = float(bool(_MONEY_ASKED.search(question)) and not _MONEY_IN_TEXT.search(quote))
+        f[_S["english"]] = float(asked.english)
+        f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
+        return f
 
     @staticmethod
     def continued(hits: list[Hit], following) -> tuple[list[Hit], dict[int, int]]:

@@ -77,3 +77,52 @@ class SentenceWeights:
 
     def as_dict(self) -> dict[str, float]:
         return {name: round(float(w), 5) for name, w in zip(FEATURES, self.vector, strict=True)}
+
+
+# What the answer stage knows about the quote it chose, for the decision to answer or refuse.
+SUPPORT_FEATURES: tuple[str, ...] = (
+    "best_similarity",       # dense similarity of the best sentence
+    "passage_similarity",    # dense similarity of its passage
+    "quote_coverage",        # rarity-weighted share of the asked words in the quote and its passage's title
+    "quote_coverage_exact",  # ... as exact stems
+    "rarest_missing",        # the question's rarest word is neither in the quote nor in the title
+    "missing_weight",        # the rarity-weighted share of asked words missing
+    "date_missing",          # a when-question and a quote without a date
+    "money_missing",         # a question about money and a quote without an amount of money
+    "english",               # an English question (its words reach the German text through fewer bridges)
+    "asked_words",           # how many words were asked (up to 8, as a share)
+)
+SUPPORT_INDEX: dict[str, int] = {name: i for i, name in enumerate(SUPPORT_FEATURES)}
+REFUSAL_PATH = Path(__file__).parent / "templates" / "refusal_weights.json"
+
+
+class RefusalModel:
+    """A logistic model of "the quote does not hold what was asked": refuse when its probability is at
+    least ``threshold``. Fitted by ``python -m eval.fit_weights`` (the threshold chosen on held-out
+    questions for a stated false-refusal rate); without a file it never refuses."""
+
+    def __init__(self, weights: dict[str, float] | None = None, intercept: float = 0.0, threshold: float = 1.1,
+                 source: str = "none") -> None:
+        unknown = set(weights or {}) - set(SUPPORT_FEATURES)
+        if unknown:
+            raise ValueError(f"unknown support features {sorted(unknown)}; known: {list(SUPPORT_FEATURES)}")
+        self.vector = np.array([float((weights or {}).get(name, 0.0)) for name in SUPPORT_FEATURES])
+        self.intercept = float(intercept)
+        self.threshold = float(threshold)
+        self.source = source
+
+    @classmethod
+    def load(cls, path: Path = REFUSAL_PATH) -> RefusalModel:
+        if not Path(path).exists():
+            return cls()
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        try:
+            return cls(data["weights"], data["intercept"], data["threshold"], f"fitted:{data.get('data_hash', '?')}")
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: expected 'weights', 'intercept' and 'threshold'") from exc
+
+    def probability(self, support: np.ndarray) -> float:
+        return float(1.0 / (1.0 + np.exp(-(self.vector @ support + self.intercept))))
+
+    def refuses(self, support: np.ndarray) -> bool:
+        return self.probability(support) >= self.threshold

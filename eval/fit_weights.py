@@ -1,7 +1,13 @@
-"""Fit the sentence weights of the answer stage on our own questions, and report them on questions they
-were not fitted on.
+"""Fit the answer stage's weights on our own questions, and report them on questions they were not fitted on.
 
-``python -m eval.fit_weights [--qa FILE ...] [--out assistant/templates/sentence_weights.json] [--check]``
+``python -m eval.fit_weights [--what sentences|refusal] [--qa FILE ...] [--out FILE] [--check]``
+
+**refusal** (the default): each question answered from a quote shows how well the quote holds what was asked
+(``SUPPORT_FEATURES``); a logistic regression learns "the report does not answer this" from the answerable
+and the unanswerable items of the training split, and the threshold is the lowest probability at which the
+held-out answerable questions are refused at most ``MAX_FALSE_REFUSALS`` of the time.
+
+**sentences**:
 
 Every question of the sets goes through the assistant as usual; the answer stage shows its scored
 candidate sentences (the features of ``assistant/weights.py``). A candidate is right when it holds every
@@ -31,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SETS = (HERE / "qa.jsonl", HERE / "qa-variants.jsonl")
 HELD_OUT = 0.3
 C = 1.0
+MAX_FALSE_REFUSALS = 0.02
 
 
 def held_out(key: str) -> bool:
@@ -124,24 +131,88 @@ def data_hash(paths: list[Path]) -> str:
     return digest.hexdigest()[:12]
 
 
+def collect_support(assistant, items) -> list[dict]:
+    """The support features of each question's extractive answer, labelled 1 when the item is unanswerable."""
+    from assistant.errors import InputError
+
+    rows: list[dict] = []
+    current: list = []
+    assistant.answerer.support_observer = lambda _q, support: current.append(support)
+    try:
+        for item in items:
+            current.clear()
+            try:
+                assistant.ask(item.question)
+            except InputError:
+                continue
+            if current:
+                rows.append({"key": item.variant_of or item.id, "id": item.id, "x": current[-1],
+                             "y": int(not item.answerable)})
+    finally:
+        assistant.answerer.support_observer = None
+    return rows
+
+
+def fit_refusal(train: list[dict], test: list[dict]) -> dict:
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.weights import SUPPORT_FEATURES
+
+    x = np.vstack([r["x"] for r in train])
+    y = np.array([r["y"] for r in train])
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(x / scale, y)
+    coef, intercept = model.coef_[0] / scale, float(model.intercept_[0])
+
+    def prob(rows):
+        return 1 / (1 + np.exp(-(np.vstack([r["x"] for r in rows]) @ coef + intercept))) if rows else np.array([])
+
+    held_p, held_y = prob(test), np.array([r["y"] for r in test])
+    answerable = np.sort(held_p[held_y == 0])
+    allowed = int(np.floor(MAX_FALSE_REFUSALS * len(answerable)))
+    # refuse at p >= threshold: at most `allowed` held-out answerable questions lie at or above it
+    threshold = float(answerable[-allowed - 1] + 1e-6) if len(answerable) > allowed else 1.0
+    train_p, train_y = prob(train), np.array([r["y"] for r in train])
+
+    def rates(p, y):
+        return {"refused_unanswerable": round(float(np.mean(p[y == 1] >= threshold)), 4) if (y == 1).any() else None,
+                "refused_answerable": round(float(np.mean(p[y == 0] >= threshold)), 4) if (y == 0).any() else None,
+                "n": int(len(y)), "unanswerable": int((y == 1).sum())}
+
+    return {"weights": {n: round(float(c), 5) for n, c in zip(SUPPORT_FEATURES, coef, strict=True)},
+            "intercept": round(intercept, 5), "threshold": round(threshold, 5), "C": C,
+            "max_false_refusals": MAX_FALSE_REFUSALS,
+            "train": rates(train_p, train_y), "held_out": rates(held_p, held_y)}
+
+
 def main(argv: list[str] | None = None) -> int:
     from assistant.service import Assistant
     from assistant.settings import Settings
-    from assistant.weights import WEIGHTS_PATH, SentenceWeights
+    from assistant.weights import REFUSAL_PATH, WEIGHTS_PATH, RefusalModel, SentenceWeights
 
     from .dataset import load_qa
 
     parser = argparse.ArgumentParser(prog="python -m eval.fit_weights")
+    parser.add_argument("--what", choices=("refusal", "sentences"), default="refusal")
     parser.add_argument("--qa", type=Path, action="append", help="a training set (repeatable)")
-    parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--check", action="store_true", help="refit and compare with the stored weights")
     args = parser.parse_args(argv)
     paths = args.qa or [p for p in DEFAULT_SETS if p.exists()]
     items = [item for path in paths for item in load_qa(path)]
 
     assistant = Assistant.from_settings(Settings())
-    assistant.answerer.weights = SentenceWeights.hand()  # candidates as the hand weights rank them
     assistant.ensure_index()
+    if args.what == "refusal":
+        out = args.out or REFUSAL_PATH
+        assistant.answerer.refusal = RefusalModel()  # every quote is seen, none refused
+        rows = collect_support(assistant, items)
+        result = {"data_hash": data_hash(paths), "sets": [p.name for p in paths],
+                  **fit_refusal([r for r in rows if not held_out(r["key"])], [r for r in rows if held_out(r["key"])])}
+        return _write_or_check(args, out, result)
+    args.out = args.out or WEIGHTS_PATH
+    assistant.answerer.weights = SentenceWeights.hand()  # candidates as the hand weights rank them
     groups = collect(assistant, items)
     train = [g for g in groups if not held_out(g["key"])]
     test = [g for g in groups if held_out(g["key"])]
@@ -155,14 +226,18 @@ def main(argv: list[str] | None = None) -> int:
                  "held_out": {"hand": top1(test, hand), "fitted": top1(test, fitted)}},
         "weights": weights,
     }
+    return _write_or_check(args, args.out, result)
+
+
+def _write_or_check(args, out: Path, result: dict) -> int:
     print(json.dumps({k: v for k, v in result.items() if k != "weights"}, indent=1))
     if args.check:
-        stored = json.loads(args.out.read_text(encoding="utf-8"))
+        stored = json.loads(out.read_text(encoding="utf-8"))
         if stored.get("data_hash") != result["data_hash"]:
             print(f"stale: the weights were fitted on data {stored.get('data_hash')}, the sets are now "
                   f"{result['data_hash']}; run python -m eval.fit_weights", file=sys.stderr)
             return 1
-        far = {k: (stored["weights"].get(k), v) for k, v in weights.items()
+        far = {k: (stored["weights"].get(k), v) for k, v in result["weights"].items()
                if abs(stored["weights"].get(k, 0.0) - v) > 0.02 + 0.05 * abs(v)}
         if far:
             print(f"the refitted weights differ from the stored ones: {far}", file=sys.stderr)
@@ -171,8 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from assistant.store import write_json_atomic
 
-    write_json_atomic(args.out, result)
-    print(f"weights written to {args.out}")
+    write_json_atomic(out, result)
+    print(f"weights written to {out}")
     return 0
 
 
