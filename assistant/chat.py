@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import UnknownConversation
 from .messages import say
+from .projects import FIELD_NAMES
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,15 @@ _IT = re.compile(r"\bit\b|\bits\b|\bes\b(?! gibt)|(?<!gibt )\bes\b|\b(?:das|dies
                  r"\bdafür\b|\bdaran\b|\bdabei\b", re.I)
 
 
+# "Welche sind das?", "Which are they?", "Nenne sie": the things the last answer counted.
+_WHICH_ARE_THOSE = re.compile(r"^\W*(?:und\s+|and\s+)?(?:welche\s+(?:sind|waren)\s+(?:das|dies|diese|es)|welche\s+denn|"
+                              r"which\s+(?:are|were)\s+(?:they|those|these|that)|which\s+ones|what\s+are\s+they|"
+                              r"(?:nenne|nenn|liste|list|name)\s+(?:sie|die|them|those|these)(?:\s+auf)?)\b", re.I)
+_HOW_MANY = re.compile(r"\bwie\s*viele\b|\bhow many\b|\bwhat number of\b|\banzahl der\b|\bnumber of\b", re.I)
+# A fragment that only swaps one thing of the last question: "Und im Bereich Bildung?", "And for education?"
+_FRAGMENT_WORDS = 6
+
+
 class FollowUps:
     """Turns a follow-up into a standalone question using the conversation's focus.
 
@@ -148,6 +158,20 @@ class FollowUps:
 
     def run(self, question: str, focus: Focus) -> Resolved:
         named = tuple(self.matcher.profiled(question))
+        if not named and any(not m.profiled for m in self.matcher.find(question)):
+            return Resolved(question)  # "Und in Mannheim?": a town without a profile is not the city in focus
+        if focus.topic and _WHICH_ARE_THOSE.search(question) and _HOW_MANY.search(focus.topic):
+            # "Wie viele Leuchtturmprojekte gibt es im Bereich Gesundheit?" - "Welche sind das?"
+            listing = _HOW_MANY.sub(lambda m: "which" if m.group(0).lower().startswith(("how", "what", "number"))
+                                    else "welche", focus.topic, count=1)
+            return Resolved(listing, focus.cities if not _ABOUT_ALL.search(listing) else (), None, "those")
+        new_field = self.field_of(question)
+        old_field = self.field_of(focus.topic) if focus.topic else None
+        if (new_field and old_field and new_field != old_field and _LEAD.search(question)
+                and len(re.findall(r"\w+", question)) <= _FRAGMENT_WORDS and not named):
+            # "Welche Projekte gibt es in Bamberg im Bereich Mobilität?" - "Und im Bereich Bildung?"
+            swapped = re.sub(rf"(?:{FIELD_NAMES[old_field]})[\w-]*", new_field, focus.topic, count=1, flags=re.I)
+            return Resolved(swapped, focus.cities, None, "same question")
         if focus.field and _THAT_FIELD.search(question) and not self.field_of(question):
             question = f"{question} (Handlungsfeld {focus.field})"
         ordinal = _ORDINAL.search(question)

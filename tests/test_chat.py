@@ -8,6 +8,7 @@ from conftest import OTHER_CITIES
 from assistant.chat import ConversationStore, Focus, FollowUps, Resolved, Turn, next_focus
 from assistant.cities import CityMatcher
 from assistant.errors import InputError, UnknownConversation
+from assistant.projects import ProjectAnswerer
 
 
 class Clock:
@@ -231,3 +232,28 @@ def test_questions_about_all_cities_do_not_inherit_the_city_in_focus(real_report
 def test_a_field_question_about_the_city_in_focus_keeps_it(followups):
     resolved = followups.run("Welche Projekte hat die Stadt im Bereich Mobilität?", Focus(cities=("Bonn",)))
     assert resolved.cities == ("Bonn",)
+
+
+def test_which_are_those_lists_what_the_last_question_counted(real_report):
+    followups = FollowUps(CityMatcher.from_files([c.name for c in real_report.cities], OTHER_CITIES))
+    counted = Focus(topic="Wie viele Projekte zur Energie gibt es in Ulm?", cities=("Ulm",))
+    resolved = followups.run("Und welche sind das?", counted)
+    assert resolved.text == "welche Projekte zur Energie gibt es in Ulm?" and resolved.cities == ("Ulm",)
+    english = followups.run("which ones?", Focus(topic="How many schools take part in the pilot?"))
+    assert english.text == "which schools take part in the pilot?"
+    assert followups.run("Welche sind das?", Focus(topic="Wer leitet das Amt?", cities=("Ulm",))).how != "those"
+
+
+def test_a_fragment_swaps_the_field_of_the_last_question(real_report):
+    followups = FollowUps(CityMatcher.from_files([c.name for c in real_report.cities], OTHER_CITIES),
+                          ProjectAnswerer.field_of)
+    focus = Focus(topic="Welche Projekte hat Ulm zur Mobilität?", cities=("Ulm",))
+    resolved = followups.run("Und zur Bildung?", focus)
+    assert resolved.text == "Welche Projekte hat Ulm zur Bildung?" and resolved.cities == ("Ulm",)
+    english = followups.run("and what about health?", Focus(topic="Which energy projects are there?"))
+    assert english.text == "Which Gesundheit projects are there?"
+
+
+def test_a_town_without_profile_in_a_follow_up_is_not_the_city_in_focus(followups):
+    resolved = followups.run("Und in Bielefeld?", Focus(topic="Wer koordiniert in Ulm?", cities=("Ulm",)))
+    assert resolved.cities == () and "Ulm" not in resolved.text
