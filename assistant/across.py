@@ -117,8 +117,9 @@ class CityFinder:
                     return run
         return ""
 
-    def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
-        if cities or not WHICH_CITIES.search(question):
+    def run(self, question: str, lang: str, cities: list[str], asked: bool = False) -> Answer | None:
+        """``asked``: the understanding stage read the question as asking for a list of cities."""
+        if cities or not (asked or WHICH_CITIES.search(question)):
             return None
         terms = self.terms(question, lang)
         if not terms:

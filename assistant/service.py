@@ -48,6 +48,7 @@ _PERSON_NAME = re.compile(
     r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
     r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
     r"referent\w*|director|koordinator\w*|coordinator)\b", re.I)
+_BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except|other than)\b", re.I)
 _LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|anhang|appendix|projektbeispiel", re.I)
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -155,7 +156,8 @@ class Assistant:
         self.figures = FigureAnswerer.from_report(report)
         self.projects = ProjectAnswerer(report)
         self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread)
-        self.understanding = Understanding(ExemplarClassifier.from_file(), find_cities=self.matcher.find)
+        self.understanding = Understanding(ExemplarClassifier.from_file("attribute"), find_cities=self.matcher.find,
+                                           asks=ExemplarClassifier.from_file("asks"))
         self.report = report
         return report
 
@@ -201,6 +203,7 @@ class Assistant:
     def _warm_understanding(self, report: Report) -> None:
         """The intent examples' vectors (cached beside the index) and the speller's vocabulary."""
         self.understanding.classifier.warm_up(self.embedder, self.store.index_dir)
+        self.understanding.asks.warm_up(self.embedder, self.store.index_dir)
         if self.understanding.speller is None:
             examples = [t for texts in self.understanding.classifier.examples.values() for t in texts]
             self.understanding.speller = Speller.from_texts(
@@ -333,7 +336,7 @@ class Assistant:
             return self._timed(Answer(text, say(lang, "refuse_unknown", name=missing), lang, True), t0, timings)
         if _PERSON_NAME.search(text):
             return self._timed(Answer(text, say(lang, "refuse_person"), lang, True), t0, timings)
-        exact = self.figures.run(text, lang, named, query) or self._across(text, lang, named) \
+        exact = self.figures.run(text, lang, named, query) or self._across(text, lang, named, query) \
             or self.projects.run(text, lang, named) or (None if named else self.study.profiled(text, lang))
         if exact is not None:
             return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
@@ -407,11 +410,13 @@ class Assistant:
                       tuple(citations), tuple(retrieved), mode="compare" if not refused else "extractive",
                       table=table)
 
-    def _across(self, text: str, lang: str, named: list[str]) -> Answer | None:
+    def _across(self, text: str, lang: str, named: list[str], query) -> Answer | None:
         """'Welche Städte ...' over all profiles, unless it asks for lighthouse projects (Anhang A)."""
         if _LIGHTHOUSE.search(text):
             return None
-        return self.across.run(text, lang, named)
+        if query.lists_cities and _BESIDES.search(text):
+            named = []  # "Gibt es außer Leipzig noch andere Städte ...?": Leipzig is one of those asked about
+        return self.across.run(text, lang, named, asked=query.lists_cities)
 
     def _unknown_name(self, text: str) -> str | None:
         """A distinctive name in the question (CamelCase, a capitalised compound, another edition of the

@@ -46,6 +46,7 @@ _META = re.compile(r"\bdazu\b|\bdarüber\b|\babout (?:it|this|that)\b|\bon (?:it
 # stays.
 _PERSONAL = re.compile(r"\b(?:ich|mich|mir|wir|uns|mein\w*|unser\w*|du|dich|dir|dein\w*|i|i'm|i've|i'd|me|my|we|"
                        r"we're|we've|us|our|ours)\b", re.I)
+_CITIES_WORD = re.compile(r"st[äa]dte|städten|kommunen|cities|towns|municipalities", re.I)
 # "... und fragt, ob ...", "... and asks whether ...": an embedded yes/no question.
 _EMBEDDED = re.compile(r"\b(?:ob|whether)\b", re.I)
 # Finite verbs and auxiliaries that open a yes/no question ("Hat Ulm ...?", "Did the city ...?").
@@ -66,6 +67,7 @@ class Query:
     core: str = ""  # the question without the context about the asker, spelled right: what the slots are read from
     attribute: str | None = None  # "population" | "area" | None
     attribute_margin: float = 0.0
+    lists_cities: bool = False  # asks which cities (of all profiles) say something
     condition: Condition | None = None
     yes_no: bool = False
     context_cities: tuple[str, ...] = ()  # profiled cities named only in the chatty context
@@ -172,10 +174,13 @@ class ExemplarClassifier:
         self._vectors: np.ndarray | None = None
 
     @classmethod
-    def from_file(cls, path: Path = INTENTS_PATH, k: int = 2) -> ExemplarClassifier:
+    def from_file(cls, slot: str, path: Path = INTENTS_PATH, k: int = 2) -> ExemplarClassifier:
+        """The classifier of one slot of the intents file (``attribute``, ``asks``)."""
         with Path(path).open("rb") as fh:
             data = tomllib.load(fh)
-        return cls({label: list(v.get("examples", [])) for label, v in data.items()}, k)
+        if slot not in data:
+            raise ValueError(f"{path}: no [{slot}.*] examples")
+        return cls({label: list(v.get("examples", [])) for label, v in data[slot].items()}, k)
 
     def key(self, embedder_name: str) -> str:
         digest = hashlib.sha1(repr(sorted(self.examples.items())).encode())
@@ -221,8 +226,11 @@ class Understanding:
     """The one place that reads a question's wording into a :class:`Query`."""
 
     def __init__(self, classifier: ExemplarClassifier, speller: Speller | None = None,
-                 find_cities: Callable[[str], list] | None = None, min_margin: float = 0.015) -> None:
+                 find_cities: Callable[[str], list] | None = None, min_margin: float = 0.015,
+                 asks: ExemplarClassifier | None = None, list_margin: float = 0.05) -> None:
         self.classifier = classifier
+        self.asks = asks
+        self.list_margin = list_margin
         self.speller = speller
         self.find_cities = find_cities
         self.min_margin = min_margin
@@ -238,12 +246,18 @@ class Understanding:
         if context and self.find_cities is not None and not any(m.profiled for m in self.find_cities(core)):
             cities = tuple(dict.fromkeys(m.name for m in self.find_cities(context) if m.profiled))
         vector = embed(text) if embed is not None else None
-        attribute, margin = None, 0.0
+        attribute, margin, lists = None, 0.0, False
         if vector is not None:
             # the slots are read from the question itself, without the context about the asker
-            label, margin = self.classifier.classify(embed(core) if core != text else vector)
+            core_vector = embed(core) if core != text else vector
+            label, margin = self.classifier.classify(core_vector)
             if label != "other" and margin >= self.min_margin:
                 attribute = label
+            if self.asks is not None:
+                asks, asks_margin = self.asks.classify(core_vector)
+                # meaning and one word together: the examples alone confuse "which cities" with "how many"
+                lists = asks == "cities" and asks_margin >= self.list_margin and bool(_CITIES_WORD.search(core))
         return Query(asked=text, text=text, language=lang, core=core, attribute=attribute, attribute_margin=margin,
+                     lists_cities=lists,
                      condition=condition(core), yes_no=bool(_YES_NO_START.match(core)), context_cities=cities,
                      vector=vector)
