@@ -245,7 +245,7 @@ class ExtractiveAnswerer:
         self.observer = observer
         # Whether a quote holds what was asked; eval.fit_weights learns it from our questions (and sees
         # every answer's support through support_observer).
-        self.refusal = refusal or RefusalModel.load()
+        self.refusal = refusal  # the service loads the one fitted for its embedder
         self.support_observer: Callable[[str, np.ndarray], None] | None = None
         import Stemmer
 
@@ -450,7 +450,7 @@ class ExtractiveAnswerer:
         support = self.support(asked, question, quote, hit, best)
         if self.support_observer is not None:
             self.support_observer(question, support)
-        if self.refusal.refuses(support):
+        if self.refusal is not None and self.refusal.refuses(support):
             # The passage is about the topic but does not hold what was asked: say so, and what it does say.
             nearest = self.frame(lang, hit, quote) + " [1]"
             return Answer(question, say(lang, "refuse_nearest", nearest=nearest), lang, True, tuple(citations[:1]),
@@ -472,6 +472,9 @@ class ExtractiveAnswerer:
             f[_S["missing_weight"]] = sum(missing) / (sum(asked.weights) or 1.0)
         f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote))
         f[_S["money_missing"]] = float(bool(_MONEY_ASKED.search(question)) and not _MONEY_IN_TEXT.search(quote))
+        if asked.counted:  # "how many users": the quote counts something else ("15.000 Downloads")
+            f[_S["count_missing"]] = float(not covers(asked.counted, self.counts(quote)))
+        f[_S["number_missing"]] = float(asked.quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", quote)))
         f[_S["english"]] = float(asked.english)
         f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
         return f

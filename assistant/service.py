@@ -33,6 +33,7 @@ from .study import StudyNumbers
 from .text import fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
 from .understand import ExemplarClassifier, Speller, Understanding
+from .weights import RefusalModel
 
 log = logging.getLogger(__name__)
 # CamelCase words ("MeinJena") and capitalised hyphen compounds ("MeinJena-App", "KEPTN-App").
@@ -113,6 +114,8 @@ class Assistant:
         self.max_question_chars = max_question_chars
         self.chunker = chunker or StructureChunker()
         self.answerer = answerer or ExtractiveAnswerer()
+        if self.answerer.refusal is None:
+            self.answerer.refusal = RefusalModel.load(embedder.name)
         self.languages = LanguageDetector()
         self.report: Report | None = None
         self._retriever: HybridRetriever | None = None

@@ -89,6 +89,8 @@ SUPPORT_FEATURES: tuple[str, ...] = (
     "missing_weight",        # the rarity-weighted share of asked words missing
     "date_missing",          # a when-question and a quote without a date
     "money_missing",         # a question about money and a quote without an amount of money
+    "count_missing",         # a how-many question whose counted word no number of the quote counts
+    "number_missing",        # a how-many / how-much question and a quote without a number
     "english",               # an English question (its words reach the German text through fewer bridges)
     "asked_words",           # how many words were asked (up to 8, as a share)
 )
@@ -112,10 +114,13 @@ class RefusalModel:
         self.source = source
 
     @classmethod
-    def load(cls, path: Path = REFUSAL_PATH) -> RefusalModel:
+    def load(cls, embedder: str, path: Path = REFUSAL_PATH) -> RefusalModel:
+        """The model fitted for this embedder (its similarities are features); otherwise one that never refuses."""
         if not Path(path).exists():
             return cls()
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("embedder") != embedder:
+            return cls()
         try:
             return cls(data["weights"], data["intercept"], data["threshold"], f"fitted:{data.get('data_hash', '?')}")
         except (KeyError, TypeError) as exc:

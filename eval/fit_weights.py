@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SETS = (HERE / "qa.jsonl", HERE / "qa-variants.jsonl")
 HELD_OUT = 0.3
 C = 1.0
-MAX_FALSE_REFUSALS = 0.02
+MAX_FALSE_REFUSALS = 0.0
 
 
 def held_out(key: str) -> bool:
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out or REFUSAL_PATH
         assistant.answerer.refusal = RefusalModel()  # every quote is seen, none refused
         rows = collect_support(assistant, items)
-        result = {"data_hash": data_hash(paths), "sets": [p.name for p in paths],
+        result = {"data_hash": data_hash(paths), "sets": [p.name for p in paths], "embedder": assistant.embedder.name,
                   **fit_refusal([r for r in rows if not held_out(r["key"])], [r for r in rows if held_out(r["key"])])}
         return _write_or_check(args, out, result)
     args.out = args.out or WEIGHTS_PATH

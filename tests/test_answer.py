@@ -442,3 +442,50 @@ def test_a_which_question_prefers_the_sentence_that_lists_them():
                    "1. Lebensqualität, 2. Wirtschaftsstandort und 3. gesellschaftliche Herausforderungen.",
                    section="Teil", city="")
     assert "Lebensqualität" in _quote("Welche Ziele verfolgen die Städte mit der Digitalisierung?", intro, listing)
+
+
+# -- the fitted weights and the answer-or-refuse decision ---------------------------------------------------
+
+def test_sentence_weights_check_their_features_and_score_linearly(tmp_path):
+    import json
+
+    import numpy as np
+
+    from assistant.weights import FEATURES, HAND_WEIGHTS, SentenceWeights
+
+    hand = SentenceWeights.hand()
+    f = np.zeros(len(FEATURES))
+    f[FEATURES.index("similarity")], f[FEATURES.index("coverage")] = 0.8, 1.0
+    assert hand.score(f) == pytest.approx(0.8 + HAND_WEIGHTS["coverage"])
+    with pytest.raises(ValueError, match="unknown"):
+        SentenceWeights({"similarity": 1.0, "colour": 2.0})
+    with pytest.raises(ValueError, match="positive"):
+        SentenceWeights({"similarity": -1.0})
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"weights": {"similarity": 1.0, "coverage": 0.5}, "data_hash": "abc"}))
+    fitted = SentenceWeights.load(path)
+    assert fitted.source == "fitted:abc" and fitted.score(f) == pytest.approx(1.3)
+    assert SentenceWeights.load(tmp_path / "missing.json").source == "hand"
+
+
+def test_a_quote_that_lacks_what_was_asked_is_a_refusal_that_quotes_the_nearest(tmp_path):
+    from assistant.weights import RefusalModel
+
+    # refuse when the question asks about money and the quote names no amount
+    model = RefusalModel({"money_missing": 10.0}, intercept=-5.0, threshold=0.5)
+    answerer = ExtractiveAnswerer(refusal=model)
+    text = "Der Fahrradverleih hat 300 Räder an 20 Stationen. Die Räder sind seit 2017 im Einsatz."
+    costs = _run("Was kostet der Fahrradverleih in Musterstadt?", _hit(text, "Fahrradverleih"), city="Musterstadt",
+                 answerer=answerer)
+    assert costs.refused and "nicht" in costs.text and "»" in costs.text and costs.citations
+    bikes = _run("Wie viele Räder hat der Fahrradverleih?", _hit(text, "Fahrradverleih"), city="Musterstadt",
+                 answerer=answerer)
+    assert not bikes.refused and "300 Räder" in bikes.text
+    assert RefusalModel().threshold > 1  # without a fitted file it never refuses
+
+
+def test_refusal_model_rejects_unknown_features():
+    from assistant.weights import RefusalModel
+
+    with pytest.raises(ValueError, match="unknown"):
+        RefusalModel({"shoe_size": 1.0})
