@@ -119,6 +119,8 @@ _NAME_ASKED = re.compile(r"\bhei(ß|ss)t\b|\bcalled\b|\bname[dn]?\b|\bnamens?\b|
 _NAMING = re.compile(r"(?:Motto|Titel|Namen|Slogan|Leitbild|Leitmotiv|Leitsatz|Devise|Bezeichnung|Leitfrage)\b[^»«.]{0,25}"
                      r"»[^«]{2,}«|[a-zäöüß](?:strategie|agenda|konzept|plan|programm|projekt|initiative|plattform|app|"
                      r"portal)\s+»[^«]{2,}«", re.I)
+# What separates the items of a list in a sentence: "Bürger, Unternehmen, Verwaltung sowie Touristen".
+_LIST_SEPARATOR = re.compile(r",\s|\s(?:sowie|und|oder|bzw\.)\s|:\s|»[^«]+«")
 # A sentence that announces a list: "... auf drei Ebenen aus: Zunächst ...".
 _ANNOUNCES = re.compile(r"\b(?:zwei|drei|vier|fünf|sechs)\b[^.:;]{0,60}:", re.I)
 _COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -532,7 +534,8 @@ class ExtractiveAnswerer:
             sections={name for asks, name in _SECTION_INTENTS if asks.search(question)},
             counted=self.counted_terms(question, lang), named=bool(ignore),
             naming=bool(_NAME_ASKED.search(question)), why=bool(_WHY.search(question)),
-            which=bool(re.match(r"\s*(?:welche[rsnm]?|which|what are)\b", question, re.I)),
+            which=bool(re.search(r"\b(?:welche[rsnm]?|which|what are|what were|nenne|name|list|aufzählen)\b",
+                                 question, re.I)),
             quantity=bool(_QUANTITY.search(question)), when=bool(_WHEN.search(question)),
             partitive=bool(_PARTITIVE_ASKED.search(question)), english=lang == "en")
 
@@ -558,6 +561,8 @@ class ExtractiveAnswerer:
         f[_F["counts_asked"]] = float(bool(asked.counted and asked.counted & self.counts(sent)))
         f[_F["partitive"]] = float(asked.partitive and bool(_PARTITIVE.search(sent)))
         f[_F["length"]] = min(len(sent), 400) / 400
+        if asked.which:  # "Welche ...?", "What are the ...?": a sentence that lists several things
+            f[_F["lists_items"]] = min(len(_LIST_SEPARATOR.findall(sent)), 4) / 4
         return f
 
     def complete(self, chosen: list[Scored], same: list[Scored], groups: list[set[str]]) -> None:

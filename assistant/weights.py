@@ -39,6 +39,7 @@ HAND_WEIGHTS: dict[str, float] = {
     "partitive": 0.12,        # "wie viele der ..." and "50 der 53 ..."
     "chart_title": 0.08,      # a chart title kept as a heading that counts what is asked
     "length": 0.0,            # the sentence's length (up to 400 characters, as a share)
+    "lists_items": 0.0,       # a which/what-are question and a sentence that lists several things
 }
 FEATURES: tuple[str, ...] = tuple(HAND_WEIGHTS)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
