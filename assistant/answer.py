@@ -36,12 +36,17 @@ _QUANTITY = re.compile(r"\bwie ?viele?\b|\bhow (many|much|often)\b|\bwie oft\b|\
                        r"\bnumber of\b|\brate\b|\bquote\b|\bco2\b|\bprozent|\bpercent|\bwie gro(ß|ss) (ist|war) (der|die|das) (anteil|zahl)", re.I)
 # Amounts (money, CO2) rather than counts: the number must come with what is measured.
 _AMOUNT = re.compile(r"\bwie viel\b|\bhow much\b", re.I)
-_WHEN = re.compile(r"\bwann\b|\bwhen\b|\bseit wann\b|\bwhich year\b|\bin welchem jahr\b|\bsince when\b", re.I)
+_WHEN = re.compile(r"\bwann\b|^\W*when\b|(?:,|\band|\bsince|\buntil)\s+when\b|\bwhen (?:did|does|do|was|were|is|will|has|have)\b|"
+                   r"\bwhich year\b|\bwhat year\b|\bwhat date\b|\bin welchem (?:jahr|monat|zeitraum)\b|"
+                   r"\bin what (?:year|month|period)\b|\bseit welchem\b|\bab welchem\b|\bbis zu welchem\b", re.I)
 _NUMBER_IN_TEXT = re.compile(
     r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
     r"hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
+# The words that open a (sub-)question: two of them, and a question asks two things.
+_ASKING = re.compile(r"\b(?:wann|wer|wen|wem|was|wo|wie|warum|weshalb|wieso|welche[rsnm]?|when|who|what|where|why|how|"
+                     r"which)\b", re.I)
 # "Abbildung 5 fasst ... zusammen": a sentence about a chart (lost in the conversion), not its finding.
 _ABOUT_CHART = re.compile(r"^(?:Die |Der )?(?:Abbildung|Tabelle|Grafik)\s+\d+\s+(?:fasst|zeigt|stellt|gibt|bildet)\b")
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
@@ -388,6 +393,11 @@ class ExtractiveAnswerer:
                 scored.append(Scored(sent, hi, pos, self.weights.score(f), f))
         if self.observer is not None:
             self.observer(question, scored)
+        if asked.when and len(_ASKING.findall(question)) == 1:
+            # "Wann ...?", "Seit wann ...?": a sentence with a date answers (as a number answers "wie viele");
+            # not in a question that also asks something else ("seit wann und in welchem Dezernat?")
+            dated = [x for x in scored if _DATE_IN_TEXT.search(_REFERENCE.sub(" ", x.sentence))]
+            scored = dated or scored
         recent = [y for y in years if int(y) >= _REPORT_YEAR]
         if recent and not (quantity or _ENUMERATION.search(question)):
             # "Wer gewann den Wettbewerb 2019?": the report (March 2019) can only know that year's or
@@ -397,9 +407,9 @@ class ExtractiveAnswerer:
             scored = [x for x in scored if any(y in x.sentence for y in recent) and x.score >= top - 0.1]
             if not scored:
                 return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
-        stems = set().union(*groups) if groups else set()
-        if quantity and (not scored or (stems and not any(
-                stems & self.terms(s.sentence) for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
+        if quantity and (not scored or (groups and not any(
+                any(covers(g, self.terms(s.sentence)) for g in groups)
+                for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), retrieved)
         measured = self.counted_terms(question, lang, words=2) if _AMOUNT.search(question) else set()
         if measured and not any(measured & self.counts(s.sentence) for s in scored):
