@@ -396,7 +396,13 @@ class ExtractiveAnswerer:
         if asked.when and len(_ASKING.findall(question)) == 1:
             # "Wann ...?", "Seit wann ...?": a sentence with a date answers (as a number answers "wie viele");
             # not in a question that also asks something else ("seit wann und in welchem Dezernat?")
-            dated = [x for x in scored if _DATE_IN_TEXT.search(_REFERENCE.sub(" ", x.sentence))]
+            def has_date(x: Scored) -> bool:
+                return bool(_DATE_IN_TEXT.search(_REFERENCE.sub(" ", x.sentence)))
+
+            at = {(x.hit_index, x.position): x for x in scored}
+            # "Im gleichen Jahr startete ...": the date of the sentence before
+            dated = [x for x in scored if has_date(x) or (_ANAPHORIC.match(x.sentence) and (
+                (x.hit_index, x.position - 1) in at and has_date(at[(x.hit_index, x.position - 1)])))]
             scored = dated or scored
         recent = [y for y in years if int(y) >= _REPORT_YEAR]
         if recent and not (quantity or _ENUMERATION.search(question)):
