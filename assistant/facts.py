@@ -24,6 +24,12 @@ _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
 _SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)|"
                         r"\b(welche|which)\s+(stadt|city|town)\s+(ist|is)\s+(die|the)\s+"
                         r"(gr[öo](ß|ss)te|kleinste|largest|biggest|smallest)\b", re.I)
+# How a question asks for a figure (as opposed to naming "Bevölkerung" or "test area" in passing).
+_FIGURE_ASKED = re.compile(r"\bwie ?viele?\b|\bwie ?viel\b|\bwie gro(?:ß|ss)\b|\bhow (?:many|much|big|large)\b|\banzahl\b|"
+                           r"zahl\b|\bnumber\b|\bfigure\b|\bkm\b|km2|km²|quadrat|square|\bsize\b|\bgr[öo](?:ß|ss)e\b|"
+                           r"\bwhat is the (?:population|area)\b|\bwie hoch\b|\bvergleich|\bcompar|\bmehr\b|\bmore\b|"
+                           r"\bweniger\b|\bfewer\b|\bless\b|\bgr[öo](?:ß|ss)er\b|\bkleiner\b|\blarger\b|\bsmaller\b|"
+                           r"\bbigger\b|\bpopulation\b|\beinwohner\b|\bfläche\b|\barea of\b", re.I)
 _ATLAS = re.compile(r"smart[- ]?city[- ]?atlas\w*", re.I)  # the report's name is not a city word
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
 _NOT_FIGURES = re.compile(r"projekt|project|nennung|mention|handlungsfeld|mitarbeiter|staff|employee", re.I)
@@ -146,11 +152,22 @@ class FigureAnswerer:
             return self._ranking(question, lang, metrics[0], desc=not _ASC.search(question), after=after_city)
         if superlative and (not cities or city_word):
             return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question))
+        if not self._asks_figure(question, metrics, query):
+            return None  # "Welche Akteure ... neben Bevölkerung, Verwaltung ...?": the word is named, not asked
         if len(cities) >= 2:
             return self._comparison(question, lang, cities, metrics)
         if len(cities) == 1:
             return self._single(question, lang, cities[0], metrics)
         return None
+
+    @staticmethod
+    def _asks_figure(question: str, metrics: list[str], query) -> bool:
+        """Whether a question that names a figure asks for it: the understanding stage read that attribute,
+        or it asks how many / how big, or it is a few keywords ("einwohner ulm")."""
+        core = query.core or question if query is not None else question
+        if query is not None and query.attribute in metrics:
+            return True
+        return bool(_FIGURE_ASKED.search(core)) or len(re.findall(r"[\wäöüß]+", core)) <= 5
 
     # -- answers -----------------------------------------------------------------------
     def _citation(self, n: int, city: str) -> Citation:

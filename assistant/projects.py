@@ -282,7 +282,8 @@ class ProjectAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
 
     def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
-        if len(cities) == 1 and ((_EXAMPLES.search(question) and _LIST.search(question))
+        if len(cities) == 1 and ((_EXAMPLES.search(question) and _LIST.search(question)
+                                  and len(self._other_words(question, cities)) <= 2)
                                  or (_COUNT_PROJECTS.search(question) and not self._other_words(question, cities))
                                  or (_FIELD_PROJECT.search(question) and _LIST.search(question)
                                      and self.field_of(question))):
