@@ -34,7 +34,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SETS = (HERE / "qa.jsonl", HERE / "qa-variants.jsonl")
+DEFAULT_SETS = (HERE / "qa.jsonl", HERE / "qa-variants.jsonl", HERE / "qa-train.jsonl")
 HELD_OUT = 0.3
 C = 1.0
 MAX_FALSE_REFUSALS = 0.0
