@@ -2,6 +2,9 @@
 
 ``python -m eval.fit_weights [--what sentences|refusal] [--qa FILE ...] [--out FILE] [--check]``
 
+Refit the sentences first, then the refusal (which sees the quotes the sentence weights choose); a test
+checks that both stored files are a refit of the current tuning sets.
+
 **refusal** (the default): each question answered from a quote shows how well the quote holds what was asked
 (``SUPPORT_FEATURES``); a logistic regression learns "the report does not answer this" from the answerable
 and the unanswerable items of the training split, and the threshold is the lowest probability at which the

@@ -121,3 +121,13 @@ def test_an_english_follow_up_stays_with_the_city(real_assistant):
 def test_study_numbers_come_from_the_chapters(real_assistant):
     answer = real_assistant.ask("Wie viele Partner hatte die Studie?")
     assert "13 Partnern" in answer.text and sources(answer) == ["1 Einleitung"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("what", ["sentences", "refusal"])
+def test_stored_weights_are_a_refit_of_the_current_sets(what):
+    """The fitted weights in assistant/templates/ come from the current tuning sets (same data hash) and a
+    refit gives the same weights: they are data, not numbers set by hand."""
+    from eval.fit_weights import main
+
+    assert main(["--what", what, "--check"]) == 0
