@@ -65,11 +65,18 @@ def parse_number(digits: str, scale_million: str | None = None, scale_thousand: 
     return value
 
 
+_SMALL = {w: str(i) for i, words in enumerate(
+    [(), ("eins", "one"), ("zwei", "two"), ("drei", "three"), ("vier", "four"), ("fünf", "five"), ("sechs", "six"),
+     ("sieben", "seven"), ("acht", "eight"), ("neun", "nine"), ("zehn", "ten"), ("elf", "eleven"),
+     ("zwölf", "twelve")]) for w in words}
+_SMALL_WORD = re.compile(r"\b(" + "|".join(_SMALL) + r")\b", re.I)
+
+
 def spell_out(text: str) -> str:
-    """The text with spelled-out amounts ("eine halbe Million") written as digits."""
+    """The text with spelled-out amounts ("eine halbe Million", "vier") written as digits."""
     for pattern, digits in _SPELLED:
         text = pattern.sub(digits, text)
-    return text
+    return _SMALL_WORD.sub(lambda m: _SMALL[m.group(1).lower()], text)
 
 
 def condition(text: str) -> Condition | None:

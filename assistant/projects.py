@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .amounts import condition
 from .grounding import number_values
 from .messages import field_label, say
 from .text import WordSpread, alternatives, fold, split_sentences
@@ -38,6 +39,8 @@ _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell 
 _WHICH_FIELD = re.compile(r"\bwelche[sm]? handlungsfeld|\bwhich field|\bwhat field|\bin welchem handlungsfeld", re.I)
 _MOST = re.compile(r"\bmeisten\b|\bmost\b|\bam häufigsten\b|\bhäufigste", re.I)
 _FEWEST = re.compile(r"\bwenigsten\b|\bfewest\b|\bleast\b|\bam seltensten\b|\bseltenste", re.I)
+_WHICH_CITY = re.compile(r"\b(?:welche[rsn]?|which|what)\s+(?:der\s+|of the\s+)?(?:atlas[- ]?)?(?:st[äa]dte?|city|cities|"
+                         r"towns?|kommunen?)\b|\bin welche[rn]? st[äa]dten?\b|\bwo gibt es die meisten\b", re.I)
 _WHICH_CITIES = re.compile(r"\bwelche(n)? st[äa]dte|\bwhich (atlas )?cities\b|\bwhat cities\b", re.I)
 _QUESTION_STOP = set("""welche welcher welches welchen which what where gibt haben have has hat does with mit einem einer eine
 ein der die das den dem des und oder bzw also auch there are is any cities city städte stadt atlas projekte projekt
@@ -185,6 +188,32 @@ class ProjectAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows),
                       listed=tuple((city.name, p.title) for p in projects))
 
+    def cities_by_count(self, question: str, lang: str) -> Answer:
+        """The cities ranked by how many lighthouse projects their profiles present: the most (or fewest),
+        ties included, or those over / under a number ("mehr als vier Leuchtturmprojekte")."""
+        counts = {c.name: len(c.projects) for c in self.report.cities if c.projects}
+        wanted = condition(question)
+        if wanted is not None:
+            chosen = sorted((n for n in counts if wanted.holds(counts[n])), key=lambda n: (-counts[n], n))
+            head = say(lang, "projects_cities_condition", count=len(chosen))
+        else:
+            extreme = min(counts.values()) if _FEWEST.search(question) else max(counts.values())
+            chosen = sorted(n for n in counts if counts[n] == extreme)
+            head = say(lang, "projects_cities_fewest" if _FEWEST.search(question) else "projects_cities_most",
+                       count=extreme)
+        lines, cites = [head], []
+        rows = [(say(lang, "col_city"), say(lang, "col_projects"))]
+        for name in chosen:
+            city = self.report.city(name)
+            section = self.section_of(city.projects[0])
+            if section is None:
+                continue
+            cites.append(Citation(len(cites) + 1, name, section.section, section.text,
+                                  ", ".join(p.title for p in city.projects)))
+            lines.append(f"- {name}: {counts[name]} ({', '.join(p.title for p in city.projects)}) [{len(cites)}]")
+            rows.append((name, str(counts[name])))
+        return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
+
     def keyword_listing(self, question: str, lang: str) -> Answer | None:
         """Projects whose title or text contains the question's distinctive words (LoRaWAN, autonomes Fahren);
         where it names alternatives ("Portal bzw. Plattform"), those that match either."""
@@ -297,6 +326,9 @@ class ProjectAnswerer:
             return None
         if _WHICH_FIELD.search(question) and (_FEWEST.search(question) or _MOST.search(question)):
             return self.field_ranking(question, lang)
+        if _WHICH_CITY.search(question) and (_FEWEST.search(question) or _MOST.search(question)
+                                             or condition(question) is not None) and self.field_of(question) is None:
+            return self.cities_by_count(question, lang)  # "Welche Stadt hat die meisten Leuchtturmprojekte?"
         if _COUNT.search(question) and self.field_of(question) is None and not self._other_words(question, []):
             return self.field_ranking(question, lang, total=True)  # "Wie viele Leuchtturmprojekte gibt es?"
         several = [f for f, pattern in FIELD_NAMES.items() if re.search(pattern, question, re.I) and f in self.by_field]

@@ -254,3 +254,17 @@ def test_a_description_takes_a_short_third_sentence_that_completes_it(projects):
     project = projects.find("Was ist der autonom fahrende Marktliner in Aachen?", ["Aachen"])
     answer = projects.describe("Was ist der autonom fahrende Marktliner?", "de", project)
     assert "2021" in answer.citations[0].quote and len(answer.citations[0].quote) <= 300
+
+
+def test_cities_ranked_by_their_number_of_project_examples(real_report):
+    answerer = ProjectAnswerer(real_report)
+    counts = {c.name: len(c.projects) for c in real_report.cities if c.projects}
+    most = answerer.run("Welche Stadt stellt die meisten Leuchtturmprojekte vor?", "de", [])
+    expected = sorted(n for n, k in counts.items() if k == max(counts.values()))
+    assert [row[0] for row in most.table[1:]] == expected and len(most.citations) == len(expected)
+    fewest = answerer.run("Which city has the fewest lighthouse projects?", "en", [])
+    assert {row[0] for row in fewest.table[1:]} == {n for n, k in counts.items() if k == min(counts.values())}
+    over = answerer.run("Welche Städte haben mehr als zwei Leuchtturmprojekte?", "de", [])
+    assert {row[0] for row in over.table[1:]} == {n for n, k in counts.items() if k > 2}
+    field = answerer.run("Welches Handlungsfeld hat die meisten Leuchtturmprojekte?", "de", [])
+    assert "Verwaltung" in field.text  # fields, not cities
