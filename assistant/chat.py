@@ -143,6 +143,11 @@ _WHICH_ARE_THOSE = re.compile(r"^\W*(?:und\s+|and\s+)?(?:welche\s+(?:sind|waren)
                               r"which\s+(?:are|were)\s+(?:they|those|these|that)|which\s+ones|what\s+are\s+they|"
                               r"(?:nenne|nenn|liste|list|name)\s+(?:sie|die|them|those|these)(?:\s+auf)?)\b", re.I)
 _HOW_MANY = re.compile(r"\bwie\s*viele\b|\bhow many\b|\bwhat number of\b|\banzahl der\b|\bnumber of\b", re.I)
+# "Which other cities have one?", "Wo gibt es das noch?": the last question, asked of all the other cities.
+_OTHER_CITIES = re.compile(r"\b(?:welche|which|what)\s+(?:anderen?|weiteren?|other|else)\s+(?:st[äa]dte|cities|towns|kommunen)\b|"
+                           r"\b(?:andere|weitere|other|more)\s+(?:st[äa]dte|cities|towns|kommunen)\b|"
+                           r"\bwo (?:gibt es|gab es) (?:das|so etwas|sowas) (?:noch|auch)\b|\bwhere else\b|"
+                           r"\bwer (?:hat|macht) (?:das|so etwas|sowas) (?:noch|auch)\b", re.I)
 # A fragment that only swaps one thing of the last question: "Und im Bereich Bildung?", "And for education?"
 _FRAGMENT_WORDS = 6
 
@@ -165,6 +170,13 @@ class FollowUps:
             listing = _HOW_MANY.sub(lambda m: "which" if m.group(0).lower().startswith(("how", "what", "number"))
                                     else "welche", focus.topic, count=1)
             return Resolved(listing, focus.cities if not _ABOUT_ALL.search(listing) else (), None, "those")
+        if focus.topic and not named and _OTHER_CITIES.search(question):
+            # "Hat Darmstadt einen CDO?" - "Welche anderen Städte haben einen?": every profile is read for it
+            topic = focus.topic
+            for city in focus.cities:
+                topic = topic.replace(f"({city})", " ").replace(city, " ")
+            lead = "Which cities:" if re.search(r"\b(?:which|what|other|else|cities)\b", question, re.I) else "Welche Städte:"
+            return Resolved(re.sub(r"\s{2,}", " ", f"{lead} {topic}").strip(), (), None, "other cities")
         new_field = self.field_of(question)
         old_field = self.field_of(focus.topic) if focus.topic else None
         if (new_field and old_field and new_field != old_field and _LEAD.search(question)

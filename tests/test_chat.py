@@ -257,3 +257,12 @@ def test_a_fragment_swaps_the_field_of_the_last_question(real_report):
 def test_a_town_without_profile_in_a_follow_up_is_not_the_city_in_focus(followups):
     resolved = followups.run("Und in Bielefeld?", Focus(topic="Wer koordiniert in Ulm?", cities=("Ulm",)))
     assert resolved.cities == () and "Ulm" not in resolved.text
+
+
+def test_other_cities_asks_the_last_question_of_every_profile(followups):
+    focus = Focus(topic="Hat Ulm eine Geschäftsstelle für Digitales? (Ulm)", cities=("Ulm",))
+    resolved = followups.run("Welche anderen Städte haben so etwas?", focus)
+    assert resolved.text == "Welche Städte: Hat eine Geschäftsstelle für Digitales?" and resolved.cities == ()
+    english = followups.run("Which other cities have one?", Focus(topic="Does Ulm have a data lab?", cities=("Ulm",)))
+    assert english.text == "Which cities: Does have a data lab?"
+    assert followups.run("Und andere Themen in Ulm?", focus).how != "other cities"  # a city named: not this
