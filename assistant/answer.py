@@ -137,7 +137,7 @@ _SUPERLATIVES = (
     (re.compile(r"\bam seltensten\b|\bleast\b|\bfewest\b|\bwenigsten\b|\bseltenste", re.I),
      re.compile(r"\bwenigsten\b|\bseltenste|\bSchlusslicht\b|\bgeringste", re.I)),
 )
-_GLOSSARY_PATH = Path(__file__).parent / "templates" / "glossary_en_de.txt"
+_GLOSSARY_PATH = Path(__file__).parent / "pack" / "glossary_en_de.txt"
 
 
 def load_glossary(path: Path = _GLOSSARY_PATH) -> dict[str, tuple[str, ...]]:

@@ -43,7 +43,7 @@ HAND_WEIGHTS: dict[str, float] = {
 }
 FEATURES: tuple[str, ...] = tuple(HAND_WEIGHTS)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
-WEIGHTS_PATH = Path(__file__).parent / "templates" / "sentence_weights.json"
+WEIGHTS_PATH = Path(__file__).parent / "pack" / "sentence_weights.json"
 
 
 class SentenceWeights:
@@ -96,7 +96,7 @@ SUPPORT_FEATURES: tuple[str, ...] = (
     "asked_words",           # how many words were asked (up to 8, as a share)
 )
 SUPPORT_INDEX: dict[str, int] = {name: i for i, name in enumerate(SUPPORT_FEATURES)}
-REFUSAL_PATH = Path(__file__).parent / "templates" / "refusal_weights.json"
+REFUSAL_PATH = Path(__file__).parent / "pack" / "refusal_weights.json"
 
 
 class RefusalModel:
