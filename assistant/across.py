@@ -64,7 +64,7 @@ class CityFinder:
 
     def terms(self, question: str, lang: str) -> list[tuple[str, ...]]:
         """The question's distinctive words, stemmed by their ending, rarest first: one group per word (an
-        English word's group holds the German words it stands for; "won or reached the final" is one
+        English word's group holds the German words it stands for; "opened or extended the office" is one
         group of alternatives)."""
         tokens = re.findall(r"[\w@.]+", question.replace("-", " "))
         words: list[tuple[int, list[str]]] = []  # (token position, the German words it stands for)
@@ -78,7 +78,7 @@ class CityFinder:
             stems = [t for t in dict.fromkeys(stems) if len(t) >= 3 and t not in _STOP]
             if stems:
                 words.append((i, stems))
-        # Word by word ("won or reached the final": one asked word of alternatives), unlike the project
+        # Word by word ("opened or extended": one asked word of alternatives), unlike the project
         # keywords' text.alternatives, which splits whole phrases ("Open-Data-Portal bzw. -Plattform").
         alternatives = {i for i, t in enumerate(tokens) if t.lower() in ("or", "oder", "bzw.", "bzw",
                                                                            "beziehungsweise")}

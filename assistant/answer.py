@@ -105,7 +105,7 @@ _SECTION_INTENTS = (
     (re.compile(r"wettbewerb|competition|förder|fund|award|preis|auszeichn|programm", re.I),
      "Wettbewerbe & Förderprogramme"),
 )
-# "Wie viele der ausgewählten Städte ...", "how many of the cities ...": answered by "50 der 53 ...".
+# "Wie viele der befragten Kommunen ...", "how many of the towns ...": answered by "N der M ...".
 _PARTITIVE_ASKED = re.compile(r"\b(?:wie ?viele|how many)\s+(?:der|von|of)\b", re.I)
 _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?" + _NUMBER_WORD + r"\b", re.I)
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
@@ -273,7 +273,7 @@ class ExtractiveAnswerer:
         """What a sentence should contain to answer the question: one group of stems per content word
         (an English word's group holds the German words it stands for, so that coverage is counted
         per asked-for word, not per translation). In a German question, an English word the report
-        never uses ("KEPTN App Downloads") stands for its German words too."""
+        never uses ("Parking App Users") stands for its German words too."""
         groups = []
         for word in _TOKEN.findall(question.lower()):
             if word in _STOPWORDS:
