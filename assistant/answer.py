@@ -497,6 +497,24 @@ class ExtractiveAnswerer:
         f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
         return f
 
+    def polarity(self, question: str, lang: str, quote: str, ignore: set[str], rarity: TermRarity | None) -> str | None:
+        """For a yes/no question, "yes" or "no" when the quote says so plainly, else None: "no" when the
+        sentence holding the question's rarest word negates ("kein", "nicht", "noch nicht"), "yes" when a
+        sentence without negation holds most of the asked words, the rarest among them."""
+        asked = self.asked(question, lang, ignore, rarity)
+        if not asked.groups:
+            return None
+        rarest = asked.groups[max(range(len(asked.groups)), key=lambda i: asked.weights[i])]
+        for sentence in split_sentences(quote.replace(" … ", " ")):
+            terms = self.terms(sentence)
+            if not covers(rarest, terms):
+                continue
+            if _NEGATION.search(sentence):
+                return "no"
+            if asked.coverage(terms) >= 0.75:
+                return "yes"
+        return None
+
     @staticmethod
     def continued(hits: list[Hit], following) -> tuple[list[Hit], dict[int, int]]:
         """The hits with the next chunk of each of the first few appended (when it is not a hit

@@ -375,6 +375,11 @@ class Assistant:
             # The passages did not count what was asked: the study's own counts may.
             than = "" if answer.refused else " ".join(c.quote for c in answer.citations)
             answer = self.study.run(text, lang, named, than) or answer
+        if query.yes_no and not answer.refused and answer.mode == "extractive" and answer.citations:
+            # "Hat Ulm einen CDO?": yes or no first, where the quote says so plainly; the evidence follows
+            said = self.answerer.polarity(text, lang, answer.citations[0].quote, ignore, self._rarity)
+            if said is not None:
+                answer = replace(answer, text=f"{say(lang, 'polarity_' + said)} {answer.text}")
         if self.writer is not None and hits:
             t3 = time.perf_counter()
             if on_delta is None:

@@ -493,3 +493,13 @@ def test_refusal_model_rejects_unknown_features():
 
     with pytest.raises(ValueError, match="unknown"):
         RefusalModel({"shoe_size": 1.0})
+
+
+def test_yes_no_polarity_only_where_the_quote_says_it_plainly():
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    assert answerer.polarity("Hat Musterstadt einen Chief Digital Officer?", "de",
+                             "Musterstadt hat seit 2018 einen Chief Digital Officer.", set(), None) == "yes"
+    assert answerer.polarity("Hat Musterstadt eine Datenplattform?", "de",
+                             "Eine Datenplattform gibt es in Musterstadt noch nicht.", set(), None) == "no"
+    assert answerer.polarity("Hat Musterstadt einen Chief Digital Officer?", "de",
+                             "Die Verwaltung arbeitet in Arbeitsgruppen.", set(), None) is None
