@@ -217,6 +217,13 @@ class Asked:
     partitive: bool
     english: bool = False
 
+    @property
+    def rarest(self) -> set[str] | None:
+        """The asked-for word few passages use (the first of equally rare ones), or None."""
+        if not self.groups:
+            return None
+        return self.groups[max(range(len(self.groups)), key=lambda i: self.weights[i])]
+
     def coverage(self, terms: set[str], exact: bool = False) -> float:
         """The weighted share of the asked-for words the terms hold."""
         found = sum(w for g, w in zip(self.groups, self.weights, strict=True)
@@ -484,8 +491,7 @@ class ExtractiveAnswerer:
         f[_S["quote_coverage"]] = asked.coverage(held)
         f[_S["quote_coverage_exact"]] = asked.coverage(held, exact=True)
         if asked.groups:
-            rarest = max(range(len(asked.groups)), key=lambda i: asked.weights[i])
-            f[_S["rarest_missing"]] = float(not covers(asked.groups[rarest], held))
+            f[_S["rarest_missing"]] = float(not covers(asked.rarest, held))
             missing = [w for g, w in zip(asked.groups, asked.weights, strict=True) if not covers(g, held)]
             f[_S["missing_weight"]] = sum(missing) / (sum(asked.weights) or 1.0)
         f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote))
@@ -502,9 +508,9 @@ class ExtractiveAnswerer:
         sentence holding the question's rarest word negates ("kein", "nicht", "noch nicht"), "yes" when a
         sentence without negation holds most of the asked words, the rarest among them."""
         asked = self.asked(question, lang, ignore, rarity)
-        if not asked.groups:
+        rarest = asked.rarest
+        if rarest is None:
             return None
-        rarest = asked.groups[max(range(len(asked.groups)), key=lambda i: asked.weights[i])]
         for sentence in split_sentences(quote.replace(" … ", " ")):
             terms = self.terms(sentence)
             if not covers(rarest, terms):
@@ -580,9 +586,8 @@ class ExtractiveAnswerer:
         f[_F["coverage"]] = lex = asked.coverage(terms)
         f[_F["coverage_exact"]] = asked.coverage(terms, exact=True)
         f[_F["coverage_en"]] = lex if asked.english else 0.0
-        if asked.groups:
-            rarest = max(range(len(asked.groups)), key=lambda i: asked.weights[i])
-            f[_F["rarest_covered"]] = float(covers(asked.groups[rarest], terms))
+        if asked.rarest is not None:
+            f[_F["rarest_covered"]] = float(covers(asked.rarest, terms))
         f[_F["section_intent"]] = float(chunk.section in asked.sections and asked.named)
         f[_F["general_chapter"]] = float(not asked.named and not chunk.city)
         f[_F["when_date"]] = float(asked.when and bool(_DATE_IN_TEXT.search(sent)))

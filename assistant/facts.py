@@ -164,7 +164,7 @@ class FigureAnswerer:
     def _asks_figure(question: str, metrics: list[str], query) -> bool:
         """Whether a question that names a figure asks for it: the understanding stage read that attribute,
         or it asks how many / how big, or it is a few keywords ("einwohner ulm")."""
-        core = query.core or question if query is not None else question
+        core = (query.core or question) if query is not None else question
         if query is not None and query.attribute in metrics:
             return True
         return bool(_FIGURE_ASKED.search(core)) or len(re.findall(r"[\wäöüß]+", core)) <= 5

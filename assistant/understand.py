@@ -171,6 +171,7 @@ class ExemplarClassifier:
         self.examples = examples
         self.k = k
         self.labels = [label for label, texts in examples.items() for _ in texts]
+        self._rows = {label: np.array([i for i, lab in enumerate(self.labels) if lab == label]) for label in examples}
         self._vectors: np.ndarray | None = None
 
     @classmethod
@@ -215,7 +216,7 @@ class ExemplarClassifier:
         sims = self._vectors @ vector
         scores = {}
         for label in self.examples:
-            mine = np.sort(sims[[i for i, lab in enumerate(self.labels) if lab == label]])[-self.k:]
+            mine = np.sort(sims[self._rows[label]])[-self.k:]
             scores[label] = float(mine.mean())
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         margin = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 1.0
