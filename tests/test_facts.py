@@ -195,3 +195,11 @@ def test_a_condition_on_one_city_is_answered_yes_or_no_with_the_figure(figures, 
     assert yes.text.startswith("Ja") and number(city.population, "de") in yes.text
     no = figures.run(f"Does {city.name} have more than 200k inhabitants?", "en", [city.name])
     assert no.text.startswith("No") and [c.source for c in no.citations] == [city.name]
+
+
+def test_everyday_superlatives_rank_the_figures(figures, real_report):
+    widest = max(real_report.cities, key=lambda c: c.area_km2)
+    answer = figures.run("Welche Stadt im Atlas hat das weitläufigste Stadtgebiet, gemessen an der Fläche?", "de", [])
+    assert widest.name in answer.text and [c.source for c in answer.citations] == [widest.name]
+    most = figures.run("In welcher Stadt wohnen die meiste Einwohner?", "de", [])
+    assert max(real_report.cities, key=lambda c: c.population).name in most.text
