@@ -2,13 +2,18 @@
 
 Five retrieved chunks cannot answer them; every profile is read instead. A city is listed when one
 sentence of its profile holds the question's distinctive words (the ones few profiles use), and
-each city's sentence is quoted with its own citation.
+each city's sentence is quoted with its own citation. With the sentences' vectors attached, a sentence
+with the rarest asked word is also enough when it is about as close in meaning to the question as the
+closest such sentence (the other asked words said otherwise: "ein LoRaWAN-Netz betreiben" and "setzt
+LoRaWAN-Technologie ein").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from .corpus import FIGURES_SECTION
 from .messages import say
@@ -20,7 +25,7 @@ WHICH_CITIES = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen 
                           r"^\s*(?:welche stadt|which city)\b(?! (?:hat|has|ist|is) (?:die|the|am|most|meisten))", re.I)
 _STOP = set("""welche welcher welchen welches städte staedte stadt städten staedten kommunen atlas laut gibt haben
 hat sind ist wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
-zum zur bei als im in an auf aus nach über ueber unter sich ihre ihren ihr sie es
+zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihre ihren ihr sie es
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 """.split())
@@ -42,9 +47,13 @@ class CityFinder:
 
     def __init__(self, report: Report, glossary: dict[str, tuple[str, ...]] | None = None,
                  max_spread: int = 15, max_cities: int = 25, spread: WordSpread | None = None,
-                 quoted: int = 8) -> None:
+                 quoted: int = 8, meaning_margin: float = 0.025) -> None:
         if max_spread < 1 or max_cities < 1:
             raise ValueError(f"max_spread and max_cities must be positive, got {max_spread}, {max_cities}")
+        if not 0 <= meaning_margin < 1:
+            raise ValueError(f"meaning_margin must be in [0, 1), got {meaning_margin}")
+        self.meaning_margin = meaning_margin
+        self._vectors: np.ndarray | None = None  # one row per sentence, once attach_vectors has run
         self.max_spread = max_spread
         self.max_cities = max_cities
         self.quoted = quoted
@@ -62,6 +71,14 @@ class CityFinder:
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
                                                      folded, folded.replace("-", " ")))
 
+    def attach_vectors(self, vector_of) -> None:
+        """The sentences' vectors (``vector_of(city, section, sentence)`` -> a unit vector or None): with them, a
+        sentence close in meaning to the question needs only its rarest word. Without a vector for every
+        sentence, the words alone decide."""
+        vectors = [vector_of(s.city, s.section, s.sentence) for s in self._sentences]
+        if vectors and all(v is not None for v in vectors):
+            self._vectors = np.vstack(vectors)
+
     def terms(self, question: str, lang: str) -> list[tuple[str, ...]]:
         """The question's distinctive words, stemmed by their ending, rarest first: one group per word (an
         English word's group holds the German words it stands for; "opened or extended the office" is one
@@ -76,6 +93,11 @@ class CityFinder:
                 german = [fold(token)]
             stems = [self._stem(w) for w in german if fold(w) not in _STOP]
             stems = [t for t in dict.fromkeys(stems) if len(t) >= 3 and t not in _STOP]
+            named = (i > 0 or lang != "en") and token[:1].isupper() and len(token) >= 6
+            if named and stems and not any(self.spread(t) for t in stems):
+                # The thing asked about ("eine Digitalagentur") is in no profile: the other words
+                # ("gegründet") would list cities that say something else.
+                return []
             if stems:
                 words.append((i, stems))
         # Word by word ("opened or extended": one asked word of alternatives), unlike the project
@@ -117,8 +139,10 @@ class CityFinder:
                     return run
         return ""
 
-    def run(self, question: str, lang: str, cities: list[str], asked: bool = False) -> Answer | None:
-        """``asked``: the understanding stage read the question as asking for a list of cities."""
+    def run(self, question: str, lang: str, cities: list[str], asked: bool = False,
+            query_vector: np.ndarray | None = None) -> Answer | None:
+        """``asked``: the understanding stage read the question as asking for a list of cities;
+        ``query_vector``: the question's embedding (see :meth:`attach_vectors`)."""
         if cities or not (asked or WHICH_CITIES.search(question)):
             return None
         terms = self.terms(question, lang)
@@ -132,16 +156,27 @@ class CityFinder:
         phrase = self.phrase(question, names_only=min(map(self.spread, rarest)) <= self.max_spread)
         if phrase and not any(t in phrase for t in rarest):
             phrase = ""  # the name is not what picks the cities ("CIO (Chief Information Officer)")
-        best: dict[str, tuple[int, _Sentence]] = {}
-        for s in self._sentences:
-            if not any(t in s.folded for t in rarest) or phrase not in s.spaced:
-                continue
+        # The sentences with any of the asked words; listed are those with the rarest and enough of the others,
+        # and those about as close in meaning to the question as the closest of them.
+        found = [(i, s) for i, s in enumerate(self._sentences)
+                 if any(t in s.folded for group in terms for t in group) and phrase in s.spaced]
+        meaning = np.zeros(len(found))
+        close = np.inf  # without vectors, the words alone decide
+        if self._vectors is not None and query_vector is not None and found:
+            meaning = self._vectors[[i for i, _ in found]] @ query_vector
+            close = float(meaning.max()) - self.meaning_margin
+        # Words half the profiles use ("App", "Bürger") do not pick the cities on their own (unless as the
+        # question's phrase, "Chief Digital Officer"); an English word's stand-ins count together.
+        common = close < np.inf and not phrase and max(map(self.spread, rarest)) > self.max_spread
+        best: dict[str, tuple[int, float, _Sentence]] = {}
+        for (_, s), sim in zip(found, meaning, strict=True):
             score = sum(any(t in s.folded for t in group) for group in terms)
-            if score >= need and score > best.get(s.city, (0, None))[0]:
-                best[s.city] = (score, s)
+            worded = score >= need and any(t in s.folded for t in rarest) and not common
+            if (worded or sim >= close) and (score, sim) > best.get(s.city, (0, -np.inf, None))[:2]:
+                best[s.city] = (score, float(sim), s)
         if not best:
             return None
-        chosen = [s for _, s in sorted(best.values(), key=lambda x: (-x[0], x[1].city))][: self.max_cities]
+        chosen = [s for *_, s in sorted(best.values(), key=lambda x: (-x[0], -x[1], x[2].city))][: self.max_cities]
         chosen.sort(key=lambda s: s.city)
         lines = [say(lang, "cities_head" if len(chosen) > 1 else "cities_head_one", count=len(chosen))]
         cites = []

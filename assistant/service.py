@@ -191,6 +191,9 @@ class Assistant:
         for chunk in stored:
             self._by_place.setdefault((chunk.source, chunk.section), chunk)
         self._sentence_vectors = self.store.sentence_vectors()
+        by_sentence = {(c.city, c.section, sentence): self._sentence_vectors.get((c.id, i))
+                       for c in stored if c.city for i, sentence in enumerate(split_sentences(c.text))}
+        self.across.attach_vectors(lambda city, section, sentence: by_sentence.get((city, section, sentence)))
         self.study = StudyNumbers(stored, self.answerer)
         self._rarity = TermRarity([c.text for c in stored], self.answerer.terms)
         by_id = {c.id: c for c in stored}
@@ -424,7 +427,7 @@ class Assistant:
             return None
         if query.lists_cities and _BESIDES.search(text):
             named = []  # "Gibt es außer Leipzig noch andere Städte ...?": Leipzig is one of those asked about
-        return self.across.run(text, lang, named, asked=query.lists_cities)
+        return self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector)
 
     def _unknown_name(self, text: str) -> str | None:
         """A distinctive name in the question (CamelCase, a capitalised compound, another edition of the

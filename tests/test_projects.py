@@ -123,6 +123,48 @@ def test_a_word_many_profiles_use_still_lists_its_cities_compactly(finder, real_
     assert [row[0] for row in answer.table[1:]] == cities
 
 
+def _meaning(finder, close_when):
+    """A copy of the finder whose sentences' vectors are made up: along one axis for the sentences
+    ``close_when`` accepts (the ones "about" the question), along another for the rest."""
+    import copy
+
+    import numpy as np
+
+    about, other = np.eye(2)
+    copied = copy.copy(finder)
+    copied.attach_vectors(lambda city, section, sentence: about if close_when(sentence) else other)
+    return copied, about
+
+
+def test_a_sentence_close_in_meaning_needs_only_the_rarest_asked_word(finder):
+    question = "Welche Städte betreiben ein LoRaWAN-Netz?"  # the profiles say "setzt LoRaWAN ein", "mittels LoRaWAN"
+    worded = finder.run(question, "de", [])
+    by_words = {c.source for c in worded.citations} if worded else set()
+    close, query = _meaning(finder, lambda sentence: "LoRaWAN" in sentence)
+    answer = close.run(question, "de", [], query_vector=query)
+    cities = {c.source for c in answer.citations}
+    assert by_words < cities and {"Gelsenkirchen", "Karlsruhe", "Saarbrücken"} <= cities
+    assert all("LoRaWAN" in c.quote for c in answer.citations)
+    # the sentences far in meaning still need the other asked words
+    one, query = _meaning(finder, lambda sentence: "LoRaWAN" in sentence and "Karlsruhe" in sentence)
+    assert {c.source for c in one.run(question, "de", [], query_vector=query).citations} == by_words | {"Karlsruhe"}
+
+
+def test_common_words_pick_cities_only_with_a_sentence_close_in_meaning(finder):
+    question = "Which cities run a citizen app?"
+    by_words = finder.run(question, "en", [])
+    assert by_words is not None and len(by_words.citations) > 5  # "app" alone: every profile with any app
+    close, query = _meaning(finder, lambda sentence: "App" in sentence and "Bürger" in sentence)
+    answer = close.run(question, "en", [], query_vector=query)
+    assert answer is not None and len(answer.citations) < len(by_words.citations)
+    assert all("App" in c.quote and "Bürger" in c.quote for c in answer.citations)
+
+
+def test_a_thing_no_profile_names_lists_no_cities_by_the_other_words(finder):
+    assert finder.run("Welche Städte haben ein Quantenlabor eröffnet?", "de", []) is None
+    assert finder.run("Which cities opened a Robotikzentrum?", "en", []) is None
+
+
 def test_alternatives_joined_by_or_are_one_asked_word(finder):
     question = "Which atlas cities won or reached the final of the Bitkom competition »Digitale Stadt«?"
     groups = finder.terms(question, "en")
