@@ -71,6 +71,22 @@ _CUES = (
 # "Was kostet ...?", "how much money ...": an amount of money answers, "10 Millionen Euro", "5 €".
 _MONEY_ASKED = re.compile(r"\bkoste[tn]?\b|\bkosten\b|\bcosts?\b|\bprice\b|\bpreis\w*|\bteuer\b|\bexpensive\b|"
                           r"\bhow much money\b|\bwie viel geld\b|\bbudget\w*|\bfördersumme\b|\binvest\w*", re.I)
+# "Welche Firma ...?", "which vendor ...?", "Wer liefert ...?": an organisation answers ("die Gelsenwasser AG",
+# "Stadtwerke", "die Universität", "SAP", a name in quotes).
+_MAKER_ASKED = re.compile(r"\bwelche[rsnm]?\s+(?:firma|firmen|unternehmen|anbieter|hersteller|dienstleister|lieferant\w*|"
+                          r"betreiber|entwickler|agentur|partner\w*)\b|\bwhich\s+(?:company|companies|firm|vendor|"
+                          r"supplier|provider|manufacturer|operator|developer|agency|partners?)\b|\bvon wem\b|"
+                          r"\bwer\s+(?:liefert|baut|entwickelt|betreibt|stellt|hat .{0,40}\b(?:gebaut|entwickelt|geliefert))|"
+                          r"\bwho\s+(?:supplies|supplied|built|builds|develops|developed|made|makes|provides|provided|"
+                          r"operates|runs)\b|\b(?:vendor|supplier|manufacturer)\b", re.I)
+_MAKER_IN_TEXT = re.compile(r"\bGmbH\b|\bAG\b|\be\.\s?V\.|\bKG\b|\bSE\b|Universität|Hochschule|Institut|Fraunhofer|"
+                            r"Stadtwerke|Unternehmen|Konzern|Telekom|Verein|Verband|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b")
+# "Wie lange ...?", "how long ...?": a span of time answers ("drei Jahre", "bis 2022", "Laufzeit").
+_DURATION_ASKED = re.compile(r"\bwie lange\b|\bhow long\b|\bfor how many (?:years|months|weeks)\b|"
+                             r"\bwie viele (?:jahre|monate|wochen)\b|\blaufzeit\b|\bduration\b", re.I)
+_DURATION_IN_TEXT = re.compile(r"\b(?:\d+|ein|eine[mn]?|zwei|drei|vier|fünf|sechs|zehn|zwölf)\s*(?:jahre?n?|monate?n?|wochen|"
+                               r"tage?n?|stunden|years?|months?|weeks?|days?|hours?)\b|\blaufzeit|\bdauer\w*|"
+                               r"\bbis\s+(?:ende\s+|zum jahr\s+|mitte\s+)?(?:19|20)\d\d\b|\bseit\s+(?:19|20)\d\d\b", re.I)
 _MONEY_IN_TEXT = re.compile(r"€|\beuro\b|\bEUR\b|\bmio\.|\bmillionen\b|\bmrd\.", re.I)
 # "Warum ...?": a sentence that gives a reason ("Da ... stieg, musste ...", "weil", "aufgrund").
 _WHY = re.compile(r"\bwarum\b|\bweshalb\b|\bwieso\b|\bwhy\b", re.I)
@@ -499,6 +515,8 @@ class ExtractiveAnswerer:
         if asked.counted:  # "how many users": the quote counts something else ("15.000 Downloads")
             f[_S["count_missing"]] = float(not covers(asked.counted, self.counts(quote)))
         f[_S["number_missing"]] = float(asked.quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", quote)))
+        f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not _MAKER_IN_TEXT.search(quote))
+        f[_S["duration_missing"]] = float(bool(_DURATION_ASKED.search(question)) and not _DURATION_IN_TEXT.search(quote))
         f[_S["english"]] = float(asked.english)
         f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
         return f

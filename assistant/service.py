@@ -49,7 +49,9 @@ _PERSON_NAME = re.compile(
     r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
     r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
     r"referent\w*|director|koordinator\w*|coordinator)\b", re.I)
-_BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except|other than)\b", re.I)
+# "außer Leipzig", "apart from Bonn and Köln": the cities named there are not the ones asked about.
+_BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)\s+"
+                      r"((?:[\w.-]+(?:\s*,\s*|\s+)){1,4})", re.I)
 _LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|anhang|appendix|projektbeispiel", re.I)
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -326,9 +328,11 @@ class Assistant:
             named = self.matcher.profiled(parts) if parts else []
         if not named:  # "Ich schreibe ein Referat über Ulm. Welche Projekte ...?"
             named = list(query.context_cities)
+        text, besides = self._besides(text)  # "Hat außer Ulm noch eine Stadt ...?": any city (Ulm too)
+        named = [c for c in named if c not in besides]
         if query.attribute and self.projects.find(text, named):  # "ENaQ Oldenburg Wohneinheiten": the project's
             query = replace(query, attribute=None)
-        if not named and not cities:
+        if not named and not cities and not besides:
             named = list(resolved.cities)
         wanted = list(dict.fromkeys([*(cities or []), *named]))
         timings = {"parse_ms": (time.perf_counter() - t0) * 1000 - embed_ms, "embed_ms": embed_ms}
@@ -421,12 +425,24 @@ class Assistant:
                       tuple(citations), tuple(retrieved), mode="compare" if not refused else "extractive",
                       table=table)
 
+    def _besides(self, text: str) -> tuple[str, set[str]]:
+        """The cities named after "außer", "apart from" ..., and the question without their names (so that
+        no answerer takes them for what is asked about)."""
+        besides: set[str] = set()
+
+        def drop(match: re.Match) -> str:
+            words = re.split(r"(\s+|,)", match.group(1))
+            found = [w for w in words if w.strip(" ,") and self.matcher.profiled(w)]
+            besides.update(c for w in found for c in self.matcher.profiled(w))
+            return match.group(0)[: match.start(1) - match.start(0)] + "".join(w for w in words if w not in found)
+
+        kept = _BESIDES.sub(drop, text)
+        return (re.sub(r"\s{2,}", " ", kept) if besides else text), besides
+
     def _across(self, text: str, lang: str, named: list[str], query) -> Answer | None:
         """'Welche Städte ...' over all profiles, unless it asks for lighthouse projects (Anhang A)."""
         if _LIGHTHOUSE.search(text):
             return None
-        if query.lists_cities and _BESIDES.search(text):
-            named = []  # "Gibt es außer Leipzig noch andere Städte ...?": Leipzig is one of those asked about
         return self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector)
 
     def _unknown_name(self, text: str) -> str | None:

@@ -92,6 +92,8 @@ SUPPORT_FEATURES: tuple[str, ...] = (
     "money_missing",         # a question about money and a quote without an amount of money
     "count_missing",         # a how-many question whose counted word no number of the quote counts
     "number_missing",        # a how-many / how-much question and a quote without a number
+    "maker_missing",         # "welche Firma", "which vendor": a quote that names no organisation
+    "duration_missing",      # "wie lange", "how long": a quote without a span of time
     "english",               # an English question (its words reach the German text through fewer bridges)
     "asked_words",           # how many words were asked (up to 8, as a share)
 )

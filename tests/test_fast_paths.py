@@ -47,3 +47,14 @@ def test_dense_query_by_ids_equals_the_vector_store_query(mini_assistant, city):
             assert fast == []
         elif city:
             assert fast and {c.city for c, _ in fast} == {city}
+
+
+@pytest.mark.parametrize("question, besides, left", [
+    ("Hat außer Aachen noch eine Stadt ein Projekt dazu?", {"Aachen"}, "Hat außer noch eine Stadt ein Projekt dazu?"),
+    ("Apart from Bamberg and Aachen, which cities do this?", {"Bamberg", "Aachen"}, "Apart from and , which cities"),
+    ("Was macht Bamberg außer der App?", set(), "Was macht Bamberg außer der App?"),
+])
+def test_cities_named_after_besides_are_not_the_ones_asked_about(mini_assistant, question, besides, left):
+    text, found = mini_assistant._besides(question)
+    assert found == besides
+    assert text.startswith(left.split(",")[0]) and not any(c in text for c in besides)

@@ -118,6 +118,22 @@ def test_an_english_follow_up_stays_with_the_city(real_assistant):
     assert answer.text.startswith("According to the Ludwigsburg profile")
 
 
+@pytest.mark.parametrize("question, besides", [
+    ("Apart from Hamburg, which cities have a Chief Digital Officer?", "Hamburg"),
+    ("Gibt es neben Karlsruhe weitere Städte mit LoRaWAN?", "Karlsruhe"),
+])
+def test_a_city_named_after_besides_does_not_narrow_a_list_to_it(real_assistant, question, besides):
+    answer = real_assistant.ask(question)
+    assert answer.mode == "across" and len(set(sources(answer)) - {besides}) >= 2
+
+
+def test_which_cities_lists_the_profiles_that_say_it_in_other_words(real_assistant):
+    # the profiles say "LoRaWAN-Technologie", "mittels LoRaWAN", not "betreiben ein LoRaWAN-Netz"
+    answer = real_assistant.ask("Welche Städte betreiben ein LoRaWAN-Netz?")
+    assert answer.mode == "across" and len(sources(answer)) >= 2
+    assert all("LoRaWAN" in c.quote for c in answer.citations)
+
+
 def test_study_numbers_come_from_the_chapters(real_assistant):
     answer = real_assistant.ask("Wie viele Partner hatte die Studie?")
     assert "13 Partnern" in answer.text and sources(answer) == ["1 Einleitung"]
