@@ -263,11 +263,13 @@ class ExtractiveAnswerer:
                  max_sentences: int = 3, max_chars: int = 420, passages: int = 4,
                  weights: SentenceWeights | None = None,
                  observer: Callable[[str, list[Scored]], None] | None = None,
-                 refusal: RefusalModel | None = None) -> None:
+                 refusal: RefusalModel | None = None, companion_margin: float = 0.03) -> None:
         if not 0 < min_similarity < 1:
             raise ValueError(f"min_similarity must be in (0, 1), got {min_similarity}")
         self.min_similarity = min_similarity
         self.max_sentences = max_sentences
+        # A sentence of the best one's passage scored within this of it is quoted too.
+        self.companion_margin = companion_margin
         self.max_chars = max_chars
         self.passages = passages
         self.weights = weights or SentenceWeights.load()
@@ -453,7 +455,7 @@ class ExtractiveAnswerer:
             length = sum(len(c.sentence) for c in chosen)
             if len(chosen) >= self.max_sentences or length + len(s.sentence) > self.max_chars:
                 break
-            if s.score >= best.score - 0.03 or (length < 90 and abs(s.position - best.position) == 1):
+            if s.score >= best.score - self.companion_margin or (length < 90 and abs(s.position - best.position) == 1):
                 chosen.append(s)
         cues = asked.cues
         if cues and not any(c.search(x.sentence) for c in cues for x in chosen):
