@@ -371,6 +371,9 @@ class ExtractiveAnswerer:
         if any(y not in passage_text for y in years):  # a year the passages never mention
             return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
         quantity, counted = asked.quantity, asked.counted
+        # "Was ist X, und wie oft tagt er?": the figure is one of two things asked; without it the other
+        # part is still answered (and the answer says that the figure is not given).
+        figure_only = quantity and len(_ASKING.findall(question)) == 1
         scored: list[Scored] = []
         # The top passages, and further down only those from the section this kind of question asks for.
         # ... and a chapter passage that names the asked city (the retriever puts the best one last).
@@ -407,7 +410,7 @@ class ExtractiveAnswerer:
                 # "Diese wurde ... vorgelegt": the sentence is about what the one before it names.
                 read_terms = sent_terms | previous if _ANAPHORIC.match(sent) else sent_terms
                 previous = sent_terms
-                if quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
+                if figure_only and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 f = self.features(asked, sent, hit.chunk, read_terms)
                 f[_F["similarity"]] = sim
@@ -438,12 +441,12 @@ class ExtractiveAnswerer:
             scored = [x for x in scored if any(y in x.sentence for y in recent) and x.score >= top - 0.1]
             if not scored:
                 return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
-        if quantity and (not scored or (groups and not any(
+        if figure_only and (not scored or (groups and not any(
                 any(covers(g, self.terms(s.sentence)) for g in groups)
                 for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), retrieved)
         measured = self.counted_terms(question, lang, words=2) if _AMOUNT.search(question) else set()
-        if measured and not any(measured & self.counts(s.sentence) for s in scored):
+        if measured and figure_only and not any(measured & self.counts(s.sentence) for s in scored):
             # No sentence gives an amount of what was asked ("Wie viel CO2 ...?"): the figure is not given.
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), retrieved)
         if not scored:
@@ -490,6 +493,8 @@ class ExtractiveAnswerer:
                 h2 = hits[second.hit_index]
                 citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
                 text += " " + self.frame(lang, h2, second.sentence) + " [2]"
+        if quantity and not figure_only and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", quote)):
+            text += " " + say(lang, "figure_not_given")
         support = self.support(asked, question, quote, hit, best)
         if self.support_observer is not None:
             self.support_observer(question, support)
@@ -512,6 +517,10 @@ class ExtractiveAnswerer:
             f[_S["rarest_missing"]] = float(not covers(asked.rarest, held))
             missing = [w for g, w in zip(asked.groups, asked.weights, strict=True) if not covers(g, held)]
             f[_S["missing_weight"]] = sum(missing) / (sum(asked.weights) or 1.0)
+        f[_S["english"]] = float(asked.english)
+        f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
+        if len(_ASKING.findall(question)) > 1:
+            return f  # two things asked ("Was ist X, und was hat es gekostet?"): the quote may give one of them
         f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote))
         f[_S["money_missing"]] = float(bool(_MONEY_ASKED.search(question)) and not _MONEY_IN_TEXT.search(quote))
         if asked.counted:  # "how many users": the quote counts something else ("15.000 Downloads")
@@ -519,8 +528,6 @@ class ExtractiveAnswerer:
         f[_S["number_missing"]] = float(asked.quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", quote)))
         f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not _MAKER_IN_TEXT.search(quote))
         f[_S["duration_missing"]] = float(bool(_DURATION_ASKED.search(question)) and not _DURATION_IN_TEXT.search(quote))
-        f[_S["english"]] = float(asked.english)
-        f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
         return f
 
     def polarity(self, question: str, lang: str, quote: str, ignore: set[str], rarity: TermRarity | None) -> str | None:

@@ -503,3 +503,16 @@ def test_yes_no_polarity_only_where_the_quote_says_it_plainly():
                              "Eine Datenplattform gibt es in Musterstadt noch nicht.", set(), None) == "no"
     assert answerer.polarity("Hat Musterstadt einen Chief Digital Officer?", "de",
                              "Die Verwaltung arbeitet in Arbeitsgruppen.", set(), None) is None
+
+
+def test_a_figure_asked_beside_something_else_does_not_refuse_the_other_part():
+    passage = _hit("Der Bürgerbeirat berät die Stadt bei allen Digitalisierungsvorhaben. "
+                   "Er besteht aus Vertretern von Vereinen, Schulen und Unternehmen.", "Stakeholder & Beteiligung")
+    alone = _run("Wie oft tagt der Bürgerbeirat in Musterstadt?", passage, city="Musterstadt")
+    assert alone.refused and "Zahl" in alone.text  # the figure is all that was asked
+    both = _run("Was macht der Bürgerbeirat in Musterstadt, und wie oft tagt er?", passage, city="Musterstadt")
+    assert not both.refused and "berät die Stadt" in both.text
+    assert both.text.endswith("Die gefragte Zahl nennt der Smart-City-Atlas nicht.")
+    english = _run("What does the Bürgerbeirat of Musterstadt do and how often does it meet?", passage,
+                   lang="en", city="Musterstadt")
+    assert not english.refused and english.text.endswith("does not state the figure asked for.")
