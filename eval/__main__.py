@@ -105,10 +105,11 @@ def main(argv: list[str] | None = None) -> int:
             summary["dialogue.citation.precision"] = summary["dialogue"]["dialogue.citation.precision"]
         baseline = None
         if not args.no_baseline:
-            baseline = NaiveBaseline(settings.corpus_path, assistant.embedder)
+            baseline = NaiveBaseline(settings.corpus_path, assistant.embedder, cache_dir=settings.index_dir)
             baseline.build()
             summary["baseline"] = summary_for(run_baseline(baseline, items, progress))
             summary["baseline"]["index.build_s"] = round(baseline.build_s, 2)
+            summary["baseline"]["index.cached"] = baseline.cached
         summary["sets"] = {}
         for name, path in extra.items():
             set_items = load_qa(path)
