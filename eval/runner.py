@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from assistant.errors import InputError
+from assistant.progress import Bar, Progress
 
 from .dataset import Dialogue, Item
 from .metrics import Outcome, contains_all, is_correct, summarise_groups
 
 
-def run_assistant(assistant, items: list[Item], warmup: int = 3) -> list[Outcome]:
+def run_assistant(assistant, items: list[Item], warmup: int = 3, progress: Progress | None = None,
+                  label: str = "assistant") -> list[Outcome]:
     for item in items[:warmup]:  # first calls load caches; they are not timed
         _ask(assistant, item.question)
-    return [_outcome(item, *_ask(assistant, item.question)) for item in items]
+    return _run(items, lambda item: _outcome(item, *_ask(assistant, item.question)), progress, label)
+
+
+def _run(items: list[Item], one: Callable[[Item], Outcome], progress: Progress | None, label: str) -> list[Outcome]:
+    """``one(item)`` for every item, with items done and the running accuracy on ``progress``."""
+    outcomes = []
+    with (progress or Progress.off()).step(label, len(items), "items") as bar:
+        for item in items:
+            outcomes.append(one(item))
+            bar.update(1)
+            bar.set_postfix_str(f"accuracy {sum(o.correct for o in outcomes) / len(outcomes):.1%}", refresh=False)
+    return outcomes
 
 
 def _ask(assistant, question: str, previous_language: str | None = None):
@@ -40,19 +54,25 @@ def _outcome(item: Item, got: dict, latency_ms: float) -> Outcome:
                    style=item.style, variant_of=item.variant_of)
 
 
-def run_baseline(baseline, items: list[Item]) -> list[Outcome]:
-    outcomes = []
-    for item in items:
+def run_baseline(baseline, items: list[Item], progress: Progress | None = None,
+                 label: str = "baseline") -> list[Outcome]:
+    def one(item: Item) -> Outcome:
         start = time.perf_counter()
         got = baseline.ask(item.question)
         elapsed = (time.perf_counter() - start) * 1000
         got["language"] = "de"  # it quotes the German report whatever the question's language
-        outcomes.append(_outcome(item, got, elapsed))
-    return outcomes
+        return _outcome(item, got, elapsed)
+
+    return _run(items, one, progress, label)
 
 
-def run_dialogues(assistant, dialogues: list[Dialogue]) -> dict:
+def run_dialogues(assistant, dialogues: list[Dialogue], progress: Progress | None = None) -> dict:
     """Turn accuracy and citation precision over multi-turn conversations."""
+    with (progress or Progress.off()).step("dialogues", len(dialogues), "dialogues") as bar:
+        return _run_dialogues(assistant, dialogues, bar)
+
+
+def _run_dialogues(assistant, dialogues: list[Dialogue], bar: Bar) -> dict:
     turns = correct = cited = cited_ok = 0
     failures = []
     for dialogue in dialogues:
@@ -76,6 +96,9 @@ def run_dialogues(assistant, dialogues: list[Dialogue]) -> dict:
             if not ok:
                 failures.append({"id": dialogue.id, "question": turn.question, "expected": list(turn.must_contain),
                                  "got": got["answer"], "cited": got["cited"]})
+        bar.update(1)
+        if turns:
+            bar.set_postfix_str(f"turn accuracy {correct / turns:.1%}", refresh=False)
     return {
         "dialogue.n": len(dialogues),
         "dialogue.turns": turns,

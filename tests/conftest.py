@@ -119,10 +119,10 @@ def load_mini_report(path: Path = MINI_REPORT):
 class MiniAssistant(Assistant):
     """The real Assistant, but its report is parsed expecting the fixture's three cities."""
 
-    def ensure_index(self, force: bool = False):
+    def ensure_index(self, force: bool = False, progress=None):
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(service, "load_report", load_mini_report)
-            return super().ensure_index(force)
+            return super().ensure_index(force, progress)
 
 
 # Bag-of-words cosines are far lower than a neural model's, so the confidence bar is lowered.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import run_cli
+from conftest import make_mini_assistant, run_cli
+from test_progress import Terminal
 
 from assistant.cli import main
 
@@ -43,3 +44,20 @@ def test_invalid_setting_is_reported_without_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "unknown embedder" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "env", "drawn"), [
+    (["build-index"], {}, True),
+    (["build-index", "--quiet"], {}, False),
+    (["build-index"], {"ASSISTANT_PROGRESS": "false"}, False),
+])
+def test_build_index_shows_progress_on_a_terminal_unless_asked_not_to(tmp_path, monkeypatch, capsys, args, env, drawn):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setattr("assistant.cli._assistant", lambda settings: make_mini_assistant(tmp_path / "index"))
+    assert main(args) == 0
+    assert "index built: 27 chunks" in capsys.readouterr().out
+    assert ("[2/2] embedding sentences" in terminal.getvalue()) is drawn
+    assert drawn or terminal.getvalue() == ""

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_progress import Terminal
 
+from assistant.progress import Progress
 from assistant.types import Answer, Chunk, Citation, Hit
 from eval.__main__ import check_gate
 from eval.dataset import DatasetError, load_qa
@@ -123,3 +125,17 @@ def test_sets_are_grounded_in_the_corpus():
     done = subprocess.run([sys.executable, str(ROOT / "eval" / "check_sets.py")], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "0 problems" in done.stdout
+
+
+def test_progress_shows_items_done_and_the_running_accuracy(tiny_set):
+    items = load_qa(tiny_set)
+    right = _answer("", "Aachen hat 246.272 Einwohner", "de", False, ["Aachen"], ["Aachen"])
+    wrong = _answer("", "Keine Angaben.", "de", True, [], [])
+    bot = ScriptedAssistant({"Einwohner Aachen": right, "CDO Bonn": wrong, "Projekte Jena": wrong,
+                             "Einwohner Mainz": wrong})
+    stream = Terminal()
+    outcomes = run_assistant(bot, items, warmup=0, progress=Progress(stream=stream), label="qa")
+    assert [o.correct for o in outcomes] == [True, False, False, True]
+    out = stream.getvalue()
+    assert "qa" in out and "4/4" in out
+    assert "accuracy 50.0%" in out

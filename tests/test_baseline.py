@@ -1,0 +1,76 @@
+"""The naive baseline's vectors are cached beside the index by corpus, embedder and chunks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import MINI_REPORT, FakeEmbedder
+
+from eval.baseline import NaiveBaseline
+
+
+class OtherFake(FakeEmbedder):
+    name = "fake-bow-2"
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "report.md"
+    path.write_text(MINI_REPORT.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def _built(corpus, cache_dir, embedder=None) -> NaiveBaseline:
+    baseline = NaiveBaseline(corpus, embedder or FakeEmbedder(), cache_dir=cache_dir)
+    baseline.build()
+    return baseline
+
+
+def test_a_second_build_reads_the_vectors_instead_of_embedding(corpus, tmp_path):
+    cache = tmp_path / "index"
+    first = _built(corpus, cache)
+    assert first.embedder.calls == 1 and not first.cached
+    files = sorted(p.name for p in cache.iterdir())
+    assert len(files) == 1 and files[0].startswith("baseline-") and files[0].endswith(".npy")
+    second = _built(corpus, cache)
+    assert second.embedder.calls == 0 and second.cached
+    np.testing.assert_array_equal(second._vectors, first._vectors)
+    question = "Wie viele Einwohner hat die Stadt?"
+    assert second.ask(question) == first.ask(question)
+
+
+def test_a_changed_corpus_or_embedder_embeds_again(corpus, tmp_path):
+    cache = tmp_path / "index"
+    _built(corpus, cache)
+    other = _built(corpus, cache, OtherFake())
+    assert other.embedder.calls == 1 and not other.cached
+    corpus.write_text(corpus.read_text(encoding="utf-8") + "\n\nEin neuer Absatz über Radwege.\n", encoding="utf-8")
+    changed = _built(corpus, cache)
+    assert changed.embedder.calls == 1 and not changed.cached
+    assert len(list(cache.glob("baseline-*.npy"))) == 3
+
+
+def test_a_cache_that_does_not_fit_is_replaced(corpus, tmp_path):
+    cache = tmp_path / "index"
+    first = _built(corpus, cache)
+    path = first.cache_path(corpus.read_text(encoding="utf-8"))
+    np.save(path, np.zeros((1, 3), dtype=np.float32))  # a row count that is not the chunks'
+    again = _built(corpus, cache)
+    assert again.embedder.calls == 1 and not again.cached
+    np.testing.assert_array_equal(np.load(path), first._vectors)
+    path.write_bytes(b"not an array")
+    assert _built(corpus, cache).embedder.calls == 1
+    assert [p.name for p in cache.iterdir()] == [path.name]  # no temporary file is left behind
+
+
+def test_without_a_cache_dir_it_embeds_every_time(corpus):
+    assert NaiveBaseline(corpus, FakeEmbedder()).cache_path("x") is None
+    assert _built(corpus, None).embedder.calls == 1
+    assert _built(corpus, None).embedder.calls == 1
+
+
+def test_an_unwritable_cache_dir_is_not_fatal(corpus, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    baseline = _built(corpus, blocker / "index")
+    assert baseline.embedder.calls == 1 and baseline.ask("Einwohner")["answer"]
