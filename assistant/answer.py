@@ -74,13 +74,14 @@ _MONEY_ASKED = re.compile(r"\bkoste[tn]?\b|\bkosten\b|\bcosts?\b|\bprice\b|\bpre
 # "Welche Firma ...?", "which vendor ...?", "Wer liefert ...?": an organisation answers ("die Gelsenwasser AG",
 # "Stadtwerke", "die Universität", "SAP", a name in quotes).
 _MAKER_ASKED = re.compile(r"\bwelche[rsnm]?\s+(?:firma|firmen|unternehmen|anbieter|hersteller|dienstleister|lieferant\w*|"
-                          r"betreiber|entwickler|agentur|partner\w*)\b|\bwhich\s+(?:company|companies|firm|vendor|"
+                          r"betreiber|entwickler|agentur|partner(?:n|firmen?|unternehmen)?)\b|\bwhich\s+(?:company|companies|firm|vendor|"
                           r"supplier|provider|manufacturer|operator|developer|agency|partners?)\b|\bvon wem\b|"
                           r"\bwer\s+(?:liefert|baut|entwickelt|betreibt|stellt|hat .{0,40}\b(?:gebaut|entwickelt|geliefert))|"
                           r"\bwho\s+(?:supplies|supplied|built|builds|develops|developed|made|makes|provides|provided|"
                           r"operates|runs)\b|\b(?:vendor|supplier|manufacturer)\b", re.I)
 _MAKER_IN_TEXT = re.compile(r"\bGmbH\b|\bAG\b|\be\.\s?V\.|\bKG\b|\bSE\b|Universität|Hochschule|Institut|Fraunhofer|"
-                            r"Stadtwerke|Unternehmen|Konzern|Telekom|Verein|Verband|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b")
+                            r"Stadtwerke|Unternehmen|Konzern|Telekom|Verein|Verband|\bFirm[a-z]*\b|Anbieter|Hersteller|"
+                            r"Dienstleister|Partner|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b")
 # "Wie lange ...?", "how long ...?": a span of time answers ("drei Jahre", "bis 2022", "Laufzeit").
 _DURATION_ASKED = re.compile(r"\bwie lange\b|\bhow long\b|\bfor how many (?:years|months|weeks)\b|"
                              r"\bwie viele (?:jahre|monate|wochen)\b|\blaufzeit\b|\bduration\b", re.I)

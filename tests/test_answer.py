@@ -516,3 +516,25 @@ def test_a_figure_asked_beside_something_else_does_not_refuse_the_other_part():
     english = _run("What does the Bürgerbeirat of Musterstadt do and how often does it meet?", passage,
                    lang="en", city="Musterstadt")
     assert not english.refused and english.text.endswith("does not state the figure asked for.")
+
+
+@pytest.mark.parametrize(("question", "quote", "missing"), [
+    ("Welche Firma hat die Sensoren geliefert?", "Die Stadt hat im Jahr 2018 Sensoren in der Innenstadt verbaut.", 1.0),
+    ("Welche Firma hat die Sensoren geliefert?", "Die Sensoren lieferte die Musterwerke GmbH.", 0.0),
+    ("Mit welcher Firma arbeitet die Stadt zusammen?", "In Kooperation mit der Firma Beispiel entsteht eine Plattform.", 0.0),
+    ("Which vendor built the platform?", "Die Plattform wird derzeit aufgebaut.", 1.0),
+    ("Mit welchen Partnerstädten arbeitet die Stadt zusammen?", "Die Stadt arbeitet mit Lyon und Wien.", 0.0),
+    ("Wie lange läuft das Projekt?", "Das Projekt läuft seit dem Frühjahr.", 1.0),
+    ("Wie lange läuft das Projekt?", "Das Projekt hat eine Laufzeit von drei Jahren.", 0.0),
+    ("How long will the pilot run?", "Der Pilot läuft bis Ende 2021.", 0.0),
+])
+def test_the_refusal_sees_a_missing_maker_or_span_of_time(question, quote, missing):
+    from assistant.answer import Scored
+    from assistant.weights import SUPPORT_INDEX
+
+    answerer = ExtractiveAnswerer()
+    hit = _hit(quote)
+    asked = answerer.asked(question, "de", set(), None)
+    support = answerer.support(asked, question, quote, hit, Scored(quote, 0, 0, 1.0))
+    name = "duration_missing" if ("lange" in question or "long" in question) else "maker_missing"
+    assert support[SUPPORT_INDEX[name]] == missing
