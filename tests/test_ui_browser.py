@@ -6,35 +6,16 @@ saves a screenshot of each step under test-artifacts/<test>/."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from conftest import free_port
+from conftest import PacedAssistant, free_port
 
 from assistant.feedback import FeedbackStore
-from assistant.types import Delta
 from assistant.ui import build_ui
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 20_000
 BOT = '#chat [data-testid="bot"]'
-
-
-class PacedAssistant:
-    """The fixture assistant with a short pause between streamed pieces, so streaming is visible."""
-
-    def __init__(self, assistant, pause_s: float = 0.12) -> None:
-        self._assistant = assistant
-        self.pause_s = pause_s
-
-    def __getattr__(self, name):
-        return getattr(self._assistant, name)
-
-    def stream(self, *args, **kwargs):
-        for item in self._assistant.stream(*args, **kwargs):
-            if isinstance(item, Delta):
-                time.sleep(self.pause_s)
-            yield item
 
 
 @pytest.fixture(scope="module")
