@@ -18,13 +18,14 @@ from .errors import AssistantError, UnknownConversation
 from .feedback import FeedbackStore
 from .messages import say
 from .types import Answer, Delta
-from .ui_charts import answer_chart, answer_table, chart_source, city_figures, projects_per_field
+from .ui_charts import answer_chart, answer_table, chart_source, chart_table_html, city_figures, projects_per_field
 from .ui_text import (
     AUTO,
     LANGUAGES,
     answer_markdown,
     copy_text,
     examples,
+    footer_html,
     label,
     sources_panel,
     ui_language,
@@ -34,18 +35,12 @@ log = logging.getLogger(__name__)
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_KEPT_ANSWERS = 50  # per browser session: sources panel entries and rateable answers
 
-CSS = """
-#chat a[href^="#src-"]::before { content: "["; }
-#chat a[href^="#src-"]::after { content: "]"; }
-#chat a[href^="#src-"] { text-decoration: none; font-weight: 600; }
-#sources .sources-list { padding-left: 0; list-style: none; }
-#sources li.source { margin: .4em 0; padding: .3em .5em; border-radius: 6px; overflow-wrap: anywhere; }
-#sources li.source:target { outline: 2px solid var(--color-accent); background: var(--color-accent-soft); }
-#sources blockquote { margin: .3em 0 0 0; padding-left: .6em; border-left: 3px solid var(--border-color-primary); }
-#sources mark { padding: 0 .1em; }
-#sources summary { cursor: pointer; font-weight: 600; }
-@media (max-width: 640px) { #chat { height: 60vh !important; } }
-"""
+STATIC = Path(__file__).parent / "static"
+CSS = (STATIC / "chat.css").read_text(encoding="utf-8")
+CHAT_JS = (STATIC / "chat.js").read_text(encoding="utf-8")  # what screen readers are told (see the file)
+# Gradio's own footer (API, "built with", settings) is for developers, in English, and fails contrast;
+# the chat's footer links the accessibility statement instead.
+FOOTER_LINKS: list[str] = []
 
 
 @dataclass
@@ -171,7 +166,8 @@ class ChatHandlers:
             x, y = chart.columns[0], chart.columns[1]
             chart_update = gr.update(value=chart, x=x, y=y, sort=list(chart[x]), visible=True,  # the answer's order
                                      label=label(lang, "chart_label"))
-            note = gr.update(value=html.escape(chart_source(answer, report), quote=False), visible=True)
+            note = gr.update(value=html.escape(chart_source(answer, report), quote=False) + "\n\n"
+                             + chart_table_html(chart, lang, "answer-chart-table", label(lang, "chart_label")), visible=True)
         else:
             chart_update = note = gr.update(visible=False)
         return View(history, panel, "", session, table_update, chart_update, note, copy_text(answer))
@@ -251,6 +247,8 @@ class ChatHandlers:
             upd(label=label(lang, "overview_tab")),
             sources_panel(session.cited if session else [], lang),
             *self.overview(lang, report),
+            lang,  # the page's language (chat.js sets it on <html>)
+            (session.language if session else None) or lang,  # the last answer's (set on its message)
         )
 
     @staticmethod
@@ -271,10 +269,14 @@ class ChatHandlers:
 
 
 def overview_values(lang: str, report) -> tuple:
-    """Intro, city figures, their citation, projects per Handlungsfeld, their citation."""
+    """Intro, city figures, their citation, projects per Handlungsfeld, their citation with the
+    chart's values as a table (its text alternative)."""
+    projects = projects_per_field(report, lang)
     return (f"## {label(lang, 'overview_tab')}\n\n{label(lang, 'overview_intro')}",
             city_figures(report, lang), label(lang, "overview_table_source"),
-            projects_per_field(report, lang), label(lang, "overview_chart_source"))
+            projects, label(lang, "overview_chart_source") + "\n\n"
+            + chart_table_html(projects, lang, "overview-chart-table",
+                                                label(lang, "overview_chart_label")))
 
 
 def _chain(first, rest):
@@ -342,15 +344,21 @@ def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) ->
                                             elem_id="overview-chart", x_label_angle=-30, sort="-y", y_lim=[0, None],
                                             label=label(lang, "overview_chart_label"))
                 overview_chart_note = gr.Markdown(projects_note, elem_id="overview-chart-source")
+        gr.HTML(footer_html(), elem_id="footer")
+        page_lang = gr.Textbox(lang, visible=False, elem_id="page-lang")
+        answer_lang = gr.Textbox(lang, visible=False, elem_id="answer-lang")
 
         overview_parts = [overview_intro, overview_table, overview_table_note, overview_chart, overview_chart_note]
         outputs = [chatbot, sources, question, session, table, chart, chart_note, copy_box]
         label_outputs = [about, question, send, new_chat, city_filter, language, chatbot, copy_btn, comment_box,
-                         comment_btn, chat_tab, overview_tab, sources, *overview_parts]
+                         comment_btn, chat_tab, overview_tab, sources, *overview_parts, page_lang, answer_lang]
         inputs = [question, chatbot, city_filter, language, session]
+        demo.load(None, [page_lang], None, js=CHAT_JS)
+        page_lang.change(None, [page_lang], None, js="(lang) => window.atlasChat.setLanguage(lang)")
         for trigger in (question.submit, send.click):
             trigger(handlers.respond, inputs, outputs, show_progress="hidden").then(
-                handlers.relabel, [language, session], label_outputs, show_progress="hidden")
+                handlers.relabel, [language, session], label_outputs, show_progress="hidden").then(
+                None, [answer_lang], None, js="(lang) => window.atlasChat.answered(lang)")  # spoken once, at its end
         language.change(handlers.relabel, [language, session], label_outputs, show_progress="hidden")
         new_chat.click(handlers.new_conversation, [language, session], outputs, show_progress="hidden")
         # the chat's own clear button empties the history: the session must start over with it
@@ -371,4 +379,5 @@ def serve(settings) -> None:
     info = assistant.ensure_index()
     print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)")
     demo = build_ui(assistant, settings)
-    demo.queue(default_concurrency_limit=1).launch(server_name=settings.host, server_port=settings.port)
+    demo.queue(default_concurrency_limit=1).launch(server_name=settings.host, server_port=settings.port,
+                                                   footer_links=FOOTER_LINKS)

@@ -3,6 +3,7 @@ page. Plain pandas frames; the UI only displays them."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -69,6 +70,28 @@ def chart_source(answer, report=None) -> str:
 
     sources = ", ".join(name(s) for s in dict.fromkeys(c.source for c in answer.citations))
     return label(answer.language, "chart_source", sources=sources) if sources else ""
+
+
+def chart_table_html(frame: pd.DataFrame, lang: str, table_id: str, caption: str) -> str:
+    """A chart's values as a folded HTML table with header cells: the chart's text alternative
+    (chat.js describes the chart by the table's id). One line, so that Markdown passes it through."""
+    summary, caption = html.escape(label(lang, "chart_data")), html.escape(caption)
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+    rows = []
+    for row in frame.itertuples(index=False):
+        name, *values = row
+        cells = "".join(f'<td class="number">{html.escape(format_number(v, lang))}</td>' for v in values)
+        rows.append(f'<tr><th scope="row">{html.escape(str(name))}</th>{cells}</tr>')
+    return (f'<details class="chart-data"><summary>{summary}</summary><table id="{table_id}"><caption>{caption}'
+            f'</caption><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></details>')
+
+
+def format_number(value, lang: str) -> str:
+    """A figure as the assistant writes it: 246.272 and 1,5 in German, 246,272 and 1.5 in English."""
+    if not isinstance(value, (int, float)):
+        return str(value)
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    return text.translate(str.maketrans(",.", ".,")) if lang == "de" else text
 
 
 def city_figures(report, lang: str = "de") -> pd.DataFrame:

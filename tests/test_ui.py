@@ -134,11 +134,11 @@ def test_one_conversation_per_session_and_an_expired_one_is_replaced():
 def test_sources_panel_shows_source_section_and_highlighted_quote_per_answer():
     handlers = ChatHandlers(StubAssistant(cited_answer()))
     first = last(run(handlers))
-    assert '<li id="src-1-1" class="source">' in first.sources
+    assert '<li id="src-1-1" class="source" tabindex="-1">' in first.sources  # focus lands on a followed [1]
     assert "<strong class=\"source-name\">Aachen</strong>" in first.sources
     assert "Einwohner und Fläche" in first.sources
     assert "<mark>Einwohner: 246.272.</mark> Fläche in km²: 161." in first.sources
-    assert first.sources.startswith('<h3 class="sources-heading">Quellen</h3>')
+    assert first.sources.startswith('<h2 class="sources-heading">Quellen</h2>')
     second = last(run(handlers, "Und?", first.history, session=first.session))
     assert second.sources.index('id="src-2-1"') < second.sources.index('id="src-1-1"')  # newest first
     assert second.sources.count(" open>") == 1
@@ -252,7 +252,12 @@ def test_comparison_gets_a_table_and_a_bar_chart_with_its_citation():
     assert view.chart["visible"] is True and (view.chart["x"], view.chart["y"]) == ("Stadt", "Einwohner")
     assert view.chart["sort"] == ["Aachen", "Bamberg"]  # bars in the answer's order, not alphabetical
     assert chart.to_dict("list") == {"Stadt": ["Aachen", "Bamberg"], "Einwohner": [246272.0, 77179.0]}
-    assert view.chart_note["value"] == "Quelle: Smart-City-Atlas 2019, Steckbrief Aachen, Steckbrief Bamberg"
+    source, values = view.chart_note["value"].split("\n\n")
+    assert source == "Quelle: Smart-City-Atlas 2019, Steckbrief Aachen, Steckbrief Bamberg"
+    # the chart's text alternative: its values as a table with header cells, numbers as the answer writes them
+    assert '<table id="answer-chart-table"><caption>Diagramm zur Antwort</caption>' in values
+    assert '<th scope="col">Stadt</th><th scope="col">Einwohner</th>' in values
+    assert '<tr><th scope="row">Aachen</th><td class="number">246.272</td></tr>' in values
 
 
 def test_a_single_figure_answer_has_no_table_or_chart():
@@ -369,7 +374,7 @@ def test_labels_follow_the_chosen_or_the_detected_language():
     assert ui_language(AUTO, "en") == "en" and ui_language(AUTO, None) == "de"
     handlers = ChatHandlers(StubAssistant(cited_answer("Aachen has 246,272 inhabitants [1].", lang="en")))
     view = last(run(handlers, "What is the population of Aachen?"))
-    assert view.sources.startswith('<h3 class="sources-heading">Sources</h3>')
+    assert view.sources.startswith('<h2 class="sources-heading">Sources</h2>')
     updates = handlers.relabel(AUTO, view.session)
     assert updates[1]["label"] == "Your question" and updates[11]["label"] == "Atlas at a glance"
     assert updates[6]["placeholder"].startswith("Ask about one of the 50 cities")

@@ -103,11 +103,11 @@ def test_english_question_gets_an_english_answer_and_english_labels(page):
     text = ask(page, "What is the population of Bamberg?", "Sources")
     page.shot("01-english-answer")
     assert text.startswith("Bamberg has a population of 77,179")
-    page.wait_for_function("() => document.querySelector('#sources h3').innerText === 'Sources'", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#sources h2').innerText === 'Sources'", timeout=TIMEOUT_MS)
     assert page.get_by_label("Your question").count() == 1
     assert page.get_by_role("tab", name="Atlas at a glance").count() == 1
     page.get_by_label("Deutsch").check()
-    page.wait_for_function("() => document.querySelector('#sources h3').innerText === 'Quellen'", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#sources h2').innerText === 'Quellen'", timeout=TIMEOUT_MS)
     assert page.get_by_label("Ihre Frage").count() == 1
     page.shot("02-switched-to-german")
 

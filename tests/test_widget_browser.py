@@ -89,7 +89,7 @@ def test_iframe_embed_is_configured_by_its_url(browser_page, sites):
     page = browser_page
     page.goto(sites[0])
     frame = page.frame_locator("#atlas-frame")
-    expect(frame.locator("header h2")).to_have_text("Atlas im Rahmen")
+    expect(frame.locator("header h1")).to_have_text("Atlas im Rahmen")  # the embed page's own heading
     assert style(frame.locator("header"), "backgroundColor") == "rgb(0, 100, 0)"
     expect(frame.locator("textarea")).to_have_attribute("placeholder", "Your question …")
     ask(frame, "What is the population of Aachen?")
