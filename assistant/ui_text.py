@@ -90,7 +90,8 @@ def sources_html(answer, turn: int, open_: bool = True) -> str:
     items = []
     for c in answer.citations:
         items.append(
-            f'<li id="{anchor(turn, c.n)}" class="source" tabindex="-1">'  # a followed [n] moves focus here
+            # focus moves here from a followed [n]; the passage is the report's German, whatever the answer's language
+            f'<li id="{anchor(turn, c.n)}" class="source" tabindex="-1" lang="de">'
             f'<span class="source-n">[{c.n}]</span> <strong class="source-name">{html.escape(c.source)}</strong>'
             f' – <span class="source-section">{html.escape(c.section)}</span>'
             f'<blockquote class="source-text">{highlight(c.text, c.quote)}</blockquote></li>')

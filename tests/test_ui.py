@@ -134,7 +134,7 @@ def test_one_conversation_per_session_and_an_expired_one_is_replaced():
 def test_sources_panel_shows_source_section_and_highlighted_quote_per_answer():
     handlers = ChatHandlers(StubAssistant(cited_answer()))
     first = last(run(handlers))
-    assert '<li id="src-1-1" class="source" tabindex="-1">' in first.sources  # focus lands on a followed [1]
+    assert '<li id="src-1-1" class="source" tabindex="-1" lang="de">' in first.sources  # focus lands on a followed [1]
     assert "<strong class=\"source-name\">Aachen</strong>" in first.sources
     assert "Einwohner und Fläche" in first.sources
     assert "<mark>Einwohner: 246.272.</mark> Fläche in km²: 161." in first.sources

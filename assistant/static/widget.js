@@ -122,7 +122,7 @@
     ".error { align-self: stretch; background: #fff1f0; border: 1px solid #f5c2c0; color: #82071e; }",
     ".cite { border: 0; background: none; color: #0b5cad; font-weight: 600; cursor: pointer; border-radius: 3px; }",
     ".sources { margin-top: 8px; padding-top: 6px; border-top: 1px solid #d8dee4; font-size: 13px; }",
-    ".sources h3 { font-size: 13px; font-weight: 600; margin-bottom: 4px; }",
+    ".sources h2, .sources h3 { font-size: 13px; font-weight: 600; margin-bottom: 4px; }",
     ".sources li { list-style: none; margin: 4px 0; padding: 2px 4px; border-radius: 4px; }",
     ".sources li:focus { outline: 2px solid #0b5cad; background: #e8f1fb; }",
     ".sources b { font-weight: 600; }",
@@ -248,7 +248,7 @@
     answerText(box, body.answer, sourceIds);
     if (body.citations && body.citations.length) {
       var sources = el("div", "sources");
-      sources.append(el("h3", "", texts.sources));
+      sources.append(el(inline ? "h2" : "h3", "", texts.sources));  // one level under the panel's title
       var list = el("ul");
       body.citations.forEach(function (c) {
         var item = el("li");
