@@ -18,6 +18,11 @@
     document.querySelectorAll("#chat [aria-live]:not([aria-live=off])").forEach((log) => {
       log.setAttribute("aria-live", "off");
     });
+    // Gradio labels each message div with its raw Markdown ("bot's message: …[1]: #src-1-1"); a div
+    // without a role may not carry a label (ARIA 1.2), and the message's own text reads better
+    document.querySelectorAll('#chat :is([data-testid="bot"], [data-testid="user"])[aria-label]:not([role])').forEach((message) => {
+      message.removeAttribute("aria-label");
+    });
     const shown = messages();
     if (!shown.length) { languages.length = 0; }  // a cleared or new chat
     shown.forEach((message, i) => { if (languages[i] && message.lang !== languages[i]) { message.lang = languages[i]; } });
@@ -38,7 +43,8 @@
     copy.querySelectorAll("p, li").forEach((p) => p.append("\n"));
     return copy.textContent.trim();
   }
-  new MutationObserver(tidy).observe(document.body, { childList: true, subtree: true });
+  new MutationObserver(tidy).observe(document.body, { childList: true, subtree: true, attributes: true,
+                                                      attributeFilter: ["aria-live", "aria-label"] });
   tidy();
   window.atlasChat = {
     setLanguage(lang) { document.documentElement.lang = lang || "de"; return []; },
