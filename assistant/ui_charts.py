@@ -75,13 +75,16 @@ def chart_source(answer, report=None) -> str:
 def chart_table_html(frame: pd.DataFrame, lang: str, table_id: str, caption: str) -> str:
     """A chart's values as a folded HTML table with header cells: the chart's text alternative
     (chat.js describes the chart by the table's id). One line, so that Markdown passes it through."""
-    summary, caption = html.escape(label(lang, "chart_data")), html.escape(caption)
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+    def text(value) -> str:  # escaped for an element's content
+        return html.escape(str(value), quote=False)
+
+    summary, caption = text(label(lang, "chart_data")), text(caption)
+    head = "".join(f'<th scope="col">{text(c)}</th>' for c in frame.columns)
     rows = []
     for row in frame.itertuples(index=False):
         name, *values = row
-        cells = "".join(f'<td class="number">{html.escape(format_number(v, lang))}</td>' for v in values)
-        rows.append(f'<tr><th scope="row">{html.escape(str(name))}</th>{cells}</tr>')
+        cells = "".join(f'<td class="number">{text(format_number(v, lang))}</td>' for v in values)
+        rows.append(f'<tr><th scope="row">{text(name)}</th>{cells}</tr>')
     return (f'<details class="chart-data"><summary>{summary}</summary><table id="{table_id}"><caption>{caption}'
             f'</caption><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></details>')
 
@@ -124,3 +127,4 @@ def _unique(names: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return out
+

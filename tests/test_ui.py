@@ -11,9 +11,25 @@ import pytest
 from assistant.errors import IndexError_, InputError, UnknownConversation
 from assistant.feedback import FeedbackStore
 from assistant.types import Answer, AppendixEntry, Chunk, Citation, CityProfile, Delta, Hit, Report
-from assistant.ui import ChatHandlers, Session, build_ui
-from assistant.ui_charts import answer_chart, answer_table, city_figures, parse_number, projects_per_field
-from assistant.ui_text import AUTO, answer_markdown, copy_text, highlight, label, sources_html, ui_language
+from assistant.ui import ChatHandlers, Session, build_ui, overview_values
+from assistant.ui_charts import (
+    answer_chart,
+    answer_table,
+    city_figures,
+    format_number,
+    parse_number,
+    projects_per_field,
+)
+from assistant.ui_text import (
+    AUTO,
+    answer_markdown,
+    copy_text,
+    footer_html,
+    highlight,
+    label,
+    sources_html,
+    ui_language,
+)
 
 REPORT = Report(
     cities=(CityProfile("Aachen", 246272, 161, (), ()), CityProfile("Bamberg", 77179, 55, (), ()),
@@ -302,6 +318,23 @@ def test_overview_figures_cite_each_city_profile_and_anhang_a_counts():
     assert counted.to_dict("list") == {"Handlungsfeld": ["Mobilität", "Verwaltung"], "Leuchtturmprojekte": [2, 1]}
 
 
+def test_the_overview_chart_has_its_values_as_a_table_beside_it():
+    *_, projects, note = overview_values("en", REPORT)
+    source, values = note.split("\n\n")
+    assert source.startswith("Source: Smart-City-Atlas (March 2019), Appendix A")
+    assert "\n" not in values and values.startswith('<details class="chart-data"><summary>The chart\'s values as a table')
+    assert '<caption>Lighthouse projects per field of action (Handlungsfeld)</caption>' in values
+    assert '<th scope="col">Field of action</th><th scope="col">Lighthouse projects</th>' in values
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="number">([^<]+)</td></tr>', values)
+    assert rows == [("Mobilität", "21"), ("Verwaltung", "17"), ("Bildung", "9")]
+
+
+@pytest.mark.parametrize(("value", "lang", "text"), [(246272.0, "de", "246.272"), (246272.0, "en", "246,272"),
+                                                    (1.5, "de", "1,5"), (1530, "en", "1,530"), ("n/a", "de", "n/a")])
+def test_chart_values_are_written_as_the_answers_write_them(value, lang, text):
+    assert format_number(value, lang) == text
+
+
 # -- feedback -------------------------------------------------------------------------------------
 def test_thumbs_down_is_stored_with_question_answer_and_citations_then_a_comment(tmp_path):
     store = FeedbackStore.in_dir(tmp_path)
@@ -381,6 +414,8 @@ def test_labels_follow_the_chosen_or_the_detected_language():
     assert "Sources" in updates[12]
     german = handlers.relabel("Deutsch", view.session)
     assert german[1]["label"] == "Ihre Frage" and "Quellen" in german[12]
+    # the page's language and the last answer's, for chat.js to set on <html> and on the message
+    assert updates[-2:] == ("en", "en") and german[-2:] == ("de", "en")
     assert list(german[14]["value"].columns)[0] == "Stadt" and list(updates[14]["value"].columns)[0] == "City"
 
 
@@ -400,6 +435,12 @@ def test_build_ui_puts_the_feedback_store_under_the_data_dir(tmp_path):
     assert (tmp_path / "data" / "feedback.sqlite3").exists()
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     assert {"chat", "sources", "question", "city-filter", "language", "overview-table", "overview-chart"} <= ids
+
+
+def test_footer_links_the_accessibility_statement_in_both_languages():
+    footer = footer_html()
+    assert '<a href="barrierefreiheit" lang="de" hreflang="de">Erklärung zur Barrierefreiheit</a>' in footer
+    assert '<a href="accessibility" lang="en" hreflang="en">Accessibility statement</a>' in footer
 
 
 def test_about_says_what_the_assistant_knows_and_does_not():
