@@ -18,7 +18,15 @@ from .errors import AssistantError, UnknownConversation
 from .feedback import FeedbackStore
 from .messages import say
 from .types import Answer, Delta
-from .ui_charts import answer_chart, answer_table, chart_source, chart_table_html, city_figures, projects_per_field
+from .ui_charts import (
+    answer_chart,
+    answer_table,
+    chart_source,
+    chart_table_html,
+    city_figures,
+    projects_per_field,
+    sort_choices,
+)
 from .ui_text import (
     AUTO,
     LANGUAGES,
@@ -227,8 +235,9 @@ class ChatHandlers:
         return label(lang, "feedback_comment_saved"), ""
 
     # -- labels ----------------------------------------------------------------------
-    def relabel(self, language: str | None, session: Session | None = None) -> tuple:
-        """Every label in the chosen language, or in the last answer's language under "automatic"."""
+    def relabel(self, language: str | None, session: Session | None = None, order: str | None = None) -> tuple:
+        """Every label in the chosen language, or in the last answer's language under "automatic" (the
+        city table keeps the chosen ``order``)."""
         lang = ui_language(language, session.language if session else None)
         report = getattr(self.assistant, "report", None)
         upd = gr.update
@@ -246,18 +255,18 @@ class ChatHandlers:
             upd(label=label(lang, "chat_tab")),
             upd(label=label(lang, "overview_tab")),
             sources_panel(session.cited if session else [], lang),
-            *self.overview(lang, report),
+            *self.overview(lang, report, order),
             lang,  # the page's language (chat.js sets it on <html>)
             (session.language if session else None) or lang,  # the last answer's (set on its message)
         )
 
     @staticmethod
-    def overview(lang: str, report) -> tuple:
+    def overview(lang: str, report, order: str | None = None) -> tuple:
         """The "Atlas at a glance" page as updates: intro, city table, its citation, projects
-        chart, its citation."""
+        chart, its citation, the table's order."""
         if report is None:
-            return (gr.update(),) * 5
-        intro, cities, cities_note, projects, projects_note = overview_values(lang, report)
+            return (gr.update(),) * 6
+        intro, cities, cities_note, projects, projects_note = overview_values(lang, report, order)
         return (
             gr.update(value=intro),
             gr.update(value=cities, label=label(lang, "overview_table_label")),
@@ -265,15 +274,24 @@ class ChatHandlers:
             gr.update(value=projects, x=projects.columns[0], y=projects.columns[1],
                       label=label(lang, "overview_chart_label")),
             gr.update(value=projects_note),
+            gr.update(label=label(lang, "sort_label"), choices=sort_choices(lang)),
         )
 
+    def sort_overview(self, order: str | None, language: str | None, session: Session | None = None):
+        """The city table in the chosen order, labelled in the page's language."""
+        report = getattr(self.assistant, "report", None)
+        if report is None:
+            return gr.update()
+        lang = ui_language(language, session.language if session else None)
+        return gr.update(value=city_figures(report, lang, order))
 
-def overview_values(lang: str, report) -> tuple:
-    """Intro, city figures, their citation, projects per Handlungsfeld, their citation with the
-    chart's values as a table (its text alternative)."""
+
+def overview_values(lang: str, report, order: str | None = None) -> tuple:
+    """Intro, city figures (in ``order``), their citation, projects per Handlungsfeld, their citation
+    with the chart's values as a table (its text alternative)."""
     projects = projects_per_field(report, lang)
     return (f"## {label(lang, 'overview_tab')}\n\n{label(lang, 'overview_intro')}",
-            city_figures(report, lang), label(lang, "overview_table_source"),
+            city_figures(report, lang, order), label(lang, "overview_table_source"),
             projects, label(lang, "overview_chart_source") + "\n\n"
             + chart_table_html(projects, lang, "overview-chart-table",
                                                 label(lang, "overview_chart_label")))
@@ -336,6 +354,8 @@ def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) ->
                 intro, figures, figures_note, projects, projects_note = (
                     overview_values(lang, report) if report else ("", None, "", None, ""))
                 overview_intro = gr.Markdown(intro, elem_id="overview-intro")
+                overview_sort = gr.Dropdown(sort_choices(lang), value=None, label=label(lang, "sort_label"),
+                                            elem_id="overview-sort")
                 overview_table = gr.Dataframe(figures, interactive=False, elem_id="overview-table", max_height=520,
                                               label=label(lang, "overview_table_label"))
                 overview_table_note = gr.Markdown(figures_note, elem_id="overview-table-source")
@@ -348,18 +368,22 @@ def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) ->
         page_lang = gr.Textbox(lang, visible=False, elem_id="page-lang")
         answer_lang = gr.Textbox(lang, visible=False, elem_id="answer-lang")
 
-        overview_parts = [overview_intro, overview_table, overview_table_note, overview_chart, overview_chart_note]
+        overview_parts = [overview_intro, overview_table, overview_table_note, overview_chart, overview_chart_note,
+                          overview_sort]
         outputs = [chatbot, sources, question, session, table, chart, chart_note, copy_box]
         label_outputs = [about, question, send, new_chat, city_filter, language, chatbot, copy_btn, comment_box,
                          comment_btn, chat_tab, overview_tab, sources, *overview_parts, page_lang, answer_lang]
         inputs = [question, chatbot, city_filter, language, session]
+        relabel_inputs = [language, session, overview_sort]
         demo.load(None, [page_lang], None, js=CHAT_JS)
         page_lang.change(None, [page_lang], None, js="(lang) => window.atlasChat.setLanguage(lang)")
         for trigger in (question.submit, send.click):
             trigger(handlers.respond, inputs, outputs, show_progress="hidden").then(
-                handlers.relabel, [language, session], label_outputs, show_progress="hidden").then(
+                handlers.relabel, relabel_inputs, label_outputs, show_progress="hidden").then(
                 None, [answer_lang], None, js="(lang) => window.atlasChat.answered(lang)")  # spoken once, at its end
-        language.change(handlers.relabel, [language, session], label_outputs, show_progress="hidden")
+        language.change(handlers.relabel, relabel_inputs, label_outputs, show_progress="hidden")
+        overview_sort.change(handlers.sort_overview, [overview_sort, language, session], overview_table,
+                             show_progress="hidden")
         new_chat.click(handlers.new_conversation, [language, session], outputs, show_progress="hidden")
         # the chat's own clear button empties the history: the session must start over with it
         chatbot.clear(handlers.new_conversation, [language, session], outputs, show_progress="hidden")

@@ -97,15 +97,32 @@ def format_number(value, lang: str) -> str:
     return text.translate(str.maketrans(",.", ".,")) if lang == "de" else text
 
 
-def city_figures(report, lang: str = "de") -> pd.DataFrame:
-    """The 50 cities: name, population, area, density and the profile each row is taken from."""
+SORTABLE = ("col_city", "col_population", "col_area", "col_density")  # the city table's orders
+
+
+def sort_choices(lang: str) -> list[tuple[str, str]]:
+    """The city table's orders as (label, value) for a dropdown, the sort that works by keyboard alone
+    (Gradio's column menu does not): value ``"col_population:desc"`` and so on."""
+    return [(f"{label(lang, key)} – {label(lang, 'sort_' + way)}", f"{key}:{way}")
+            for key in SORTABLE for way in ("asc", "desc")]
+
+
+def city_figures(report, lang: str = "de", order: str | None = None) -> pd.DataFrame:
+    """The 50 cities: name, population, area, density and the profile each row is taken from; in the
+    report's order, or in ``order`` (a value of :func:`sort_choices`)."""
     rows = []
     for city in report.cities:
         density = round(city.population / city.area_km2) if city.area_km2 else None
         rows.append((city.name, city.population, city.area_km2, density,
                      label(lang, "source_profile", city=city.name)))
     columns = [label(lang, k) for k in ("col_city", "col_population", "col_area", "col_density", "col_source")]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    if not order:
+        return frame
+    key, _, way = order.partition(":")
+    if key not in SORTABLE or way not in ("asc", "desc"):
+        raise ValueError(f"unknown order {order!r}: use a value of sort_choices()")
+    return frame.sort_values(label(lang, key), ascending=way == "asc", kind="stable").reset_index(drop=True)
 
 
 def projects_per_field(report, lang: str = "de") -> pd.DataFrame:

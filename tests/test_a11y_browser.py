@@ -257,6 +257,22 @@ def test_keyboard_only_widget_open_ask_follow_a_citation_and_close_with_escape(w
     assert widget.locator(".launcher").get_attribute("aria-expanded") == "false"
 
 
+def test_keyboard_only_overview_sorts_the_city_table(chat):
+    """Gradio's column menu cannot be opened by keyboard; the "sort by" dropdown can."""
+    tab_until(chat, lambda f: f["text"] == "Atlas auf einen Blick")
+    chat.keyboard.press("Enter")
+    expect(chat.locator("#overview-table")).to_be_visible()
+    tab_until(chat, lambda f: f["tag"] == "input", most=10)
+    assert chat.evaluate("() => document.activeElement.closest('#overview-sort') !== null")
+    chat.keyboard.type("Einwohner – auf")
+    chat.keyboard.press("ArrowDown")
+    chat.keyboard.press("Enter")
+    first = '#overview-table [role=row][aria-rowindex="2"] [data-col="0"]'
+    chat.wait_for_function(f"() => document.querySelector('{first}').innerText.includes('Bamberg')", timeout=TIMEOUT_MS)
+    expect(chat.locator('#overview-table [role=row][aria-rowindex="4"] [data-col="0"]')).to_have_text("Aachen")
+    check(chat, "overview-sorted")
+
+
 # -- what a screen reader is told --------------------------------------------------------------------
 RECORD_ANNOUNCEMENTS = """(region) => { window.__said = []; window.__pieces = 0;
     new MutationObserver(() => { const t = region.textContent.trim(); if (t) window.__said.push(t); })

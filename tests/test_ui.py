@@ -19,6 +19,7 @@ from assistant.ui_charts import (
     format_number,
     parse_number,
     projects_per_field,
+    sort_choices,
 )
 from assistant.ui_text import (
     AUTO,
@@ -327,6 +328,20 @@ def test_the_overview_chart_has_its_values_as_a_table_beside_it():
     assert '<th scope="col">Field of action</th><th scope="col">Lighthouse projects</th>' in values
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="number">([^<]+)</td></tr>', values)
     assert rows == [("Mobilität", "21"), ("Verwaltung", "17"), ("Bildung", "9")]
+
+
+def test_the_city_table_sorts_by_a_dropdown_and_keeps_its_order_when_relabelled():
+    assert sort_choices("de")[:3] == [("Stadt – aufsteigend", "col_city:asc"), ("Stadt – absteigend", "col_city:desc"),
+                                      ("Einwohner – aufsteigend", "col_population:asc")]
+    assert list(city_figures(REPORT, "de", "col_population:asc")["Stadt"]) == ["Bamberg", "Aachen", "Bonn"]
+    assert list(city_figures(REPORT, "en", "col_density:desc")["City"]) == ["Bonn", "Aachen", "Bamberg"]
+    with pytest.raises(ValueError, match="'Einwohner:asc'"):
+        city_figures(REPORT, "de", "Einwohner:asc")
+    handlers = ChatHandlers(StubAssistant(cited_answer()))
+    assert list(handlers.sort_overview("col_area:desc", "English")["value"]["City"]) == ["Aachen", "Bonn", "Bamberg"]
+    updates = handlers.relabel("Deutsch", None, "col_population:desc")
+    assert list(updates[14]["value"]["Stadt"]) == ["Bonn", "Aachen", "Bamberg"]
+    assert updates[18]["label"] == "Tabelle sortieren nach" and updates[18]["choices"] == sort_choices("de")
 
 
 @pytest.mark.parametrize(("value", "lang", "text"), [(246272.0, "de", "246.272"), (246272.0, "en", "246,272"),
