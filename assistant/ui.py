@@ -174,8 +174,9 @@ class ChatHandlers:
             x, y = chart.columns[0], chart.columns[1]
             chart_update = gr.update(value=chart, x=x, y=y, sort=list(chart[x]), visible=True,  # the answer's order
                                      label=label(lang, "chart_label"))
-            note = gr.update(value=html.escape(chart_source(answer, report), quote=False) + "\n\n"
-                             + chart_table_html(chart, lang, "answer-chart-table", label(lang, "chart_label")), visible=True)
+            values = chart_table_html(chart, lang, "answer-chart-table", label(lang, "chart_label"))
+            note = gr.update(value=html.escape(chart_source(answer, report), quote=False) + "\n\n" + values,
+                             visible=True)
         else:
             chart_update = note = gr.update(visible=False)
         return View(history, panel, "", session, table_update, chart_update, note, copy_text(answer))
@@ -290,11 +291,10 @@ def overview_values(lang: str, report, order: str | None = None) -> tuple:
     """Intro, city figures (in ``order``), their citation, projects per Handlungsfeld, their citation
     with the chart's values as a table (its text alternative)."""
     projects = projects_per_field(report, lang)
+    values = chart_table_html(projects, lang, "overview-chart-table", label(lang, "overview_chart_label"))
     return (f"## {label(lang, 'overview_tab')}\n\n{label(lang, 'overview_intro')}",
             city_figures(report, lang, order), label(lang, "overview_table_source"),
-            projects, label(lang, "overview_chart_source") + "\n\n"
-            + chart_table_html(projects, lang, "overview-chart-table",
-                                                label(lang, "overview_chart_label")))
+            projects, label(lang, "overview_chart_source") + "\n\n" + values)
 
 
 def _chain(first, rest):

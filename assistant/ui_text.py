@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .messages import say
+from .statement import PATHS as STATEMENT_PATHS
 
 _PATH = Path(__file__).parent / "templates" / "ui.toml"
 LANGUAGES = {"Automatisch / Auto": None, "Deutsch": "de", "English": "en"}
@@ -114,8 +115,8 @@ def sources_panel(answers: list[tuple[int, object]], lang: str) -> str:
 def footer_html() -> str:
     """The chat's footer: the accessibility statement, German and English (relative links, so they
     also work under a path prefix)."""
-    links = [f'<a href="{path}" lang="{lang}" hreflang="{lang}">{html.escape(label(lang, "statement_link"))}</a>'
-             for lang, path in (("de", "barrierefreiheit"), ("en", "accessibility"))]
+    links = [f'<a href="{path.lstrip("/")}" lang="{lang}" hreflang="{lang}">'
+             f'{html.escape(label(lang, "statement_link"))}</a>' for lang, path in STATEMENT_PATHS.items()]
     return f'<footer class="atlas-footer">{" · ".join(links)}</footer>'
 
 

@@ -417,7 +417,8 @@ def test_a_data_color_too_light_for_white_text_is_darkened_with_a_warning(browse
 COLOURS = """() => { const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
     const behind = (e) => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
         if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3); } return [255, 255, 255]; };
-    const tabs = [...document.querySelectorAll('[role=tab]')].map(t => [t.innerText, rgb(getComputedStyle(t).color), behind(t)]);
+    const tabs = [...document.querySelectorAll('[role=tab]')].map(t =>
+        [t.innerText, rgb(getComputedStyle(t).color), behind(t)]);
     const text = [...document.querySelectorAll('#overview-chart svg text')].map(t =>
         ['chart: ' + t.textContent, rgb(getComputedStyle(t).fill), behind(t.closest('.vega-embed'))]);
     return [...tabs, ...text]; }"""

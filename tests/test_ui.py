@@ -323,7 +323,8 @@ def test_the_overview_chart_has_its_values_as_a_table_beside_it():
     *_, projects, note = overview_values("en", REPORT)
     source, values = note.split("\n\n")
     assert source.startswith("Source: Smart-City-Atlas (March 2019), Appendix A")
-    assert "\n" not in values and values.startswith('<details class="chart-data"><summary>The chart\'s values as a table')
+    assert "\n" not in values  # one line: Markdown passes it through as HTML
+    assert values.startswith('<details class="chart-data"><summary>The chart\'s values as a table')
     assert '<caption>Lighthouse projects per field of action (Handlungsfeld)</caption>' in values
     assert '<th scope="col">Field of action</th><th scope="col">Lighthouse projects</th>' in values
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="number">([^<]+)</td></tr>', values)
@@ -331,7 +332,8 @@ def test_the_overview_chart_has_its_values_as_a_table_beside_it():
 
 
 def test_the_city_table_sorts_by_a_dropdown_and_keeps_its_order_when_relabelled():
-    assert sort_choices("de")[:3] == [("Stadt – aufsteigend", "col_city:asc"), ("Stadt – absteigend", "col_city:desc"),
+    assert sort_choices("de")[:3] == [("Stadt – aufsteigend", "col_city:asc"),
+                                      ("Stadt – absteigend", "col_city:desc"),
                                       ("Einwohner – aufsteigend", "col_population:asc")]
     assert list(city_figures(REPORT, "de", "col_population:asc")["Stadt"]) == ["Bamberg", "Aachen", "Bonn"]
     assert list(city_figures(REPORT, "en", "col_density:desc")["City"]) == ["Bonn", "Aachen", "Bamberg"]
