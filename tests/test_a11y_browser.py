@@ -376,17 +376,22 @@ def test_widget_and_embed_reflow_without_sideways_scrolling(widget, sites, size)
 
 def test_chat_respects_reduced_motion(browser_page, sites):
     """Gradio animates its tabs; with "reduce motion" set, no animation takes longer than a blink."""
-    def longest_animation(page) -> float:
+    def longest_animation_ms(page) -> float:
         page.goto(sites[0] + "/")
         page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+        page.evaluate("""() => { window.__ms = [];  // every animation that starts: its length (0 if already over)
+            document.addEventListener('animationstart', (e) => window.__ms.push(Math.max(0, ...document.getAnimations()
+                .filter(a => a.animationName === e.animationName).map(a => a.effect.getComputedTiming().duration))),
+                true); }""")
         page.get_by_role("tab", name="Atlas auf einen Blick").click()
-        return page.evaluate("""() => Math.max(0, ...document.getAnimations()
-            .map(a => a.effect.getComputedTiming().duration).filter(d => typeof d === 'number'))""")
+        page.wait_for_function("() => window.__ms.length > 0", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)  # the switch's animations have all started by then
+        return max(page.evaluate("window.__ms"))
 
     page = browser_page
-    assert longest_animation(page) > 50  # the control: without the setting the tab switch is animated
+    assert longest_animation_ms(page) > 50  # the control: without the setting the tab switch is animated
     page.emulate_media(reduced_motion="reduce")
-    assert longest_animation(page) <= 1
+    assert longest_animation_ms(page) <= 1
 
 
 def test_widget_respects_reduced_motion(widget):
