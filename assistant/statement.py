@@ -1,5 +1,6 @@
-"""The accessibility statement that BITV 2.0 (§ 7) asks of public bodies, in German and English:
-``templates/statement_<lang>.html`` with the operator and their feedback contact filled in."""
+"""The accessibility statement that BITV 2.0 (§ 7) asks of public bodies, in German and English: the page
+``templates/statement.html`` around the text ``templates/statement_<lang>.html``, with the operator and
+their feedback contact filled in."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ _STYLE = Path(__file__).parent / "static" / "statement.css"
 PATHS = {"de": "/barrierefreiheit", "en": "/accessibility"}  # where the server shows each language
 _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 _URL = re.compile(r"^https?://[^\s<>\"']+$")
-_MISSING = {
-    "de": "Die betreibende Stelle hat noch keinen Kontakt eingetragen (Einstellung ASSISTANT_ACCESSIBILITY_CONTACT).",
-    "en": "The operator has not entered a contact yet (setting ASSISTANT_ACCESSIBILITY_CONTACT).",
-}
-_BY = {"de": " von {}", "en": " of {}"}
+_TEXT = {
+    "de": {"title": "Erklärung zur Barrierefreiheit – Smart-City-Atlas Assistent", "nav_label": "Sprache und Rückweg",
+           "back": "Zum Chat", "other_label": "Erklärung zur Barrierefreiheit auf Deutsch", "by": " von {}",
+           "missing": "Die betreibende Stelle hat noch keinen Kontakt eingetragen "
+                      "(Einstellung ASSISTANT_ACCESSIBILITY_CONTACT)."},
+    "en": {"title": "Accessibility statement – Smart-City-Atlas Assistant", "nav_label": "Language and way back",
+           "back": "To the chat", "other_label": "Accessibility statement in English", "by": " of {}",
+           "missing": "The operator has not entered a contact yet (setting ASSISTANT_ACCESSIBILITY_CONTACT)."},
+}  # other_label: the link to this language from the other one
 
 
 class Statement:
@@ -39,12 +44,16 @@ class Statement:
         """The statement page in ``lang`` ("de" or "en")."""
         if lang not in PATHS:
             raise ValueError(f"no accessibility statement in {lang!r}: use 'de' or 'en'")
-        template = Template((_TEMPLATES / f"statement_{lang}.html").read_text(encoding="utf-8"))
-        return template.substitute(
-            style=_STYLE.read_text(encoding="utf-8"),
-            operator=html.escape(_BY[lang].format(self.operator)) if self.operator else "",
+        text = _TEXT[lang]
+        other = next(o for o in PATHS if o != lang)
+        body = Template((_TEMPLATES / f"statement_{lang}.html").read_text(encoding="utf-8")).substitute(
+            operator=html.escape(text["by"].format(self.operator)) if self.operator else "",
             contact=self._contact_link(),
-            contact_note="" if self.contact else f'<p class="missing" role="note">{html.escape(_MISSING[lang])}</p>')
+            contact_note="" if self.contact else f'<p class="missing" role="note">{html.escape(text["missing"])}</p>')
+        return Template((_TEMPLATES / "statement.html").read_text(encoding="utf-8")).substitute(
+            lang=lang, title=html.escape(text["title"]), nav_label=html.escape(text["nav_label"]),
+            back=html.escape(text["back"]), other_lang=other, other_href=PATHS[other].lstrip("/"),
+            other_label=html.escape(_TEXT[other]["other_label"]), style=_STYLE.read_text(encoding="utf-8"), body=body)
 
     def _contact_link(self) -> str:
         if not self.contact:
