@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import Match
 
@@ -36,6 +36,7 @@ from .middleware import AccessLog, RequestLimits
 from .openai_compat import ChatCompletions, make_router
 from .prefetch import prefetch_question
 from .serial import SerialAssistant
+from .statement import PATHS, Statement
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -129,6 +130,17 @@ def _widget_routes(app: FastAPI, frame_ancestors: list[str]) -> None:
         return FileResponse(STATIC / "embed.html", media_type="text/html; charset=utf-8", headers=headers)
 
 
+def _statement_routes(app: FastAPI, statement: Statement) -> None:
+    """The accessibility statement: ``/barrierefreiheit`` in German, ``/accessibility`` in English."""
+    def route(page: str):
+        async def show() -> HTMLResponse:  # no parameters: nothing of the request reaches the page
+            return HTMLResponse(page, headers={"Cache-Control": "public, max-age=300"})
+        return show
+
+    for lang, path in PATHS.items():
+        app.add_api_route(path, route(statement.render(lang)), methods=["GET"], include_in_schema=False)
+
+
 def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     """The server's app. ``assistant`` needs its report loaded (its index may still be opening: questions
     then wait for it and health says degraded); ``ui=False`` leaves Gradio out (tests)."""
@@ -150,6 +162,7 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.include_router(_api_router(serial, guard))
     app.include_router(make_router(ChatCompletions(serial), guard))
     _widget_routes(app, settings.cors_origins)
+    _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator))
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -176,11 +189,11 @@ def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    from .ui import build_ui
+    from .ui import FOOTER_LINKS, build_ui
 
     takes_settings = "settings" in inspect.signature(build_ui).parameters
     blocks = build_ui(assistant, settings) if takes_settings else build_ui(assistant)
-    gr.mount_gradio_app(app, blocks, path="/")
+    gr.mount_gradio_app(app, blocks, path="/", footer_links=FOOTER_LINKS)
 
 
 def _open_index(assistant, server) -> None:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # sites that may embed the widget
     max_request_bytes: int = Field(default=32_768, ge=1024)
     log_questions: bool = False  # access logs carry the question text only when this is on
+    # the accessibility statement (/barrierefreiheit, /accessibility): who runs the assistant and where to
+    # report barriers (an e-mail address or the address of a contact form), as BITV 2.0 asks
+    accessibility_operator: str = ""
+    accessibility_contact: str = ""
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

@@ -18,13 +18,22 @@ from .errors import AssistantError, UnknownConversation
 from .feedback import FeedbackStore
 from .messages import say
 from .types import Answer, Delta
-from .ui_charts import answer_chart, answer_table, chart_source, city_figures, projects_per_field
+from .ui_charts import (
+    answer_chart,
+    answer_table,
+    chart_source,
+    chart_table_html,
+    city_figures,
+    projects_per_field,
+    sort_choices,
+)
 from .ui_text import (
     AUTO,
     LANGUAGES,
     answer_markdown,
     copy_text,
     examples,
+    footer_html,
     label,
     sources_panel,
     ui_language,
@@ -34,18 +43,12 @@ log = logging.getLogger(__name__)
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_KEPT_ANSWERS = 50  # per browser session: sources panel entries and rateable answers
 
-CSS = """
-#chat a[href^="#src-"]::before { content: "["; }
-#chat a[href^="#src-"]::after { content: "]"; }
-#chat a[href^="#src-"] { text-decoration: none; font-weight: 600; }
-#sources .sources-list { padding-left: 0; list-style: none; }
-#sources li.source { margin: .4em 0; padding: .3em .5em; border-radius: 6px; overflow-wrap: anywhere; }
-#sources li.source:target { outline: 2px solid var(--color-accent); background: var(--color-accent-soft); }
-#sources blockquote { margin: .3em 0 0 0; padding-left: .6em; border-left: 3px solid var(--border-color-primary); }
-#sources mark { padding: 0 .1em; }
-#sources summary { cursor: pointer; font-weight: 600; }
-@media (max-width: 640px) { #chat { height: 60vh !important; } }
-"""
+STATIC = Path(__file__).parent / "static"
+CSS = (STATIC / "chat.css").read_text(encoding="utf-8")
+CHAT_JS = (STATIC / "chat.js").read_text(encoding="utf-8")  # what screen readers are told (see the file)
+# Gradio's own footer (API, "built with", settings) is for developers, in English, and fails contrast;
+# the chat's footer links the accessibility statement instead.
+FOOTER_LINKS: list[str] = []
 
 
 @dataclass
@@ -171,7 +174,9 @@ class ChatHandlers:
             x, y = chart.columns[0], chart.columns[1]
             chart_update = gr.update(value=chart, x=x, y=y, sort=list(chart[x]), visible=True,  # the answer's order
                                      label=label(lang, "chart_label"))
-            note = gr.update(value=html.escape(chart_source(answer, report), quote=False), visible=True)
+            values = chart_table_html(chart, lang, "answer-chart-table", label(lang, "chart_label"))
+            note = gr.update(value=html.escape(chart_source(answer, report), quote=False) + "\n\n" + values,
+                             visible=True)
         else:
             chart_update = note = gr.update(visible=False)
         return View(history, panel, "", session, table_update, chart_update, note, copy_text(answer))
@@ -231,8 +236,9 @@ class ChatHandlers:
         return label(lang, "feedback_comment_saved"), ""
 
     # -- labels ----------------------------------------------------------------------
-    def relabel(self, language: str | None, session: Session | None = None) -> tuple:
-        """Every label in the chosen language, or in the last answer's language under "automatic"."""
+    def relabel(self, language: str | None, session: Session | None = None, order: str | None = None) -> tuple:
+        """Every label in the chosen language, or in the last answer's language under "automatic" (the
+        city table keeps the chosen ``order``)."""
         lang = ui_language(language, session.language if session else None)
         report = getattr(self.assistant, "report", None)
         upd = gr.update
@@ -250,16 +256,18 @@ class ChatHandlers:
             upd(label=label(lang, "chat_tab")),
             upd(label=label(lang, "overview_tab")),
             sources_panel(session.cited if session else [], lang),
-            *self.overview(lang, report),
+            *self.overview(lang, report, order),
+            lang,  # the page's language (chat.js sets it on <html>)
+            (session.language if session else None) or lang,  # the last answer's (set on its message)
         )
 
     @staticmethod
-    def overview(lang: str, report) -> tuple:
+    def overview(lang: str, report, order: str | None = None) -> tuple:
         """The "Atlas at a glance" page as updates: intro, city table, its citation, projects
-        chart, its citation."""
+        chart, its citation, the table's order."""
         if report is None:
-            return (gr.update(),) * 5
-        intro, cities, cities_note, projects, projects_note = overview_values(lang, report)
+            return (gr.update(),) * 6
+        intro, cities, cities_note, projects, projects_note = overview_values(lang, report, order)
         return (
             gr.update(value=intro),
             gr.update(value=cities, label=label(lang, "overview_table_label")),
@@ -267,14 +275,26 @@ class ChatHandlers:
             gr.update(value=projects, x=projects.columns[0], y=projects.columns[1],
                       label=label(lang, "overview_chart_label")),
             gr.update(value=projects_note),
+            gr.update(label=label(lang, "sort_label"), choices=sort_choices(lang)),
         )
 
+    def sort_overview(self, order: str | None, language: str | None, session: Session | None = None):
+        """The city table in the chosen order, labelled in the page's language."""
+        report = getattr(self.assistant, "report", None)
+        if report is None:
+            return gr.update()
+        lang = ui_language(language, session.language if session else None)
+        return gr.update(value=city_figures(report, lang, order))
 
-def overview_values(lang: str, report) -> tuple:
-    """Intro, city figures, their citation, projects per Handlungsfeld, their citation."""
+
+def overview_values(lang: str, report, order: str | None = None) -> tuple:
+    """Intro, city figures (in ``order``), their citation, projects per Handlungsfeld, their citation
+    with the chart's values as a table (its text alternative)."""
+    projects = projects_per_field(report, lang)
+    values = chart_table_html(projects, lang, "overview-chart-table", label(lang, "overview_chart_label"))
     return (f"## {label(lang, 'overview_tab')}\n\n{label(lang, 'overview_intro')}",
-            city_figures(report, lang), label(lang, "overview_table_source"),
-            projects_per_field(report, lang), label(lang, "overview_chart_source"))
+            city_figures(report, lang, order), label(lang, "overview_table_source"),
+            projects, label(lang, "overview_chart_source") + "\n\n" + values)
 
 
 def _chain(first, rest):
@@ -334,6 +354,8 @@ def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) ->
                 intro, figures, figures_note, projects, projects_note = (
                     overview_values(lang, report) if report else ("", None, "", None, ""))
                 overview_intro = gr.Markdown(intro, elem_id="overview-intro")
+                overview_sort = gr.Dropdown(sort_choices(lang), value=None, label=label(lang, "sort_label"),
+                                            elem_id="overview-sort")
                 overview_table = gr.Dataframe(figures, interactive=False, elem_id="overview-table", max_height=520,
                                               label=label(lang, "overview_table_label"))
                 overview_table_note = gr.Markdown(figures_note, elem_id="overview-table-source")
@@ -342,16 +364,26 @@ def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) ->
                                             elem_id="overview-chart", x_label_angle=-30, sort="-y", y_lim=[0, None],
                                             label=label(lang, "overview_chart_label"))
                 overview_chart_note = gr.Markdown(projects_note, elem_id="overview-chart-source")
+        gr.HTML(footer_html(), elem_id="footer")
+        page_lang = gr.Textbox(lang, visible=False, elem_id="page-lang")
+        answer_lang = gr.Textbox(lang, visible=False, elem_id="answer-lang")
 
-        overview_parts = [overview_intro, overview_table, overview_table_note, overview_chart, overview_chart_note]
+        overview_parts = [overview_intro, overview_table, overview_table_note, overview_chart, overview_chart_note,
+                          overview_sort]
         outputs = [chatbot, sources, question, session, table, chart, chart_note, copy_box]
         label_outputs = [about, question, send, new_chat, city_filter, language, chatbot, copy_btn, comment_box,
-                         comment_btn, chat_tab, overview_tab, sources, *overview_parts]
+                         comment_btn, chat_tab, overview_tab, sources, *overview_parts, page_lang, answer_lang]
         inputs = [question, chatbot, city_filter, language, session]
+        relabel_inputs = [language, session, overview_sort]
+        demo.load(None, [page_lang], None, js=CHAT_JS)
+        page_lang.change(None, [page_lang], None, js="(lang) => window.atlasChat.setLanguage(lang)")
         for trigger in (question.submit, send.click):
             trigger(handlers.respond, inputs, outputs, show_progress="hidden").then(
-                handlers.relabel, [language, session], label_outputs, show_progress="hidden")
-        language.change(handlers.relabel, [language, session], label_outputs, show_progress="hidden")
+                handlers.relabel, relabel_inputs, label_outputs, show_progress="hidden").then(
+                None, [answer_lang], None, js="(lang) => window.atlasChat.answered(lang)")  # spoken once, at its end
+        language.change(handlers.relabel, relabel_inputs, label_outputs, show_progress="hidden")
+        overview_sort.change(handlers.sort_overview, [overview_sort, language, session], overview_table,
+                             show_progress="hidden")
         new_chat.click(handlers.new_conversation, [language, session], outputs, show_progress="hidden")
         # the chat's own clear button empties the history: the session must start over with it
         chatbot.clear(handlers.new_conversation, [language, session], outputs, show_progress="hidden")
@@ -371,4 +403,5 @@ def serve(settings) -> None:
     info = assistant.ensure_index()
     print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)")
     demo = build_ui(assistant, settings)
-    demo.queue(default_concurrency_limit=1).launch(server_name=settings.host, server_port=settings.port)
+    demo.queue(default_concurrency_limit=1).launch(server_name=settings.host, server_port=settings.port,
+                                                   footer_links=FOOTER_LINKS)

@@ -3,6 +3,7 @@ page. Plain pandas frames; the UI only displays them."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -71,15 +72,57 @@ def chart_source(answer, report=None) -> str:
     return label(answer.language, "chart_source", sources=sources) if sources else ""
 
 
-def city_figures(report, lang: str = "de") -> pd.DataFrame:
-    """The 50 cities: name, population, area, density and the profile each row is taken from."""
+def chart_table_html(frame: pd.DataFrame, lang: str, table_id: str, caption: str) -> str:
+    """A chart's values as a folded HTML table with header cells: the chart's text alternative
+    (chat.js describes the chart by the table's id). One line, so that Markdown passes it through."""
+    def text(value) -> str:  # escaped for an element's content
+        return html.escape(str(value), quote=False)
+
+    summary, caption = text(label(lang, "chart_data")), text(caption)
+    head = "".join(f'<th scope="col">{text(c)}</th>' for c in frame.columns)
+    rows = []
+    for row in frame.itertuples(index=False):
+        name, *values = row
+        cells = "".join(f'<td class="number">{text(format_number(v, lang))}</td>' for v in values)
+        rows.append(f'<tr><th scope="row">{text(name)}</th>{cells}</tr>')
+    return (f'<details class="chart-data"><summary>{summary}</summary><table id="{table_id}"><caption>{caption}'
+            f'</caption><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></details>')
+
+
+def format_number(value, lang: str) -> str:
+    """A figure as the assistant writes it: 246.272 and 1,5 in German, 246,272 and 1.5 in English."""
+    if not isinstance(value, (int, float)):
+        return str(value)
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    return text.translate(str.maketrans(",.", ".,")) if lang == "de" else text
+
+
+SORTABLE = ("col_city", "col_population", "col_area", "col_density")  # the city table's orders
+
+
+def sort_choices(lang: str) -> list[tuple[str, str]]:
+    """The city table's orders as (label, value) for a dropdown, the sort that works by keyboard alone
+    (Gradio's column menu does not): value ``"col_population:desc"`` and so on."""
+    return [(f"{label(lang, key)} – {label(lang, 'sort_' + way)}", f"{key}:{way}")
+            for key in SORTABLE for way in ("asc", "desc")]
+
+
+def city_figures(report, lang: str = "de", order: str | None = None) -> pd.DataFrame:
+    """The 50 cities: name, population, area, density and the profile each row is taken from; in the
+    report's order, or in ``order`` (a value of :func:`sort_choices`)."""
     rows = []
     for city in report.cities:
         density = round(city.population / city.area_km2) if city.area_km2 else None
         rows.append((city.name, city.population, city.area_km2, density,
                      label(lang, "source_profile", city=city.name)))
     columns = [label(lang, k) for k in ("col_city", "col_population", "col_area", "col_density", "col_source")]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    if not order:
+        return frame
+    key, _, way = order.partition(":")
+    if key not in SORTABLE or way not in ("asc", "desc"):
+        raise ValueError(f"unknown order {order!r}: use a value of sort_choices()")
+    return frame.sort_values(label(lang, key), ascending=way == "asc", kind="stable").reset_index(drop=True)
 
 
 def projects_per_field(report, lang: str = "de") -> pd.DataFrame:
@@ -101,3 +144,4 @@ def _unique(names: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return out
+

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .messages import say
+from .statement import PATHS as STATEMENT_PATHS
 
 _PATH = Path(__file__).parent / "templates" / "ui.toml"
 LANGUAGES = {"Automatisch / Auto": None, "Deutsch": "de", "English": "en"}
@@ -90,7 +91,8 @@ def sources_html(answer, turn: int, open_: bool = True) -> str:
     items = []
     for c in answer.citations:
         items.append(
-            f'<li id="{anchor(turn, c.n)}" class="source">'
+            # focus moves here from a followed [n]; the passage is the report's German, whatever the answer's language
+            f'<li id="{anchor(turn, c.n)}" class="source" tabindex="-1" lang="de">'
             f'<span class="source-n">[{c.n}]</span> <strong class="source-name">{html.escape(c.source)}</strong>'
             f' – <span class="source-section">{html.escape(c.section)}</span>'
             f'<blockquote class="source-text">{highlight(c.text, c.quote)}</blockquote></li>')
@@ -102,12 +104,20 @@ def sources_html(answer, turn: int, open_: bool = True) -> str:
 def sources_panel(answers: list[tuple[int, object]], lang: str) -> str:
     """The whole panel: heading and the cited answers' sources as (turn, answer), newest first
     and open, older ones folded (a link to them still unfolds them)."""
-    head = f'<h3 class="sources-heading">{html.escape(label(lang, "sources_heading"))}</h3>'
+    head = f'<h2 class="sources-heading">{html.escape(label(lang, "sources_heading"))}</h2>'
     if not answers:
         return head + f'<p class="sources-empty">{html.escape(label(lang, "sources_empty"))}</p>'
     newest = answers[-1][0]
     entries = [sources_html(answer, turn, open_=turn == newest) for turn, answer in reversed(answers)]
     return head + f'<p class="sources-hint">{html.escape(label(lang, "quoted"))}</p>' + "".join(entries)
+
+
+def footer_html() -> str:
+    """The chat's footer: the accessibility statement, German and English (relative links, so they
+    also work under a path prefix)."""
+    links = [f'<a href="{path.lstrip("/")}" lang="{lang}" hreflang="{lang}">'
+             f'{html.escape(label(lang, "statement_link"))}</a>' for lang, path in STATEMENT_PATHS.items()]
+    return f'<footer class="atlas-footer">{" · ".join(links)}</footer>'
 
 
 def highlight(text: str, quote: str) -> str:

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.corpus import ReportParser, load_report
 from assistant.service import Assistant
 from assistant.store import ChromaStore
+from assistant.types import Delta
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_REPORT = ROOT / "corpus" / "smart-city-atlas-2019.md"
@@ -138,6 +140,23 @@ def make_mini_assistant(index_dir: Path, embedder: FakeEmbedder | None = None) -
         top_k=5,
         answerer=ExtractiveAnswerer(min_similarity=FAKE_MIN_SIMILARITY),
     )
+
+
+class PacedAssistant:
+    """The fixture assistant with a short pause between streamed pieces, so streaming is visible."""
+
+    def __init__(self, assistant, pause_s: float = 0.12) -> None:
+        self._assistant = assistant
+        self.pause_s = pause_s
+
+    def __getattr__(self, name):
+        return getattr(self._assistant, name)
+
+    def stream(self, *args, **kwargs):
+        for item in self._assistant.stream(*args, **kwargs):
+            if isinstance(item, Delta):
+                time.sleep(self.pause_s)
+            yield item
 
 
 @pytest.fixture

@@ -277,8 +277,27 @@ def test_app_mounts_the_gradio_ui_at_the_root(mini_assistant):
     with TestClient(create_app(mini_assistant, settings())) as c:
         root = c.get("/")
         health = c.get("/api/v1/health")
+        config = c.get("/config").json()
     assert root.status_code == 200 and "gradio" in root.text.lower()
     assert health.json()["status"] == "ok"
+    assert config["footer_links"] == []  # Gradio's developer footer is off; the chat links the statement
+
+
+def test_accessibility_statement_in_german_and_english(mini_assistant):
+    with client_for(mini_assistant, accessibility_contact="barrierefreiheit@stadt.example",
+                    accessibility_operator="Stadt <Muster>") as c:
+        german, english = c.get("/barrierefreiheit"), c.get("/accessibility")
+        probe = c.get("/barrierefreiheit?page=<script>alert(1)</script>")
+    assert german.status_code == english.status_code == 200
+    assert german.headers["content-type"].startswith("text/html")
+    assert '<html lang="de">' in german.text and "<h1>Erklärung zur Barrierefreiheit</h1>" in german.text
+    assert '<html lang="en">' in english.text and "<h1>Accessibility statement</h1>" in english.text
+    for page in (german, english):
+        assert '<a href="mailto:barrierefreiheit@stadt.example">barrierefreiheit@stadt.example</a>' in page.text
+        assert "Stadt &lt;Muster&gt;" in page.text and "<Muster>" not in page.text
+        assert "$" not in page.text  # every placeholder filled
+    assert 'href="accessibility"' in german.text and 'href="barrierefreiheit"' in english.text
+    assert probe.text == german.text  # nothing of the request reaches the page
 
 
 def test_cli_serve_starts_the_api_server(monkeypatch):

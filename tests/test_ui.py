@@ -11,9 +11,26 @@ import pytest
 from assistant.errors import IndexError_, InputError, UnknownConversation
 from assistant.feedback import FeedbackStore
 from assistant.types import Answer, AppendixEntry, Chunk, Citation, CityProfile, Delta, Hit, Report
-from assistant.ui import ChatHandlers, Session, build_ui
-from assistant.ui_charts import answer_chart, answer_table, city_figures, parse_number, projects_per_field
-from assistant.ui_text import AUTO, answer_markdown, copy_text, highlight, label, sources_html, ui_language
+from assistant.ui import ChatHandlers, Session, build_ui, overview_values
+from assistant.ui_charts import (
+    answer_chart,
+    answer_table,
+    city_figures,
+    format_number,
+    parse_number,
+    projects_per_field,
+    sort_choices,
+)
+from assistant.ui_text import (
+    AUTO,
+    answer_markdown,
+    copy_text,
+    footer_html,
+    highlight,
+    label,
+    sources_html,
+    ui_language,
+)
 
 REPORT = Report(
     cities=(CityProfile("Aachen", 246272, 161, (), ()), CityProfile("Bamberg", 77179, 55, (), ()),
@@ -134,11 +151,11 @@ def test_one_conversation_per_session_and_an_expired_one_is_replaced():
 def test_sources_panel_shows_source_section_and_highlighted_quote_per_answer():
     handlers = ChatHandlers(StubAssistant(cited_answer()))
     first = last(run(handlers))
-    assert '<li id="src-1-1" class="source">' in first.sources
+    assert '<li id="src-1-1" class="source" tabindex="-1" lang="de">' in first.sources  # focus lands on a followed [1]
     assert "<strong class=\"source-name\">Aachen</strong>" in first.sources
     assert "Einwohner und Fläche" in first.sources
     assert "<mark>Einwohner: 246.272.</mark> Fläche in km²: 161." in first.sources
-    assert first.sources.startswith('<h3 class="sources-heading">Quellen</h3>')
+    assert first.sources.startswith('<h2 class="sources-heading">Quellen</h2>')
     second = last(run(handlers, "Und?", first.history, session=first.session))
     assert second.sources.index('id="src-2-1"') < second.sources.index('id="src-1-1"')  # newest first
     assert second.sources.count(" open>") == 1
@@ -252,7 +269,12 @@ def test_comparison_gets_a_table_and_a_bar_chart_with_its_citation():
     assert view.chart["visible"] is True and (view.chart["x"], view.chart["y"]) == ("Stadt", "Einwohner")
     assert view.chart["sort"] == ["Aachen", "Bamberg"]  # bars in the answer's order, not alphabetical
     assert chart.to_dict("list") == {"Stadt": ["Aachen", "Bamberg"], "Einwohner": [246272.0, 77179.0]}
-    assert view.chart_note["value"] == "Quelle: Smart-City-Atlas 2019, Steckbrief Aachen, Steckbrief Bamberg"
+    source, values = view.chart_note["value"].split("\n\n")
+    assert source == "Quelle: Smart-City-Atlas 2019, Steckbrief Aachen, Steckbrief Bamberg"
+    # the chart's text alternative: its values as a table with header cells, numbers as the answer writes them
+    assert '<table id="answer-chart-table"><caption>Diagramm zur Antwort</caption>' in values
+    assert '<th scope="col">Stadt</th><th scope="col">Einwohner</th>' in values
+    assert '<tr><th scope="row">Aachen</th><td class="number">246.272</td></tr>' in values
 
 
 def test_a_single_figure_answer_has_no_table_or_chart():
@@ -295,6 +317,39 @@ def test_overview_figures_cite_each_city_profile_and_anhang_a_counts():
                                         "Lighthouse projects": [21, 17, 9]}
     counted = projects_per_field(Report(REPORT.cities, (), REPORT.appendix, {}), "de")
     assert counted.to_dict("list") == {"Handlungsfeld": ["Mobilität", "Verwaltung"], "Leuchtturmprojekte": [2, 1]}
+
+
+def test_the_overview_chart_has_its_values_as_a_table_beside_it():
+    *_, projects, note = overview_values("en", REPORT)
+    source, values = note.split("\n\n")
+    assert source.startswith("Source: Smart-City-Atlas (March 2019), Appendix A")
+    assert "\n" not in values  # one line: Markdown passes it through as HTML
+    assert values.startswith('<details class="chart-data"><summary>The chart\'s values as a table')
+    assert '<caption>Lighthouse projects per field of action (Handlungsfeld)</caption>' in values
+    assert '<th scope="col">Field of action</th><th scope="col">Lighthouse projects</th>' in values
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="number">([^<]+)</td></tr>', values)
+    assert rows == [("Mobilität", "21"), ("Verwaltung", "17"), ("Bildung", "9")]
+
+
+def test_the_city_table_sorts_by_a_dropdown_and_keeps_its_order_when_relabelled():
+    assert sort_choices("de")[:3] == [("Stadt – aufsteigend", "col_city:asc"),
+                                      ("Stadt – absteigend", "col_city:desc"),
+                                      ("Einwohner – aufsteigend", "col_population:asc")]
+    assert list(city_figures(REPORT, "de", "col_population:asc")["Stadt"]) == ["Bamberg", "Aachen", "Bonn"]
+    assert list(city_figures(REPORT, "en", "col_density:desc")["City"]) == ["Bonn", "Aachen", "Bamberg"]
+    with pytest.raises(ValueError, match="'Einwohner:asc'"):
+        city_figures(REPORT, "de", "Einwohner:asc")
+    handlers = ChatHandlers(StubAssistant(cited_answer()))
+    assert list(handlers.sort_overview("col_area:desc", "English")["value"]["City"]) == ["Aachen", "Bonn", "Bamberg"]
+    updates = handlers.relabel("Deutsch", None, "col_population:desc")
+    assert list(updates[14]["value"]["Stadt"]) == ["Bonn", "Aachen", "Bamberg"]
+    assert updates[18]["label"] == "Tabelle sortieren nach" and updates[18]["choices"] == sort_choices("de")
+
+
+@pytest.mark.parametrize(("value", "lang", "text"), [(246272.0, "de", "246.272"), (246272.0, "en", "246,272"),
+                                                    (1.5, "de", "1,5"), (1530, "en", "1,530"), ("n/a", "de", "n/a")])
+def test_chart_values_are_written_as_the_answers_write_them(value, lang, text):
+    assert format_number(value, lang) == text
 
 
 # -- feedback -------------------------------------------------------------------------------------
@@ -369,13 +424,15 @@ def test_labels_follow_the_chosen_or_the_detected_language():
     assert ui_language(AUTO, "en") == "en" and ui_language(AUTO, None) == "de"
     handlers = ChatHandlers(StubAssistant(cited_answer("Aachen has 246,272 inhabitants [1].", lang="en")))
     view = last(run(handlers, "What is the population of Aachen?"))
-    assert view.sources.startswith('<h3 class="sources-heading">Sources</h3>')
+    assert view.sources.startswith('<h2 class="sources-heading">Sources</h2>')
     updates = handlers.relabel(AUTO, view.session)
     assert updates[1]["label"] == "Your question" and updates[11]["label"] == "Atlas at a glance"
     assert updates[6]["placeholder"].startswith("Ask about one of the 50 cities")
     assert "Sources" in updates[12]
     german = handlers.relabel("Deutsch", view.session)
     assert german[1]["label"] == "Ihre Frage" and "Quellen" in german[12]
+    # the page's language and the last answer's, for chat.js to set on <html> and on the message
+    assert updates[-2:] == ("en", "en") and german[-2:] == ("de", "en")
     assert list(german[14]["value"].columns)[0] == "Stadt" and list(updates[14]["value"].columns)[0] == "City"
 
 
@@ -395,6 +452,12 @@ def test_build_ui_puts_the_feedback_store_under_the_data_dir(tmp_path):
     assert (tmp_path / "data" / "feedback.sqlite3").exists()
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     assert {"chat", "sources", "question", "city-filter", "language", "overview-table", "overview-chart"} <= ids
+
+
+def test_footer_links_the_accessibility_statement_in_both_languages():
+    footer = footer_html()
+    assert '<a href="barrierefreiheit" lang="de" hreflang="de">Erklärung zur Barrierefreiheit</a>' in footer
+    assert '<a href="accessibility" lang="en" hreflang="en">Accessibility statement</a>' in footer
 
 
 def test_about_says_what_the_assistant_knows_and_does_not():

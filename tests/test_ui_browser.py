@@ -6,35 +6,16 @@ saves a screenshot of each step under test-artifacts/<test>/."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from conftest import free_port
+from conftest import PacedAssistant, free_port
 
 from assistant.feedback import FeedbackStore
-from assistant.types import Delta
 from assistant.ui import build_ui
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 20_000
 BOT = '#chat [data-testid="bot"]'
-
-
-class PacedAssistant:
-    """The fixture assistant with a short pause between streamed pieces, so streaming is visible."""
-
-    def __init__(self, assistant, pause_s: float = 0.12) -> None:
-        self._assistant = assistant
-        self.pause_s = pause_s
-
-    def __getattr__(self, name):
-        return getattr(self._assistant, name)
-
-    def stream(self, *args, **kwargs):
-        for item in self._assistant.stream(*args, **kwargs):
-            if isinstance(item, Delta):
-                time.sleep(self.pause_s)
-            yield item
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +103,11 @@ def test_english_question_gets_an_english_answer_and_english_labels(page):
     text = ask(page, "What is the population of Bamberg?", "Sources")
     page.shot("01-english-answer")
     assert text.startswith("Bamberg has a population of 77,179")
-    page.wait_for_function("() => document.querySelector('#sources h3').innerText === 'Sources'", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#sources h2').innerText === 'Sources'", timeout=TIMEOUT_MS)
     assert page.get_by_label("Your question").count() == 1
     assert page.get_by_role("tab", name="Atlas at a glance").count() == 1
     page.get_by_label("Deutsch").check()
-    page.wait_for_function("() => document.querySelector('#sources h3').innerText === 'Quellen'", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#sources h2').innerText === 'Quellen'", timeout=TIMEOUT_MS)
     assert page.get_by_label("Ihre Frage").count() == 1
     page.shot("02-switched-to-german")
 

@@ -3,44 +3,16 @@ served from another origin (http://localhost:PORT) than the assistant (http://12
 
 from __future__ import annotations
 
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-
 import pytest
 from conftest import free_port
-from live_server import running
+from live_server import host_page, running
 from playwright.sync_api import expect
 
 from assistant.api import create_app
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.browser
-HOST_PAGE = Path(__file__).parent / "fixtures" / "host_page.html"
 PURPLE = "rgb(138, 43, 226)"  # the page's data-color="#8a2be2"
-
-
-class _HostPage(SimpleHTTPRequestHandler):
-    """Serves the host page with the assistant's URL filled in; nothing else."""
-
-    def __init__(self, *args, api: str, **kwargs) -> None:
-        self.api = api
-        super().__init__(*args, **kwargs)
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        if self.path.split("?")[0] != "/host_page.html":
-            self.send_error(404)
-            return
-        body = HOST_PAGE.read_text(encoding="utf-8").replace("__API__", self.api).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +21,8 @@ def sites(mini_assistant):
     host_port = free_port()
     allowed = f"http://localhost:{host_port}"
     settings = Settings(api_keys=["widget-key"], rate_limit_per_minute=0, cors_origins=[allowed])
-    with running(create_app(mini_assistant, settings, ui=False), free_port()) as api:
-        httpd = ThreadingHTTPServer(("127.0.0.1", host_port), partial(_HostPage, api=api))
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"{allowed}/host_page.html", f"http://127.0.0.1:{host_port}/host_page.html"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
+    with running(create_app(mini_assistant, settings, ui=False), free_port()) as api, host_page(api, host_port) as path:
+        yield f"{allowed}{path}", f"http://127.0.0.1:{host_port}{path}"
 
 
 def style(locator, prop: str) -> str:
@@ -124,7 +89,7 @@ def test_iframe_embed_is_configured_by_its_url(browser_page, sites):
     page = browser_page
     page.goto(sites[0])
     frame = page.frame_locator("#atlas-frame")
-    expect(frame.locator("header h2")).to_have_text("Atlas im Rahmen")
+    expect(frame.locator("header h1")).to_have_text("Atlas im Rahmen")  # the embed page's own heading
     assert style(frame.locator("header"), "backgroundColor") == "rgb(0, 100, 0)"
     expect(frame.locator("textarea")).to_have_attribute("placeholder", "Your question …")
     ask(frame, "What is the population of Aachen?")
