@@ -49,6 +49,11 @@ _ASKING = re.compile(r"\b(?:wann|wer|wen|wem|was|wo|wie|warum|weshalb|wieso|welc
                      r"which)\b", re.I)
 # "Abbildung 5 fasst ... zusammen": a sentence about a chart (lost in the conversion), not its finding.
 _ABOUT_CHART = re.compile(r"^(?:Die |Der )?(?:Abbildung|Tabelle|Grafik)\s+\d+\s+(?:fasst|zeigt|stellt|gibt|bildet)\b")
+# "Im Rahmen der Interviews wurden die Städte nach ... gefragt", "Im Folgenden werden ... vorgestellt": what the
+# study asked or presents next, not what it found.
+_ABOUT_STUDY = re.compile(r"\bUntersuchungsgegenstand|\bIm Folgenden\b|\bim Rahmen der (?:Interviews|Befragung|Studie)\b|"
+                          r"\bwurden (?:die )?(?:beteiligten |befragten |teilnehmenden )?(?:Städte|Kommunen) (?:nach|zu)\b|"
+                          r"\bgefragt\b|\bbefragt\b|\bwerden .{0,60}\bvorgestellt\b|\bdie Frage nach\b", re.I)
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
 _REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
 _REPORT_YEAR = 2019  # the atlas appeared in March 2019
@@ -628,6 +633,8 @@ class ExtractiveAnswerer:
         f[_F["counts_asked"]] = float(bool(asked.counted and asked.counted & self.counts(sent)))
         f[_F["partitive"]] = float(asked.partitive and bool(_PARTITIVE.search(sent)))
         f[_F["length"]] = min(len(sent), 400) / 400
+        f[_F["is_question"]] = float("?" in sent)
+        f[_F["about_study"]] = float(bool(_ABOUT_STUDY.search(sent)))
         if asked.which:  # "Welche ...?", "What are the ...?": a sentence that lists several things
             f[_F["lists_items"]] = min(len(_LIST_SEPARATOR.findall(sent)), 4) / 4
         return f

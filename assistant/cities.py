@@ -123,7 +123,9 @@ class CityMatcher:
             stems.add(last[:-2])
         if last.endswith("stadt"):
             stems.add(last[:-5] + "staedt")
-        forms = {tuple(head) + (stem + suf,) for stem in stems for suf in _SUFFIXES}
+        # A shortened stem takes a real ending ("Hallenser", "Bremer"), never none or a plural "s": "hall",
+        # "halls" are English words, not "Halle".
+        forms = {tuple(head) + (stem + suf,) for stem in stems for suf in _SUFFIXES if stem == last or len(suf) >= 2}
         forms = {f for f in forms if len(f[-1]) >= 3}
         forms.add(alias)
         for extra in IRREGULAR.get(name, ()):

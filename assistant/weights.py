@@ -40,6 +40,8 @@ HAND_WEIGHTS: dict[str, float] = {
     "chart_title": 0.08,      # a chart title kept as a heading that counts what is asked
     "length": 0.0,            # the sentence's length (up to 400 characters, as a share)
     "lists_items": 0.0,       # a which/what-are question and a sentence that lists several things
+    "is_question": 0.0,       # the sentence asks a question itself (an interview guide's item)
+    "about_study": 0.0,       # the sentence says what the study asked or does next, not what it found
 }
 FEATURES: tuple[str, ...] = tuple(HAND_WEIGHTS)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}

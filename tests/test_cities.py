@@ -129,3 +129,8 @@ def test_missing_others_file_is_tolerated(real_report, tmp_path):
 def test_matcher_needs_cities():
     with pytest.raises(ValueError):
         CityMatcher([])
+
+
+@pytest.mark.parametrize("text", ["Is it decided in city hall?", "the town halls of Germany", "a concert hall"])
+def test_a_shortened_city_name_is_no_city_on_its_own(matcher, text):
+    assert names(matcher, text) == []
