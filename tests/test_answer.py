@@ -538,3 +538,18 @@ def test_the_refusal_sees_a_missing_maker_or_span_of_time(question, quote, missi
     support = answerer.support(asked, question, quote, hit, Scored(quote, 0, 0, 1.0))
     name = "duration_missing" if ("lange" in question or "long" in question) else "maker_missing"
     assert support[SUPPORT_INDEX[name]] == missing
+
+
+@pytest.mark.parametrize(("sentence", "is_question", "about_study"), [
+    ("Gibt es einen Beirat bei der Kommune?", 1.0, 0.0),
+    ("Im Rahmen der Befragung wurden die Städte nach ihren Zielen gefragt.", 0.0, 1.0),
+    ("Im Folgenden werden die Ergebnisse der Auswertung vorgestellt.", 0.0, 1.0),
+    ("Die meisten Städte nennen die Verwaltung als wichtigstes Ziel.", 0.0, 0.0),
+])
+def test_sentences_that_ask_or_announce_are_told_from_findings(sentence, is_question, about_study):
+    from assistant.weights import INDEX
+
+    answerer = ExtractiveAnswerer()
+    asked = answerer.asked("Was sind die Ziele der Städte?", "de", set(), None)
+    f = answerer.features(asked, sentence, _hit(sentence).chunk, answerer.terms(sentence))
+    assert (f[INDEX["is_question"]], f[INDEX["about_study"]]) == (is_question, about_study)
