@@ -491,8 +491,13 @@ class ExtractiveAnswerer:
             passage += "\n\n" + hits[continuation[best.hit_index]].chunk.text
         citations = [Citation(1, hit.chunk.source, hit.chunk.section, passage, quote, hit.chunk.id)]
         text = self.frame(lang, hit, quote) + " [1]"
-        # A second passage from another source is cited when it is nearly as relevant.
-        others = [s for s in scored if hits[s.hit_index].chunk.source != hit.chunk.source]
+        # A second passage is cited when it is nearly as relevant: from another source, or from another section
+        # of the same one when its sentence holds an asked word the quote lacks (a near tie between two
+        # sections of a profile, one of which names what was asked).
+        quoted = self.terms(quote)
+        others = [s for s in scored if hits[s.hit_index].chunk.source != hit.chunk.source
+                  or (hits[s.hit_index].chunk.section != hit.chunk.section
+                      and any(covers(g, self.terms(s.sentence)) and not covers(g, quoted) for g in groups))]
         if others:
             second = max(others, key=lambda s: s.score)
             if second.score >= best.score - 0.01 and len(text) + len(second.sentence) < 600:

@@ -553,3 +553,28 @@ def test_sentences_that_ask_or_announce_are_told_from_findings(sentence, is_ques
     asked = answerer.asked("Was sind die Ziele der Städte?", "de", set(), None)
     f = answerer.features(asked, sentence, _hit(sentence).chunk, answerer.terms(sentence))
     assert (f[INDEX["is_question"]], f[INDEX["about_study"]]) == (is_question, about_study)
+
+
+def test_a_near_tie_from_another_section_that_names_the_asked_thing_is_cited_too():
+    import numpy as np
+
+    from assistant.weights import SentenceWeights
+
+    slogan = _hit("Unter dem Motto »Gemeinsam digital« entwickelt Musterstadt das Projekt Lichtblick.", "Lichtblick")
+    history = _hit("Das Projekt Lichtblick begann 2016 zusammen mit den Partnerstädten Lyon und Porto.", "Meilensteine")
+    # the slogan's sentence is a little closer in meaning; the history names the partner cities asked for
+    closeness = {slogan.chunk.id: 0.94, history.chunk.id: 0.70}
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    question = "Mit welchen Partnerstädten begann Musterstadt das Projekt Lichtblick?"
+    answer = answerer.run(question, "de", [slogan, history],
+                          lambda chunk, sentences: np.full((len(sentences), 1), closeness[chunk.id]), np.ones(1),
+                          answerer.terms("Musterstadt"))
+    assert answer.citations[0].section == "Lichtblick" and "Lyon und Porto" in answer.text
+    assert [c.section for c in answer.citations] == ["Lichtblick", "Meilensteine"]
+    # a near tie that adds no asked word is not cited
+    echo = _hit("Unter dem Motto »Gemeinsam digital« läuft auch das Projekt Lichtblick.", "Kommunikation & Netzwerke")
+    closeness[echo.chunk.id] = 0.95  # as close as the history was
+    answer = answerer.run(question, "de", [slogan, echo],
+                          lambda chunk, sentences: np.full((len(sentences), 1), closeness[chunk.id]), np.ones(1),
+                          answerer.terms("Musterstadt"))
+    assert len(answer.citations) == 1
