@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from conftest import free_port
 from live_server import running
@@ -27,7 +28,9 @@ def test_bounded_load_with_concurrent_clients_has_no_errors(mini_assistant):
             "What does Bamberg do for citizens?", "Welche Projekte gibt es zur Mobilität in Freiburg?"]
     with running(create_app(mini_assistant, settings, ui=False), free_port()) as url:
         t0 = time.monotonic()
-        result = asyncio.run(run_load(url, 16, 3.0, 120, pool))
+        # its own thread and event loop: a session's Playwright (the browser tests) keeps a loop running here
+        with ThreadPoolExecutor(1) as worker:
+            result = worker.submit(asyncio.run, run_load(url, 16, 3.0, 120, pool)).result()
         assert time.monotonic() - t0 < 30  # stops by itself
     assert result["errors"] == {} and 0 < result["requests"] <= 120
     assert result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"] <= result["max_ms"]
