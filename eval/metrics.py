@@ -70,7 +70,7 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 def summarise(outcomes: list[Outcome]) -> dict:
-    """The headline metrics for a list of outcomes (see the README for definitions)."""
+    """The headline metrics for a list of outcomes (see docs/evaluation.md for definitions)."""
     answerable = [o for o in outcomes if o.answerable]
     with_sources = [o for o in answerable if o.sources]
     unanswerable = [o for o in outcomes if not o.answerable]
