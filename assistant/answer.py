@@ -495,12 +495,13 @@ class ExtractiveAnswerer:
         # of the same one when its sentence holds an asked word the quote lacks (a near tie between two
         # sections of a profile, one of which names what was asked).
         quoted = self.terms(quote)
-        others = [s for s in scored if hits[s.hit_index].chunk.source != hit.chunk.source
+        near = [s for s in scored if s.score >= best.score - 0.01]  # only these can be cited: read their words only
+        others = [s for s in near if hits[s.hit_index].chunk.source != hit.chunk.source
                   or (hits[s.hit_index].chunk.section != hit.chunk.section
                       and any(covers(g, self.terms(s.sentence)) and not covers(g, quoted) for g in groups))]
         if others:
             second = max(others, key=lambda s: s.score)
-            if second.score >= best.score - 0.01 and len(text) + len(second.sentence) < 600:
+            if len(text) + len(second.sentence) < 600:
                 h2 = hits[second.hit_index]
                 citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
                 text += " " + self.frame(lang, h2, second.sentence) + " [2]"
