@@ -238,6 +238,7 @@ class Asked:
     when: bool
     partitive: bool
     english: bool = False
+    several: bool = False  # two or more question words: two things asked ("Was ist X, und wie oft tagt er?")
 
     @property
     def rarest(self) -> set[str] | None:
@@ -379,7 +380,7 @@ class ExtractiveAnswerer:
         quantity, counted = asked.quantity, asked.counted
         # "Was ist X, und wie oft tagt er?": the figure is one of two things asked; without it the other
         # part is still answered (and the answer says that the figure is not given).
-        figure_only = quantity and len(_ASKING.findall(question)) == 1
+        figure_only = quantity and not asked.several
         scored: list[Scored] = []
         # The top passages, and further down only those from the section this kind of question asks for.
         # ... and a chapter passage that names the asked city (the retriever puts the best one last).
@@ -427,7 +428,7 @@ class ExtractiveAnswerer:
                 scored.append(Scored(sent, hi, pos, self.weights.score(f), f))
         if self.observer is not None:
             self.observer(question, scored)
-        if asked.when and len(_ASKING.findall(question)) == 1:
+        if asked.when and not asked.several:
             # "Wann ...?", "Seit wann ...?": a sentence with a date answers (as a number answers "wie viele");
             # not in a question that also asks something else ("seit wann und in welchem Dezernat?")
             def has_date(x: Scored) -> bool:
@@ -531,7 +532,7 @@ class ExtractiveAnswerer:
             f[_S["missing_weight"]] = sum(missing) / (sum(asked.weights) or 1.0)
         f[_S["english"]] = float(asked.english)
         f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
-        if len(_ASKING.findall(question)) > 1:
+        if asked.several:
             return f  # two things asked ("Was ist X, und was hat es gekostet?"): the quote may give one of them
         f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote))
         f[_S["money_missing"]] = float(bool(_MONEY_ASKED.search(question)) and not _MONEY_IN_TEXT.search(quote))
@@ -616,7 +617,8 @@ class ExtractiveAnswerer:
             which=bool(re.search(r"\b(?:welche[rsnm]?|which|what are|what were|nenne|name|list|aufzählen)\b",
                                  question, re.I)),
             quantity=bool(_QUANTITY.search(question)), when=bool(_WHEN.search(question)),
-            partitive=bool(_PARTITIVE_ASKED.search(question)), english=lang == "en")
+            partitive=bool(_PARTITIVE_ASKED.search(question)), english=lang == "en",
+            several=len(_ASKING.findall(question)) > 1)
 
     def features(self, asked: Asked, sent: str, chunk: Chunk, terms: set[str]) -> np.ndarray:
         """What is known of a sentence as an answer to the question (see FEATURES); the passage-level

@@ -510,6 +510,8 @@ def test_a_figure_asked_beside_something_else_does_not_refuse_the_other_part():
                    "Er besteht aus Vertretern von Vereinen, Schulen und Unternehmen.", "Stakeholder & Beteiligung")
     alone = _run("Wie oft tagt der Bürgerbeirat in Musterstadt?", passage, city="Musterstadt")
     assert alone.refused and "Zahl" in alone.text  # the figure is all that was asked
+    keywords = _run("bürgerbeirat musterstadt anzahl sitzungen", passage, city="Musterstadt")
+    assert keywords.refused and "Zahl" in keywords.text  # no question word at all: still one thing asked
     both = _run("Was macht der Bürgerbeirat in Musterstadt, und wie oft tagt er?", passage, city="Musterstadt")
     assert not both.refused and "berät die Stadt" in both.text
     assert both.text.endswith("Die gefragte Zahl nennt der Smart-City-Atlas nicht.")
