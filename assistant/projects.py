@@ -14,19 +14,24 @@ from .messages import field_label, say
 from .text import WordSpread, alternatives, fold, split_sentences
 from .types import Answer, Citation, Project, Report
 
+# The ten Handlungsfelder of Anhang A, each with its everyday words in German and English (the field's own
+# name first; compounds are found inside longer words: "Einzelhandel", "Verkehrsprojekte").
 FIELD_NAMES = {
-    "Bildung": r"bildung|education|schule|school",
+    "Bildung": r"bildung|education|schule|school|\bkitas?\b|hochschul|universit|\blernen|\blearning",
     "Datenplattform": r"datenplattform|data platform|datenplattformen",
-    "Energie & Umwelt": r"energie|umwelt|energy|environment",
+    "Energie & Umwelt": r"energie|umwelt|energy|environment|klima|climate",
     "Gesellschaft": r"gesellschaft|society|social",
-    "Gesundheit": r"gesundheit|health|pflege|care",
-    "Handel": r"\bhandel|retail|commerce|trade",
-    "IT-Infrastruktur": r"it-infrastruktur|it infrastructure|infrastruktur|infrastructure",
-    "Mobilität": r"mobilit|verkehr|mobility|transport",
+    "Gesundheit": r"gesundheit|health|pflege|\bcare\b|medizin|medical|krankenh|hospital",
+    "Handel": r"(?<!be)(?<!ver)handel(?![nt])|retail|commerce|\btrade|einkauf|shopping",
+    "IT-Infrastruktur": r"it-infrastruktur|it infrastructure|infrastruktur|infrastructure|breitband|broadband",
+    "Mobilität": r"mobilit|verkehr|mobility|transport|traffic",
     "Sicherheit": r"sicherheit|security|safety",
     "Verwaltung": r"verwaltung|administration|e-government|government",
 }
-_PROJECT = re.compile(r"projekt|project|leuchtt[uü]rm|lighthouse", re.I)
+# The words for a lighthouse project besides its own ("Vorzeigeprojekt", "flagship"): what Anhang A lists.
+LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|flagship|vorzeige|showcase|aushängeschild|anhang|appendix|"
+                        r"projektbeispiel", re.I)
+_PROJECT = re.compile(r"projekt|project|leuchtt[uü]rm|lighthouse|flagship|vorzeige|showcase", re.I)
 _COUNT = re.compile(r"\bwie ?viele\b|\bhow many\b|\banzahl\b|\bnumber of\b", re.I)
 _LIST = re.compile(r"\bwelche[sn]?\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt es\b|\bnenne|\bname\b|\bshow\b", re.I)
 # The profile's own project examples, as opposed to projects mentioned in passing in its text.
@@ -37,6 +42,8 @@ _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell 
                        r"\bwie funktioniert\b|\bhow does\b.*\bwork\b|"
                        r"handlungsfeld|field of action|anhang|appendix", re.I)
 _WHICH_FIELD = re.compile(r"\bwelche[sm]? handlungsfeld|\bwhich field|\bwhat field|\bin welchem handlungsfeld", re.I)
+# "Warum gibt es so wenige Leuchtturmprojekte im Handel?" asks for a reason, not for the list.
+_REASON = re.compile(r"\b(?:warum|weshalb|wieso|why|how come)\b", re.I)
 _MOST = re.compile(r"\bmeisten\b|\bmost\b|\bam häufigsten\b|\bhäufigste", re.I)
 _FEWEST = re.compile(r"\bwenigsten\b|\bfewest\b|\bleast\b|\bam seltensten\b|\bseltenste", re.I)
 _WHICH_CITY = re.compile(r"\b(?:welche[rsn]?|which|what)\s+(?:der\s+|of the\s+)?(?:atlas[- ]?)?(?:st[äa]dte?|city|cities|"
@@ -45,7 +52,7 @@ _WHICH_CITIES = re.compile(r"\bwelche(n)? st[äa]dte|\bwhich (atlas )?cities\b|\
 _QUESTION_STOP = set("""welche welcher welches welchen which what where gibt haben have has hat does with mit einem einer eine
 ein der die das den dem des und oder bzw also auch there are is any cities city städte stadt atlas projekte projekt
 project projects leuchtturmprojekte leuchtturmprojekt lighthouse beispiel beispiele example examples anhang appendix
-bereich bereichen thema themen theme topic area im in zum zur von for about the of a an als as sind run runs nennen
+flagship flagships vorzeigeprojekt vorzeigeprojekte showcase bereich bereichen thema themen theme topic area im in zum zur von for about the of a an als as sind run runs nennen
 nennt listet list named""".split())
 # What else "Wie viele Leuchtturmprojekte gibt es (insgesamt)?" may say.
 _TOTAL_WORDS = set("""wie viele wieviele how many much anzahl number insgesamt total altogether overall all alle
@@ -214,9 +221,10 @@ class ProjectAnswerer:
             rows.append((name, str(counts[name])))
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
 
-    def keyword_listing(self, question: str, lang: str) -> Answer | None:
+    def keyword_listing(self, question: str, lang: str, titled: bool = False) -> Answer | None:
         """Projects whose title or text contains the question's distinctive words (LoRaWAN, autonomes Fahren);
-        where it names alternatives ("Portal bzw. Plattform"), those that match either."""
+        where it names alternatives ("Portal bzw. Plattform"), those that match either. With ``titled``, only
+        if one of the words is in a project's title."""
         variants = []
         for variant in alternatives(question):
             words = [w for w in re.findall(r"[a-z0-9]+", fold(variant))
@@ -235,7 +243,7 @@ class ProjectAnswerer:
                             for d, stems in variants if d)
                 if score[0] > 0:
                     scored.append((score, project))
-        if not scored:
+        if not scored or (titled and not any(w in fold(p.title) for _, p in scored for w in distinctive)):
             return None
         top = max(score[0] for score, _ in scored)
         found = [p for score, p in sorted(scored, key=lambda x: -x[0][1]) if score[0] == top][:10]
@@ -310,12 +318,14 @@ class ProjectAnswerer:
             rows.append((field_label(field, lang), str(counts[field])))
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
 
-    def run(self, question: str, lang: str, cities: list[str]) -> Answer | None:
-        if len(cities) == 1 and ((_EXAMPLES.search(question) and _LIST.search(question)
+    def run(self, question: str, lang: str, cities: list[str], listing: bool = False) -> Answer | None:
+        """``listing``: the question asks for a list in a form the list words miss ("Hat außer Ulm noch eine
+        Stadt ein Leuchtturmprojekt im Handel?", keywords without a question word)."""
+        lists = (listing or bool(_LIST.search(question))) and not _REASON.search(question)
+        if len(cities) == 1 and ((_EXAMPLES.search(question) and lists
                                   and len(self._other_words(question, cities)) <= 2)
                                  or (_COUNT_PROJECTS.search(question) and not self._other_words(question, cities))
-                                 or (_FIELD_PROJECT.search(question) and _LIST.search(question)
-                                     and self.field_of(question))):
+                                 or (_FIELD_PROJECT.search(question) and lists and self.field_of(question))):
             return self.city_listing(question, lang, cities[0])  # its heading counts them
         if len(cities) <= 1 and not _WHICH_CITIES.search(question):
             project = self.find(question, cities or None)
@@ -335,8 +345,10 @@ class ProjectAnswerer:
         if len(several) >= 2 and _COUNT.search(question):
             return self.field_counts(question, lang, several)
         field = self.field_of(question)
-        if field is None and (_LIST.search(question) or _COUNT.search(question)):
-            return self.keyword_listing(question, lang)  # its heading counts them
+        if field is None and (lists or _COUNT.search(question)):
+            # a list asked without list words ("lorawan projekte") only when a project's title has the words
+            titled = listing and not (_LIST.search(question) or _COUNT.search(question))
+            return self.keyword_listing(question, lang, titled=titled)  # its heading counts them
         if field is None or field not in self.by_field:
             return None
         section = self.sections.get(f"Handlungsfeld {field}")
@@ -349,7 +361,7 @@ class ProjectAnswerer:
             text = " ".join([say(lang, "projects_count", field=field_label(field, lang), count=count, ref="[1]"),
                              *self._confirmations(lang, [field], cites)])
             return Answer(question, text, lang, False, tuple(cites), mode="projects")
-        if not _LIST.search(question):
+        if not lists:
             return None
         where = say(lang, "projects_where_field", field=field_label(field, lang))
         lines = [say(lang, "projects_head", count=count, where=where) + " [1]"]

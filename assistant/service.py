@@ -28,7 +28,7 @@ from .facts import FigureAnswerer
 from .language import LanguageDetector
 from .messages import say
 from .progress import Progress
-from .projects import ProjectAnswerer
+from .projects import LIGHTHOUSE, ProjectAnswerer
 from .retrieval import HybridRetriever
 from .store import ChromaStore, Manifest
 from .study import StudyNumbers
@@ -54,7 +54,6 @@ _PERSON_NAME = re.compile(
 # "außer Leipzig", "apart from Bonn and Köln": the cities named there are not the ones asked about.
 _BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)\s+"
                       r"((?:[\w.-]+(?:\s*,\s*|\s+)){1,4})", re.I)
-_LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|anhang|appendix|projektbeispiel", re.I)
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -352,7 +351,7 @@ class Assistant:
         if _PERSON_NAME.search(text):
             return self._timed(Answer(text, say(lang, "refuse_person"), lang, True), t0, timings)
         exact = self.figures.run(text, lang, named, query) or self._across(text, lang, named, query) \
-            or self.projects.run(text, lang, named) or (None if named else self.study.profiled(text, lang))
+            or self.projects.run(text, lang, named, listing=query.yes_no or query.keywords or query.lists_cities) or (None if named else self.study.profiled(text, lang))
         if exact is not None:
             return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
         qvec = query.vector
@@ -446,7 +445,7 @@ class Assistant:
 
     def _across(self, text: str, lang: str, named: list[str], query) -> Answer | None:
         """'Welche Städte ...' over all profiles, unless it asks for lighthouse projects (Anhang A)."""
-        if _LIGHTHOUSE.search(text):
+        if LIGHTHOUSE.search(text):
             return None
         return self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector)
 

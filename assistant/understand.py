@@ -70,6 +70,7 @@ class Query:
     lists_cities: bool = False  # asks which cities (of all profiles) say something
     condition: Condition | None = None
     yes_no: bool = False
+    keywords: bool = False  # words without a question word, verb-first start or question mark ("lorawan projects")
     context_cities: tuple[str, ...] = ()  # profiled cities named only in the chatty context
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -157,6 +158,17 @@ def _dictionaries() -> list:
         log.warning("pyspellchecker is not installed: spelling is checked against the report's words only")
         return []
     return [SpellChecker(language=lang, distance=1).word_frequency for lang in ("de", "en")]
+
+
+def is_yes_no(text: str, lang: str) -> bool:
+    """Whether a question opens with its verb ("Hat Ulm ...?", "Was the bid ...?"); German "Was ist ...?" asks what."""
+    start = _YES_NO_START.match(text)
+    return bool(start) and not (lang != "en" and start.group(0).strip().lower() == "was")
+
+
+def is_keywords(text: str) -> bool:
+    """Whether a question is typed as keywords: no question word, no verb-first start, no question mark."""
+    return not (_QUESTION_WORD.search(text) or _YES_NO_START.match(text) or "?" in text)
 
 
 class ExemplarClassifier:
@@ -260,5 +272,6 @@ class Understanding:
                 lists = asks == "cities" and asks_margin >= self.list_margin and bool(_CITIES_WORD.search(core))
         return Query(asked=text, text=text, language=lang, core=core, attribute=attribute, attribute_margin=margin,
                      lists_cities=lists,
-                     condition=condition(core), yes_no=bool(_YES_NO_START.match(core)), context_cities=cities,
+                     condition=condition(core), yes_no=is_yes_no(core, lang), keywords=is_keywords(core),
+                     context_cities=cities,
                      vector=vector)

@@ -310,3 +310,40 @@ def test_cities_ranked_by_their_number_of_project_examples(real_report):
     assert {row[0] for row in over.table[1:]} == {n for n, k in counts.items() if k > 2}
     field = answerer.run("Welches Handlungsfeld hat die meisten Leuchtturmprojekte?", "de", [])
     assert "Verwaltung" in field.text  # fields, not cities
+
+
+@pytest.mark.parametrize(("question", "field"), [
+    ("Projekte für den Einzelhandel in der Fußgängerzone", "Handel"),
+    ("shopping lighthouse projects", "Handel"),
+    ("Vorzeigeprojekte in der Krankenhausversorgung", "Gesundheit"),
+    ("projects for universities", "Bildung"),
+    ("Leuchtturmprojekte gegen den Klimawandel", "Energie & Umwelt"),
+])
+def test_fields_are_found_by_their_everyday_words(question, field):
+    assert ProjectAnswerer.field_of(question) == field
+
+
+@pytest.mark.parametrize("question", ["Worum handelt es sich bei dem Projekt?", "Wie behandelt die Stadt Anfragen?",
+                                      "Welche Projekte verhandelt der Rat?"])
+def test_verbs_that_contain_handel_are_not_the_field(question):
+    assert ProjectAnswerer.field_of(question) != "Handel"
+
+
+def test_a_list_asked_without_list_words_is_listed_when_the_caller_says_so(projects):
+    # a yes/no question about any city: the field's projects answer it
+    question = "Hat irgendeine Stadt ein Vorzeigeprojekt für Pflegebedürftige?"
+    assert projects.run(question, "de", []) is None
+    answer = projects.run(question, "de", [], listing=True)
+    assert answer is not None and {"Braunschweig", "Dortmund", "Nürnberg"} <= {c for c, _ in answer.listed}
+
+
+def test_a_reason_question_is_not_a_list(projects):
+    assert projects.run("Warum gibt es kaum Leuchtturmprojekte zur Gesundheit?", "de", [], listing=True) is None
+
+
+def test_keywords_list_projects_only_when_a_title_has_them(projects):
+    answer = projects.run("lorawan flagship projects", "en", [], listing=True)
+    assert answer is not None and "flagship" not in answer.text
+    assert {("Karlsruhe", "LoRaWAN"), ("Saarbrücken", "LoRaWAN")} <= set(answer.listed)
+    # words that only the projects' texts share are not a list of projects
+    assert projects.run("Leuchtturmprojekte Bewertung Verfahren", "de", [], listing=True) is None

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.amounts import Condition, condition, parse_number
-from assistant.understand import ExemplarClassifier, Speller, Understanding, core_question
+from assistant.understand import ExemplarClassifier, Speller, Understanding, core_question, is_keywords, is_yes_no
 
 
 @pytest.mark.parametrize(("text", "op", "value"), [
@@ -134,3 +134,22 @@ def test_understanding_reads_slots_from_the_core_and_keeps_context_cities():
     assert q.yes_no and q.condition == Condition("more", 90_000) and q.vector is not None
     q = understanding.run("Welche App gibt es wann?", "de", emb.embed_query)
     assert q.attribute is None and not q.yes_no
+
+
+@pytest.mark.parametrize(("text", "lang", "yes_no"), [
+    ("Was macht das Amt für Digitales?", "de", False),
+    ("Was sind die Ziele der Agenda?", "de", False),
+    ("Was the app a success?", "en", True),
+    ("War das Projekt erfolgreich?", "de", True),
+    ("Gibt es in Xstadt ein Reallabor?", "de", True),
+])
+def test_german_was_asks_what_and_english_was_asks_yes_or_no(text, lang, yes_no):
+    assert is_yes_no(text, lang) is yes_no
+
+
+@pytest.mark.parametrize(("text", "keywords"), [
+    ("sensor projekte parken", True), ("open data cities", True), ("Welche Städte?", False),
+    ("Hat Xstadt ein Portal", False), ("projects on energy?", False), ("how many labs", False),
+])
+def test_keyword_questions_are_told_apart(text, keywords):
+    assert is_keywords(text) is keywords
