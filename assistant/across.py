@@ -24,12 +24,19 @@ WHICH_CITIES = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen 
                           r"\bwhich (?:of the )?(?:atlas |german )?cities\b|\bwhat cities\b|\bin which cities\b|"
                           r"^\s*(?:welche stadt|which city)\b(?! (?:hat|has|ist|is) (?:die|the|am|most|meisten))", re.I)
 _STOP = set("""welche welcher welchen welches städte staedte stadt städten staedten kommunen atlas laut gibt haben
-hat sind ist wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
+hat sind ist war waren wurde wurden worden sein gewesen dabei wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
 zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihre ihren ihr sie es
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 """.split())
 _ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
+_NOT_WORD = re.compile(r"[^\w@]+")
+
+
+def _spaced(folded: str) -> str:
+    """A folded text as words between single spaces: a phrase is found across hyphens and quotation marks
+    ("Wettbewerb Zukunftsstadt" in "Wettbewerb »Zukunftsstadt«")."""
+    return f" {_NOT_WORD.sub(' ', folded).strip()} "
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ class _Sentence:
     text: str  # the section text, for the citation
     sentence: str
     folded: str
-    spaced: str  # folded, hyphens as spaces: where a phrase of the question is looked for
+    spaced: str  # folded words between single spaces: where a phrase of the question is looked for
 
 
 class CityFinder:
@@ -69,7 +76,7 @@ class CityFinder:
                 for sentence in split_sentences(section.text):
                     folded = fold(sentence)
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
-                                                     folded, folded.replace("-", " ")))
+                                                     folded, _spaced(folded)))
 
     def attach_vectors(self, vector_of) -> None:
         """The sentences' vectors (``vector_of(city, section, sentence)`` -> a unit vector or None): with them, a
@@ -88,7 +95,9 @@ class CityFinder:
         for i, token in enumerate(tokens):
             if lang == "en":  # names as written (not the first word, capitalised anyway), others via the glossary
                 name = i > 0 and (token[:1].isupper() or any(ch.isdigit() for ch in token) or "@" in token)
-                german = [fold(token)] if name else [fold(g) for g in self.glossary.get(token.lower(), ())]
+                # a name as written, and what the glossary has for it ("WiFi": "WLAN")
+                german = [fold(g) for g in self.glossary.get(token.lower(), ())]
+                german = [fold(token), *german] if name else german
             else:
                 german = [fold(token)]
             stems = [self._stem(w) for w in german if fold(w) not in _STOP]
@@ -135,7 +144,7 @@ class CityFinder:
                 if names_only and (i == 0 or not all(t[:1].isupper() for t in tokens[i:i + n])):
                     continue
                 run = " ".join(words[i:i + n])
-                if any(run in s.spaced for s in self._sentences):
+                if any(f" {run}" in s.spaced for s in self._sentences):
                     return run
         return ""
 
@@ -159,7 +168,7 @@ class CityFinder:
         # The sentences with any of the asked words; listed are those with the rarest and enough of the others,
         # and those about as close in meaning to the question as the closest of them.
         found = [(i, s) for i, s in enumerate(self._sentences)
-                 if any(t in s.folded for group in terms for t in group) and phrase in s.spaced]
+                 if any(t in s.folded for group in terms for t in group) and f" {phrase}" in s.spaced]
         meaning = np.zeros(len(found))
         close = np.inf  # without vectors, the words alone decide
         if self._vectors is not None and query_vector is not None and found:

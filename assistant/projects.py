@@ -28,9 +28,10 @@ FIELD_NAMES = {
     "Sicherheit": r"sicherheit|security|safety",
     "Verwaltung": r"verwaltung|administration|e-government|government",
 }
-# The words for a lighthouse project besides its own ("Vorzeigeprojekt", "flagship"): what Anhang A lists.
-LIGHTHOUSE = re.compile(r"leuchtt[uü]rm|lighthouse|flagship|vorzeige|showcase|aushängeschild|anhang|appendix|"
-                        r"projektbeispiel", re.I)
+# The words for a lighthouse project besides its own ("Vorzeigeprojekt", "flagship"): what Anhang A lists;
+# not the EU's "Lighthouse City" (a role in Horizon 2020 that the profiles describe).
+LIGHTHOUSE = re.compile(r"(?:leuchtt[uü]rm|lighthouse|flagship|vorzeige|showcase)(?![- ]?(?:city|cities|st[äa]dt))|"
+                        r"aushängeschild|anhang|appendix|projektbeispiel", re.I)
 _PROJECT = re.compile(r"projekt|project|leuchtt[uü]rm|lighthouse|flagship|vorzeige|showcase", re.I)
 _COUNT = re.compile(r"\bwie ?viele\b|\bhow many\b|\banzahl\b|\bnumber of\b", re.I)
 _LIST = re.compile(r"\bwelche[sn]?\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt es\b|\bnenne|\bname\b|\bshow\b", re.I)

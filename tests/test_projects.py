@@ -347,3 +347,26 @@ def test_keywords_list_projects_only_when_a_title_has_them(projects):
     assert {("Karlsruhe", "LoRaWAN"), ("Saarbrücken", "LoRaWAN")} <= set(answer.listed)
     # words that only the projects' texts share are not a list of projects
     assert projects.run("Leuchtturmprojekte Bewertung Verfahren", "de", [], listing=True) is None
+
+
+def test_a_phrase_is_found_across_quotation_marks_and_hyphens(finder):
+    # one profile writes the name plainly, another in guillemets: both are the same phrase
+    answer = finder.run("Welche Städte waren beim Wettbewerb Zukunftsstadt dabei?", "de", [])
+    assert answer is not None and {"Norderstedt", "Ulm"} <= {c.source for c in answer.citations}
+
+
+def test_an_english_name_also_stands_for_its_german_word(finder):
+    answer = finder.run("Which cities are expanding public WiFi?", "en", [])
+    assert answer is not None and len(answer.citations) >= 3
+    assert all("WLAN" in c.quote or "WIFI" in c.quote.upper() for c in answer.citations)
+
+
+@pytest.mark.parametrize(("question", "projects"), [
+    ("Welche Vorzeigeprojekte gibt es zur Mobilität?", True), ("flagship projects on energy", True),
+    ("Was steht im Anhang A?", True), ("Which cities are EU lighthouse cities?", False),
+    ("Welche Städte sind Lighthouse-City im EU-Programm?", False),
+])
+def test_lighthouse_words_mean_projects_but_not_the_eus_lighthouse_cities(question, projects):
+    from assistant.projects import LIGHTHOUSE
+
+    assert bool(LIGHTHOUSE.search(question)) is projects
