@@ -30,13 +30,6 @@ which what cities city have has does do the a an of for with and or in on at to 
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 """.split())
 _ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
-_NOT_WORD = re.compile(r"[^\w@]+")
-
-
-def _spaced(folded: str) -> str:
-    """A folded text as words between single spaces: a phrase is found across hyphens and quotation marks
-    ("Wettbewerb Zukunftsstadt" in "Wettbewerb »Zukunftsstadt«")."""
-    return f" {_NOT_WORD.sub(' ', folded).strip()} "
 
 
 @dataclass(frozen=True)
@@ -46,7 +39,7 @@ class _Sentence:
     text: str  # the section text, for the citation
     sentence: str
     folded: str
-    spaced: str  # folded words between single spaces: where a phrase of the question is looked for
+    spaced: str  # folded, hyphens as spaces: where a phrase of the question is looked for
 
 
 class CityFinder:
@@ -76,7 +69,7 @@ class CityFinder:
                 for sentence in split_sentences(section.text):
                     folded = fold(sentence)
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
-                                                     folded, _spaced(folded)))
+                                                     folded, folded.replace("-", " ")))
 
     def attach_vectors(self, vector_of) -> None:
         """The sentences' vectors (``vector_of(city, section, sentence)`` -> a unit vector or None): with them, a
@@ -95,9 +88,7 @@ class CityFinder:
         for i, token in enumerate(tokens):
             if lang == "en":  # names as written (not the first word, capitalised anyway), others via the glossary
                 name = i > 0 and (token[:1].isupper() or any(ch.isdigit() for ch in token) or "@" in token)
-                # a name as written, and what the glossary has for it ("WiFi": "WLAN")
-                german = [fold(g) for g in self.glossary.get(token.lower(), ())]
-                german = [fold(token), *german] if name else german
+                german = [fold(token)] if name else [fold(g) for g in self.glossary.get(token.lower(), ())]
             else:
                 german = [fold(token)]
             stems = [self._stem(w) for w in german if fold(w) not in _STOP]
@@ -144,7 +135,7 @@ class CityFinder:
                 if names_only and (i == 0 or not all(t[:1].isupper() for t in tokens[i:i + n])):
                     continue
                 run = " ".join(words[i:i + n])
-                if any(f" {run}" in s.spaced for s in self._sentences):
+                if any(run in s.spaced for s in self._sentences):
                     return run
         return ""
 
@@ -168,7 +159,7 @@ class CityFinder:
         # The sentences with any of the asked words; listed are those with the rarest and enough of the others,
         # and those about as close in meaning to the question as the closest of them.
         found = [(i, s) for i, s in enumerate(self._sentences)
-                 if any(t in s.folded for group in terms for t in group) and f" {phrase}" in s.spaced]
+                 if any(t in s.folded for group in terms for t in group) and phrase in s.spaced]
         meaning = np.zeros(len(found))
         close = np.inf  # without vectors, the words alone decide
         if self._vectors is not None and query_vector is not None and found:
