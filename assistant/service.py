@@ -28,29 +28,20 @@ from .facts import FigureAnswerer
 from .language import LanguageDetector
 from .messages import say
 from .progress import Progress
-from .projects import LIGHTHOUSE, ProjectAnswerer
+from .projects import ProjectAnswerer
 from .retrieval import HybridRetriever
+from .router import Exact, Passages, Refusals, Router, SideBySide
 from .store import ChromaStore, Manifest
 from .study import StudyNumbers
 from .text import fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
-from .understand import ExemplarClassifier, Speller, Understanding
+from .understand import ExemplarClassifier, Query, Speller, Understanding
 from .weights import RefusalModel
 
 log = logging.getLogger(__name__)
 # CamelCase words ("MeinJena") and capitalised hyphen compounds ("MeinJena-App", "KEPTN-App").
 _NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*|\b[A-ZÄÖÜ]{2,}[\wäöüß]*-[A-ZÄÖÜ][\wäöüß]+")
 _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|20)\d\d)", re.I)
-# Questions about the cities in general or the study itself (the analysis chapters answer them).
-_GENERAL = re.compile(r"\bst[äa]dte[n]?\b|\bkommunen\b|\bcities\b|\bcities'|\bstudie\b|\bstudy\b|"
-                      r"\batlas\b|\bmost cities\b|\bdie meisten\b|\bhäufigste|\bmost common\b|\binterviews?\b|"
-                      r"\bempfehlungen\b|\brecommendations?\b|\bpionier|\bpioneer|\bfazit\b|\bconclusion\b", re.I)
-# "Wie heißt der CDO?", "Who is the mayor of ...?": the profiles name roles and offices, never people.
-_PERSON_NAME = re.compile(
-    r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist)\s+"
-    r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
-    r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
-    r"referent\w*|director|koordinator\w*|coordinator)\b", re.I)
 # "außer Leipzig", "apart from Bonn and Köln": the cities named there are not the ones asked about.
 _BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)\s+"
                       r"((?:[\w.-]+(?:\s*,\s*|\s+)){1,4})", re.I)
@@ -164,6 +155,16 @@ class Assistant:
         self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread)
         self.understanding = Understanding(ExemplarClassifier.from_file("attribute"), find_cities=self.matcher.find,
                                            asks=ExemplarClassifier.from_file("asks"))
+        # The answerers in the order they are asked; those reading the index find it through the accessors.
+        self._passages = Passages(lambda: self._retriever, self.answerer, self._sentences_of, lambda: self._rarity,
+                                  self._following, lambda: self.study)
+        self._router = Router([
+            Refusals(self._unknown_name),
+            Exact(self.figures, self.across, self.projects, lambda: self.study, self._hits_for),
+            SideBySide(lambda: self._retriever, self.answerer, self._sentences_of, lambda: self._rarity,
+                       self._following),
+            self._passages,
+        ])
         self.report = report
         return report
 
@@ -324,6 +325,27 @@ class Assistant:
         t1 = time.perf_counter()
         query = self.understanding.run(resolved.text, lang, self.embedder.embed_query)  # the one embedding
         embed_ms = (time.perf_counter() - t1) * 1000
+        query = self._with_cities(query, resolved, cities)
+        timings = {"parse_ms": (time.perf_counter() - t0) * 1000 - embed_ms, "embed_ms": embed_ms}
+        answer, answerer = self._router.route(query)
+        timings.update(answer.timings_ms)
+        if answerer is self._passages and self.writer is not None and answer.retrieved:
+            t3 = time.perf_counter()
+            if on_delta is None:
+                answer = self.writer.run(query.text, lang, list(answer.retrieved), answer)
+            else:
+                for item in self.writer.stream(query.text, lang, list(answer.retrieved), answer):
+                    if isinstance(item, Delta):
+                        on_delta(item)
+                    else:
+                        answer = item
+            timings["generate_ms"] = (time.perf_counter() - t3) * 1000
+        return self._timed(answer, t0, timings)
+
+    def _with_cities(self, query: Query, resolved: Resolved, cities: list[str] | None) -> Query:
+        """The query with the cities it is about: those it names (also inside a name, "MeinJena-App", or
+        in the chatty context), without those after "außer"; else the asker's filter or the conversation's
+        city in focus; and the towns without a profile it names."""
         text = query.text
         mentions = self.matcher.find(text)
         named = [m.name for m in mentions if m.profiled]
@@ -334,100 +356,17 @@ class Assistant:
             named = list(query.context_cities)
         text, besides = self._besides(text)  # "Hat außer Ulm noch eine Stadt ...?": any city (Ulm too)
         named = [c for c in named if c not in besides]
-        if query.attribute and self.projects.find(text, named):  # "ENaQ Oldenburg Wohneinheiten": the project's
-            query = replace(query, attribute=None)
+        attribute = query.attribute
+        if attribute and self.projects.find(text, named):  # "ENaQ Oldenburg Wohneinheiten": the project's
+            attribute = None
         if not named and not cities and not besides:
             named = list(resolved.cities)
         wanted = list(dict.fromkeys([*(cities or []), *named]))
-        timings = {"parse_ms": (time.perf_counter() - t0) * 1000 - embed_ms, "embed_ms": embed_ms}
         # a town the asker mentions about themselves ("I live in Kassel and ...") is not what they ask about
         unprofiled = [m.name for m in self.matcher.find(query.core) if not m.profiled]
-        if unprofiled and not named:
-            answer = Answer(text, say(lang, "refuse_city", city=unprofiled[0]), lang, True)
-            return self._timed(answer, t0, timings)
-        missing = self._unknown_name(text)
-        if missing:
-            return self._timed(Answer(text, say(lang, "refuse_unknown", name=missing), lang, True), t0, timings)
-        if _PERSON_NAME.search(text):
-            return self._timed(Answer(text, say(lang, "refuse_person"), lang, True), t0, timings)
-        exact = self.figures.run(text, lang, named, query) or self._across(text, lang, named, query) \
-            or self.projects.run(text, lang, named, listing=query.yes_no or query.keywords or query.lists_cities) or (None if named else self.study.profiled(text, lang))
-        if exact is not None:
-            return self._timed(replace(exact, retrieved=self._hits_for(exact)), t0, timings)
-        qvec = query.vector
-        t2 = time.perf_counter()
-        sparse_text = text
-        if lang == "en":  # BM25 reads the report's German words: add those the English words stand for
-            sparse_text = " ".join([text, *sorted(self.answerer.bridged_words(text))])
-        if 2 <= len(wanted) <= 4:
-            # "Wie unterscheiden sich Bonn und Köln ...?": each city's own answer, side by side.
-            answer = self._side_by_side(text, lang, wanted, qvec, sparse_text)
-            timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
-            return self._timed(answer, t0, timings)
-        hits = self._retriever.run(text, wanted, query_vector=qvec, sparse_text=sparse_text,
-                                   prefer_chapters=not wanted and bool(_GENERAL.search(text)))
-        timings["retrieve_ms"] = (time.perf_counter() - t2) * 1000
-        ignore = self.answerer.terms(" ".join(wanted))
-        answer = None
-        if resolved.how in ("project", "ordinal", "project of city") and resolved.project:
-            # "Wer ist daran beteiligt?" about the project talked about: its own passage answers, if it can.
-            own = [h for h in hits if h.chunk.city == resolved.project[0]
-                   and h.chunk.section.startswith(f"Projektbeispiele: {resolved.project[1]}")]
-            if own:
-                answer = self.answerer.run(text, lang, own, self._sentences_of, qvec, ignore, self._rarity,
-                                           self._following)
-                answer = None if answer.refused else replace(answer, retrieved=tuple(hits))
-        if answer is None:
-            answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity,
-                                       self._following)
-        counted = self.answerer.counted_terms(text, lang)
-        if counted and not named and (answer.refused or not any(
-                counted & self.answerer.counts(c.quote) for c in answer.citations)):
-            # The passages did not count what was asked: the study's own counts may.
-            than = "" if answer.refused else " ".join(c.quote for c in answer.citations)
-            answer = self.study.run(text, lang, named, than) or answer
-        if query.yes_no and not answer.refused and answer.mode == "extractive" and answer.citations:
-            # "Hat Ulm einen CDO?": yes or no first, where the quote says so plainly; the evidence follows
-            said = self.answerer.polarity(text, lang, answer.citations[0].quote, ignore, self._rarity)
-            if said is not None:
-                answer = replace(answer, text=f"{say(lang, 'polarity_' + said)} {answer.text}")
-        if self.writer is not None and hits:
-            t3 = time.perf_counter()
-            if on_delta is None:
-                answer = self.writer.run(text, lang, hits, answer)
-            else:
-                for item in self.writer.stream(text, lang, hits, answer):
-                    if isinstance(item, Delta):
-                        on_delta(item)
-                    else:
-                        answer = item
-            timings["generate_ms"] = (time.perf_counter() - t3) * 1000
-        return self._timed(answer, t0, timings)
-
-    def _side_by_side(self, text: str, lang: str, cities: list[str], qvec, sparse_text: str) -> Answer:
-        """One cited answer per named city, from that city's profile, in the order they were named."""
-        ignore = self.answerer.terms(" ".join(cities))
-        lines, citations, rows, retrieved = [say(lang, "side_by_side_head")], [], [], []
-        for city in cities:
-            hits = [h for h in self._retriever.run(text, [city], query_vector=qvec, sparse_text=sparse_text)
-                    if h.chunk.city == city]
-            answer = self.answerer.run(text, lang, hits, self._sentences_of, qvec, ignore, self._rarity,
-                                       self._following)
-            retrieved.extend(hits[:2])
-            own = [c for c in answer.citations if c.source == city][:1]
-            if answer.refused or not own:
-                lines.append(say(lang, "side_by_side_none", city=city))
-                continue
-            c = own[0]
-            citations.append(replace(c, n=len(citations) + 1))
-            section = c.section.removeprefix("Projektbeispiele: ")
-            lines.append(f"- {city} ({section}): »{c.quote}« [{len(citations)}]")
-            rows.append((city, c.quote))
-        refused = not citations
-        table = ((say(lang, "col_city"), say(lang, "col_evidence")), *rows) if rows else ()
-        return Answer(text, "\n".join(lines) if not refused else say(lang, "refuse"), lang, refused,
-                      tuple(citations), tuple(retrieved), mode="compare" if not refused else "extractive",
-                      table=table)
+        project = resolved.project if resolved.how in ("project", "ordinal", "project of city") else None
+        return replace(query, text=text, attribute=attribute, cities=tuple(named), wanted=tuple(wanted),
+                       unprofiled=tuple(unprofiled), besides=tuple(sorted(besides)), project=project)
 
     def _besides(self, text: str) -> tuple[str, set[str]]:
         """The cities named after "außer", "apart from" ..., and the question without their names (so that
@@ -442,12 +381,6 @@ class Assistant:
 
         kept = _BESIDES.sub(drop, text)
         return (re.sub(r"\s{2,}", " ", kept) if besides else text), besides
-
-    def _across(self, text: str, lang: str, named: list[str], query) -> Answer | None:
-        """'Welche Städte ...' over all profiles, unless it asks for lighthouse projects (Anhang A)."""
-        if LIGHTHOUSE.search(text):
-            return None
-        return self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector)
 
     def _unknown_name(self, text: str) -> str | None:
         """A distinctive name in the question (CamelCase, a capitalised compound, another edition of the

@@ -73,6 +73,12 @@ class Query:
     keywords: bool = False  # words without a question word, verb-first start or question mark ("lorawan projects")
     context_cities: tuple[str, ...] = ()  # profiled cities named only in the chatty context
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # Read by the service with the report's cities and the conversation (see ``Assistant._with_cities``):
+    cities: tuple[str, ...] = ()  # the profiled cities asked about (named, or the conversation's city in focus)
+    wanted: tuple[str, ...] = ()  # the cities whose profiles answer: the asker's filter and ``cities``
+    unprofiled: tuple[str, ...] = ()  # towns without a profile named in the question's core
+    besides: tuple[str, ...] = ()  # cities named after "außer", "apart from": not the ones asked about
+    project: tuple[str, str] | None = None  # (city, title) of the project a follow-up is about
 
 
 def core_question(text: str) -> tuple[str, str]:

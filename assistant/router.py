@@ -1,0 +1,195 @@
+"""One router over the answerers: each reads the :class:`~assistant.understand.Query` and answers or passes.
+
+The service reads a question once (language, cities, what is asked) and hands the query to
+:class:`Router`, which asks its answerers in order and takes the first answer. The order is the
+policy: refusals the question itself calls for come first, then the exact answerers (figures, lists of
+cities, lighthouse projects, the study's own counts), then the passages (one city's profile beside
+another's, or the best passages of the report).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from .messages import say
+from .projects import LIGHTHOUSE
+from .types import Answer, Hit
+from .understand import Query
+
+# Questions about the cities in general or the study itself (the analysis chapters answer them).
+_GENERAL = re.compile(r"\bst[äa]dte[n]?\b|\bkommunen\b|\bcities\b|\bcities'|\bstudie\b|\bstudy\b|"
+                      r"\batlas\b|\bmost cities\b|\bdie meisten\b|\bhäufigste|\bmost common\b|\binterviews?\b|"
+                      r"\bempfehlungen\b|\brecommendations?\b|\bpionier|\bpioneer|\bfazit\b|\bconclusion\b", re.I)
+# "Wie heißt der CDO?", "Who is the mayor of ...?": the profiles name roles and offices, never people.
+_PERSON_NAME = re.compile(
+    r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist)\s+"
+    r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
+    r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
+    r"referent\w*|director|koordinator\w*|coordinator)\b", re.I)
+# "Project focus" ways of resolving a follow-up: the project talked about answers it, if its passage can.
+_ABOUT_PROJECT = ("project", "ordinal", "project of city")
+
+
+class Answerer(Protocol):
+    """Answers a query, or returns None to leave it to the next answerer."""
+
+    def answer(self, query: Query) -> Answer | None: ...
+
+
+class Router:
+    """Asks ``answerers`` in order; the first answer wins. The last one should always answer."""
+
+    def __init__(self, answerers: Sequence[Answerer]) -> None:
+        if not answerers:
+            raise ValueError("a router needs at least one answerer")
+        self.answerers = tuple(answerers)
+
+    def route(self, query: Query) -> tuple[Answer, Answerer]:
+        for answerer in self.answerers:
+            answer = answerer.answer(query)
+            if answer is not None:
+                return answer, answerer
+        raise LookupError(f"no answerer answered {query.text!r}")  # the passages always answer: a wiring error
+
+
+class Refusals:
+    """What the question itself shows the report cannot answer: a town without a profile asked about, a
+    distinctive name the report never mentions, or a person's name (the profiles name roles, not people)."""
+
+    def __init__(self, unknown_name: Callable[[str], str | None]) -> None:
+        self.unknown_name = unknown_name
+
+    def answer(self, query: Query) -> Answer | None:
+        text, lang = query.text, query.language
+        if query.unprofiled and not query.cities:
+            return Answer(text, say(lang, "refuse_city", city=query.unprofiled[0]), lang, True)
+        missing = self.unknown_name(text)
+        if missing:
+            return Answer(text, say(lang, "refuse_unknown", name=missing), lang, True)
+        if _PERSON_NAME.search(text):
+            return Answer(text, say(lang, "refuse_person"), lang, True)
+        return None
+
+
+class Exact:
+    """The answerers that read the report's parsed tables and lists instead of its passages: figures,
+    which cities say something, lighthouse projects, and how many cities the study covers. Their
+    answers are given the passages they were drawn from as retrieval hits."""
+
+    def __init__(self, figures, across, projects, study: Callable[[], object],
+                 hits_for: Callable[[Answer], tuple[Hit, ...]]) -> None:
+        self.figures = figures
+        self.across = across
+        self.projects = projects
+        self.study = study  # the study's counts exist once the index is open
+        self.hits_for = hits_for
+
+    def answer(self, query: Query) -> Answer | None:
+        text, lang, named = query.text, query.language, list(query.cities)
+        exact = (self.figures.run(text, lang, named, query)
+                 # "Welche Städte ...?" over all profiles, unless it asks for lighthouse projects (Anhang A)
+                 or (None if LIGHTHOUSE.search(text) else
+                     self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector))
+                 or self.projects.run(text, lang, named, listing=query.yes_no or query.keywords or query.lists_cities)
+                 or (None if named else self.study().profiled(text, lang)))
+        return None if exact is None else replace(exact, retrieved=self.hits_for(exact))
+
+
+def sparse_text(query: Query, bridged_words: Callable[[str], set[str]]) -> str:
+    """What BM25 reads: the question, and for an English one the report's German words it stands for."""
+    if query.language != "en":
+        return query.text
+    return " ".join([query.text, *sorted(bridged_words(query.text))])
+
+
+class SideBySide:
+    """"Wie unterscheiden sich Bonn und Köln ...?": each of two to four cities' own answer, side by side."""
+
+    def __init__(self, retriever: Callable[[], object], answerer, sentences_of, rarity: Callable[[], object],
+                 following, max_cities: int = 4) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.sentences_of = sentences_of
+        self.rarity = rarity
+        self.following = following
+        self.max_cities = max_cities
+
+    def answer(self, query: Query) -> Answer | None:
+        cities = list(query.wanted)
+        if not 2 <= len(cities) <= self.max_cities:
+            return None
+        t0 = time.perf_counter()
+        text, lang, qvec = query.text, query.language, query.vector
+        sparse = sparse_text(query, self.answerer.bridged_words)
+        ignore = self.answerer.terms(" ".join(cities))
+        lines, citations, rows, retrieved = [say(lang, "side_by_side_head")], [], [], []
+        for city in cities:
+            hits = [h for h in self.retriever().run(text, [city], query_vector=qvec, sparse_text=sparse)
+                    if h.chunk.city == city]
+            answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, self.rarity(),
+                                       self.following)
+            retrieved.extend(hits[:2])
+            own = [c for c in answer.citations if c.source == city][:1]
+            if answer.refused or not own:
+                lines.append(say(lang, "side_by_side_none", city=city))
+                continue
+            c = own[0]
+            citations.append(replace(c, n=len(citations) + 1))
+            section = c.section.removeprefix("Projektbeispiele: ")
+            lines.append(f"- {city} ({section}): »{c.quote}« [{len(citations)}]")
+            rows.append((city, c.quote))
+        refused = not citations
+        table = ((say(lang, "col_city"), say(lang, "col_evidence")), *rows) if rows else ()
+        return Answer(text, "\n".join(lines) if not refused else say(lang, "refuse"), lang, refused,
+                      tuple(citations), tuple(retrieved), mode="compare" if not refused else "extractive",
+                      table=table, timings_ms={"retrieve_ms": (time.perf_counter() - t0) * 1000})
+
+
+class Passages:
+    """The best passages of the report (or of the cities asked about), and the sentences of them that
+    answer; the study's own counts where the passages count something else; yes or no first where the
+    quote says so plainly."""
+
+    def __init__(self, retriever: Callable[[], object], answerer, sentences_of, rarity: Callable[[], object],
+                 following, study: Callable[[], object]) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.sentences_of = sentences_of
+        self.rarity = rarity
+        self.following = following
+        self.study = study
+
+    def answer(self, query: Query) -> Answer:
+        text, lang, qvec, wanted = query.text, query.language, query.vector, list(query.wanted)
+        t0 = time.perf_counter()
+        hits = self.retriever().run(text, wanted, query_vector=qvec, sparse_text=sparse_text(query, self.answerer.bridged_words),
+                                    prefer_chapters=not wanted and bool(_GENERAL.search(text)))
+        retrieve_ms = (time.perf_counter() - t0) * 1000
+        ignore = self.answerer.terms(" ".join(wanted))
+        rarity = self.rarity()
+        answer = None
+        if query.project is not None:
+            # "Wer ist daran beteiligt?" about the project talked about: its own passage answers, if it can.
+            city, title = query.project
+            own = [h for h in hits if h.chunk.city == city and h.chunk.section.startswith(f"Projektbeispiele: {title}")]
+            if own:
+                answer = self.answerer.run(text, lang, own, self.sentences_of, qvec, ignore, rarity, self.following)
+                answer = None if answer.refused else replace(answer, retrieved=tuple(hits))
+        if answer is None:
+            answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, rarity, self.following)
+        counted = self.answerer.counted_terms(text, lang)
+        if counted and not query.cities and (answer.refused or not any(
+                counted & self.answerer.counts(c.quote) for c in answer.citations)):
+            # The passages did not count what was asked: the study's own counts may.
+            than = "" if answer.refused else " ".join(c.quote for c in answer.citations)
+            answer = self.study().run(text, lang, [], than) or answer
+        if query.yes_no and not answer.refused and answer.mode == "extractive" and answer.citations:
+            # "Hat Ulm einen CDO?": yes or no first, where the quote says so plainly; the evidence follows
+            said = self.answerer.polarity(text, lang, answer.citations[0].quote, ignore, rarity)
+            if said is not None:
+                answer = replace(answer, text=f"{say(lang, 'polarity_' + said)} {answer.text}")
+        return replace(answer, retrieved=answer.retrieved or tuple(hits), timings_ms={"retrieve_ms": retrieve_ms})

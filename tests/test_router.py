@@ -1,0 +1,82 @@
+"""The router asks its answerers in order; each reads the query and answers or passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.router import Exact, Refusals, Router, SideBySide, sparse_text
+from assistant.types import Answer
+from assistant.understand import Query
+
+
+class Fixed:
+    """An answerer that answers the questions containing ``word`` and records what it was asked."""
+
+    def __init__(self, word: str, text: str) -> None:
+        self.word, self.text, self.asked = word, text, []
+
+    def answer(self, query: Query) -> Answer | None:
+        self.asked.append(query.text)
+        return Answer(query.text, self.text, query.language, False) if self.word in query.text else None
+
+
+def test_the_first_answerer_that_answers_wins_and_later_ones_are_not_asked():
+    first, second, last = Fixed("Ulm", "from first"), Fixed("Ulm", "from second"), Fixed("", "fallback")
+    router = Router([first, second, last])
+    answer, by = router.route(Query(asked="Was macht Ulm?", text="Was macht Ulm?", language="de"))
+    assert answer.text == "from first" and by is first and second.asked == []
+    answer, by = router.route(Query(asked="Was macht Jena?", text="Was macht Jena?", language="de"))
+    assert answer.text == "fallback" and by is last and second.asked == ["Was macht Jena?"]
+
+
+def test_a_router_without_answerers_or_without_an_answer_is_a_wiring_error():
+    with pytest.raises(ValueError):
+        Router([])
+    with pytest.raises(LookupError):
+        Router([Fixed("nie", "x")]).route(Query(asked="Frage", text="Frage", language="de"))
+
+
+def test_refusals_come_from_what_the_query_shows():
+    refusals = Refusals(unknown_name=lambda text: "Quantenlabor" if "Quantenlabor" in text else None)
+    town = Query(asked="Hat Kleinhausen eine App?", text="Hat Kleinhausen eine App?", language="de",
+                 unprofiled=("Kleinhausen",))
+    assert "Kleinhausen" in refusals.answer(town).text and refusals.answer(town).refused
+    # a town named beside a profiled city asked about is context, not the question
+    assert refusals.answer(Query(asked="x", text="Wie ist es in Ulm?", language="de", unprofiled=("Kleinhausen",),
+                                 cities=("Ulm",))) is None
+    assert refusals.answer(Query(asked="x", text="Wer leitet das Quantenlabor?", language="de")).refused
+    assert refusals.answer(Query(asked="x", text="Who is the mayor of Ulm?", language="en", cities=("Ulm",))).refused
+    assert refusals.answer(Query(asked="x", text="Was macht Ulm?", language="de", cities=("Ulm",))) is None
+
+
+def test_exact_answers_get_the_passages_they_were_drawn_from_and_lighthouse_questions_skip_city_lists():
+    class Never:
+        def run(self, *args, **kwargs):
+            return None
+
+    class Lists(Never):
+        def run(self, text, lang, named, **kwargs):
+            return Answer(text, "listed", lang, False)
+
+    class Study:
+        def profiled(self, text, lang):
+            return None
+
+    exact = Exact(Never(), Lists(), Never(), lambda: Study(), hits_for=lambda answer: ("hit",))
+    query = Query(asked="x", text="Welche Städte haben ein Reallabor?", language="de")
+    answer = exact.answer(query)
+    assert answer.text == "listed" and answer.retrieved == ("hit",)
+    assert exact.answer(Query(asked="x", text="Welche Städte haben Leuchtturmprojekte?", language="de")) is None
+
+
+def test_side_by_side_answers_only_two_to_four_cities():
+    side = SideBySide(lambda: None, None, None, lambda: None, None)
+    for wanted in ((), ("Ulm",), ("A", "B", "C", "D", "E")):
+        assert side.answer(Query(asked="x", text="Wie unterscheiden sie sich?", language="de", wanted=wanted)) is None
+
+
+def test_english_questions_search_the_german_words_they_stand_for():
+    en = Query(asked="x", text="open data portal", language="en")
+    assert sparse_text(en, lambda text: {"offene", "daten"}) == "open data portal daten offene"
+    de = Query(asked="x", text="Offene Daten", language="de")
+    assert sparse_text(de, lambda text: {"unused"}) == "Offene Daten"
