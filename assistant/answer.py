@@ -42,6 +42,12 @@ _WHEN = re.compile(r"\bwann\b|^\W*when\b|(?:,|\band|\bsince|\buntil)\s+when\b|\b
 _NUMBER_IN_TEXT = re.compile(
     r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
     r"hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
+# "Wie oft tagt der Beirat?": a frequency answers it as a number would ("tagt jährlich", "quartalsweise").
+_FREQUENCY_ASKED = re.compile(r"\bwie (?:oft|häufig)\b|\bhow (?:often|frequently)\b|\bin welche[mn] (?:rhythmus|abst[äa]nd|"
+                              r"turnus|intervall)|\bat what (?:interval|frequency)\b", re.I)
+_FREQUENCY_IN_TEXT = re.compile(r"(?:jähr|monat|wöchent|täg|quartal|stünd)(?:lich|sweise)|\bregelmäßig|\bturnus|"
+                                r"\b(?:ein|zwei|drei|vier|mehr)mal\b|\bpro (?:jahr|monat|woche|quartal)\b|"
+                                r"\b(?:im|je) (?:jahr|monat|quartal)\b|\balle \w+ (?:jahre|monate|wochen)\b", re.I)
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
 # The words that open a (sub-)question: two of them, and a question asks two things.
@@ -239,6 +245,7 @@ class Asked:
     partitive: bool
     english: bool = False
     several: bool = False  # two or more question words: two things asked ("Was ist X, und wie oft tagt er?")
+    frequency: bool = False  # how often: a frequency answers it as a number does
 
     @property
     def rarest(self) -> set[str] | None:
@@ -417,7 +424,7 @@ class ExtractiveAnswerer:
                 # "Diese wurde ... vorgelegt": the sentence is about what the one before it names.
                 read_terms = sent_terms | previous if _ANAPHORIC.match(sent) else sent_terms
                 previous = sent_terms
-                if figure_only and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", sent))):
+                if figure_only and not self.gives_figure(asked, _REFERENCE.sub(" ", sent)):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 f = self.features(asked, sent, hit.chunk, read_terms)
                 f[_F["similarity"]] = sim
@@ -506,7 +513,7 @@ class ExtractiveAnswerer:
                 h2 = hits[second.hit_index]
                 citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
                 text += " " + self.frame(lang, h2, second.sentence) + " [2]"
-        if quantity and not figure_only and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", quote)):
+        if quantity and not figure_only and not self.gives_figure(asked, quote):
             text += " " + say(lang, "figure_not_given")
         support = self.support(asked, question, quote, hit, best)
         if self.support_observer is not None:
@@ -538,7 +545,7 @@ class ExtractiveAnswerer:
         f[_S["money_missing"]] = float(bool(_MONEY_ASKED.search(question)) and not _MONEY_IN_TEXT.search(quote))
         if asked.counted:  # "how many users": the quote counts something else ("15.000 Downloads")
             f[_S["count_missing"]] = float(not covers(asked.counted, self.counts(quote)))
-        f[_S["number_missing"]] = float(asked.quantity and not _NUMBER_IN_TEXT.search(_DATES.sub(" ", quote)))
+        f[_S["number_missing"]] = float(asked.quantity and not self.gives_figure(asked, quote))
         f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not _MAKER_IN_TEXT.search(quote))
         f[_S["duration_missing"]] = float(bool(_DURATION_ASKED.search(question)) and not _DURATION_IN_TEXT.search(quote))
         return f
@@ -618,7 +625,14 @@ class ExtractiveAnswerer:
                                  question, re.I)),
             quantity=bool(_QUANTITY.search(question)), when=bool(_WHEN.search(question)),
             partitive=bool(_PARTITIVE_ASKED.search(question)), english=lang == "en",
-            several=len(_ASKING.findall(question)) > 1)
+            several=len(_ASKING.findall(question)) > 1, frequency=bool(_FREQUENCY_ASKED.search(question)))
+
+    @staticmethod
+    def gives_figure(asked: Asked, text: str) -> bool:
+        """Whether a text gives the figure asked for: a number (not a date), or for a how-often question a
+        frequency ("jährlich", "zweimal im Jahr")."""
+        return bool(_NUMBER_IN_TEXT.search(_DATES.sub(" ", text))
+                    or (asked.frequency and _FREQUENCY_IN_TEXT.search(text)))
 
     def features(self, asked: Asked, sent: str, chunk: Chunk, terms: set[str]) -> np.ndarray:
         """What is known of a sentence as an answer to the question (see FEATURES); the passage-level

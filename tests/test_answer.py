@@ -520,6 +520,19 @@ def test_a_figure_asked_beside_something_else_does_not_refuse_the_other_part():
     assert not english.refused and english.text.endswith("does not state the figure asked for.")
 
 
+def test_a_frequency_answers_a_how_often_question_as_a_number_would():
+    passage = _hit("Der Bürgerbeirat berät die Stadt bei allen Digitalisierungsvorhaben. "
+                   "Der Bürgerbeirat tagt zweimal im Jahr im Rathaus.", "Stakeholder & Beteiligung")
+    answer = _run("Wie oft tagt der Bürgerbeirat in Musterstadt?", passage, city="Musterstadt")
+    assert not answer.refused and "zweimal im Jahr" in answer.text
+    monthly = _hit("Ein Lenkungskreis aus Verwaltung und Stadtwerken trifft sich monatlich.", "Organisationsstruktur")
+    english = _run("How often does the steering group of Musterstadt meet?", monthly, lang="en", city="Musterstadt")
+    assert not english.refused and "monatlich" in english.text
+    # a frequency is not a count: "how many" still wants a number
+    members = _run("Wie viele Mitglieder hat der Lenkungskreis in Musterstadt?", monthly, city="Musterstadt")
+    assert members.refused
+
+
 @pytest.mark.parametrize(("question", "quote", "missing"), [
     ("Welche Firma hat die Sensoren geliefert?", "Die Stadt hat im Jahr 2018 Sensoren in der Innenstadt verbaut.", 1.0),
     ("Welche Firma hat die Sensoren geliefert?", "Die Sensoren lieferte die Musterwerke GmbH.", 0.0),
