@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -371,17 +371,14 @@ class ExtractiveAnswerer:
 
     def run(self, question: str, lang: str, hits: list[Hit], sentence_vectors, query_vector: np.ndarray,
             ignore_terms: set[str] | None = None, rarity: TermRarity | None = None,
-            following: Callable[[Chunk], Chunk | None] | None = None, section: str | None = None) -> Answer:
+            following: Callable[[Chunk], Chunk | None] | None = None) -> Answer:
         """``following`` gives the next chunk of a chunk's section (a long section is split into several):
-        its sentences are read too, and an enumeration may continue into it. ``section``: the profile
-        section the question asks about by meaning (the understanding stage's reading)."""
+        its sentences are read too, and an enumeration may continue into it."""
         retrieved = tuple(hits)
         ignore = {t for t in (ignore_terms or set())}
         if not self.confident(hits, question, ignore, lang):
             return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
         asked = self.asked(question, lang, ignore, rarity)
-        if section is not None:
-            asked = replace(asked, sections=asked.sections | {section})
         groups = asked.groups
         passage_text = " ".join(h.chunk.text for h in hits[: self.passages])
         years = [m.group(0) for m in _YEAR.finditer(question)]

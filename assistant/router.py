@@ -131,7 +131,7 @@ class SideBySide:
             hits = [h for h in self.retriever().run(text, [city], query_vector=qvec, sparse_text=sparse)
                     if h.chunk.city == city]
             answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, self.rarity(),
-                                       self.following, query.section)
+                                       self.following)
             retrieved.extend(hits[:2])
             own = [c for c in answer.citations if c.source == city][:1]
             if answer.refused or not own:
@@ -177,12 +177,10 @@ class Passages:
             city, title = query.project
             own = [h for h in hits if h.chunk.city == city and h.chunk.section.startswith(f"Projektbeispiele: {title}")]
             if own:
-                answer = self.answerer.run(text, lang, own, self.sentences_of, qvec, ignore, rarity, self.following,
-                                           query.section)
+                answer = self.answerer.run(text, lang, own, self.sentences_of, qvec, ignore, rarity, self.following)
                 answer = None if answer.refused else replace(answer, retrieved=tuple(hits))
         if answer is None:
-            answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, rarity, self.following,
-                                       query.section)
+            answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, rarity, self.following)
         counted = self.answerer.counted_terms(text, lang)
         if counted and not query.cities and (answer.refused or not any(
                 counted & self.answerer.counts(c.quote) for c in answer.citations)):

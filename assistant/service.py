@@ -154,8 +154,7 @@ class Assistant:
         self.projects = ProjectAnswerer(report)
         self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread)
         self.understanding = Understanding(ExemplarClassifier.from_file("attribute"), find_cities=self.matcher.find,
-                                           asks=ExemplarClassifier.from_file("asks"),
-                                           sections=ExemplarClassifier.from_file("section"))
+                                           asks=ExemplarClassifier.from_file("asks"))
         # The answerers in the order they are asked; those reading the index find it through the accessors.
         self._passages = Passages(lambda: self._retriever, self.answerer, self._sentences_of, lambda: self._rarity,
                                   self._following, lambda: self.study)
@@ -218,7 +217,6 @@ class Assistant:
         """The intent examples' vectors (cached beside the index) and the speller's vocabulary."""
         self.understanding.classifier.warm_up(self.embedder, self.store.index_dir)
         self.understanding.asks.warm_up(self.embedder, self.store.index_dir)
-        self.understanding.sections.warm_up(self.embedder, self.store.index_dir)
         if self.understanding.speller is None:
             examples = [t for texts in self.understanding.classifier.examples.values() for t in texts]
             self.understanding.speller = Speller.from_texts(

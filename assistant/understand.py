@@ -68,7 +68,6 @@ class Query:
     attribute: str | None = None  # "population" | "area" | None
     attribute_margin: float = 0.0
     lists_cities: bool = False  # asks which cities (of all profiles) say something
-    section: str | None = None  # the profile section asked about by meaning ("Was macht es Ulm schwer?")
     condition: Condition | None = None
     yes_no: bool = False
     keywords: bool = False  # words without a question word, verb-first start or question mark ("lorawan projects")
@@ -247,14 +246,9 @@ class Understanding:
 
     def __init__(self, classifier: ExemplarClassifier, speller: Speller | None = None,
                  find_cities: Callable[[str], list] | None = None, min_margin: float = 0.015,
-                 asks: ExemplarClassifier | None = None, list_margin: float = 0.05,
-                 sections: ExemplarClassifier | None = None, section_margin: float = 0.02) -> None:
-        if not 0 <= section_margin < 1:
-            raise ValueError(f"section_margin must be in [0, 1), got {section_margin}")
+                 asks: ExemplarClassifier | None = None, list_margin: float = 0.05) -> None:
         self.classifier = classifier
         self.asks = asks
-        self.sections = sections
-        self.section_margin = section_margin
         self.list_margin = list_margin
         self.speller = speller
         self.find_cities = find_cities
@@ -271,7 +265,7 @@ class Understanding:
         if context and self.find_cities is not None and not any(m.profiled for m in self.find_cities(core)):
             cities = tuple(dict.fromkeys(m.name for m in self.find_cities(context) if m.profiled))
         vector = embed(text) if embed is not None else None
-        attribute, margin, lists, section = None, 0.0, False, None
+        attribute, margin, lists = None, 0.0, False
         if vector is not None:
             # the slots are read from the question itself, without the context about the asker
             core_vector = embed(core) if core != text else vector
@@ -282,11 +276,8 @@ class Understanding:
                 asks, asks_margin = self.asks.classify(core_vector)
                 # meaning and one word together: the examples alone confuse "which cities" with "how many"
                 lists = asks == "cities" and asks_margin >= self.list_margin and bool(_CITIES_WORD.search(core))
-            if self.sections is not None:
-                label, section_margin = self.sections.classify(core_vector)
-                section = label if label != "other" and section_margin >= self.section_margin else None
         return Query(asked=text, text=text, language=lang, core=core, attribute=attribute, attribute_margin=margin,
-                     lists_cities=lists, section=section,
+                     lists_cities=lists,
                      condition=condition(core), yes_no=is_yes_no(core, lang), keywords=is_keywords(core),
                      context_cities=cities,
                      vector=vector)

@@ -153,19 +153,3 @@ def test_german_was_asks_what_and_english_was_asks_yes_or_no(text, lang, yes_no)
 ])
 def test_keyword_questions_are_told_apart(text, keywords):
     assert is_keywords(text) is keywords
-
-
-def test_the_profile_section_asked_about_is_read_by_meaning_with_a_margin():
-    sections = ExemplarClassifier({"Meilensteine": ["wann startete das", "when did it begin"],
-                                   "other": ["wie viele leben dort", "welches projekt"]}, k=1)
-    attribute = ExemplarClassifier({"population": ["wie viele leben dort"], "other": ["projekt app wann"]}, k=1)
-    emb = TopicEmbedder()
-    sections.warm_up(emb)
-    attribute.warm_up(emb)
-    understanding = Understanding(attribute, sections=sections)
-    assert understanding.run("Wann ging es los?", "de", emb.embed_query).section == "Meilensteine"
-    assert understanding.run("Welches Projekt?", "de", emb.embed_query).section is None  # "other"
-    unsure = Understanding(attribute, sections=sections, section_margin=0.99)
-    assert unsure.run("Wann ging es los?", "de", emb.embed_query).section is None
-    with pytest.raises(ValueError):
-        Understanding(attribute, sections=sections, section_margin=1.5)
