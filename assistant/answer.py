@@ -16,6 +16,7 @@ import numpy as np
 
 from .corpus import FIGURES_SECTION
 from .messages import say
+from .report_pack import report_pack
 from .text import split_sentences
 from .types import Answer, Chunk, Citation, Hit
 from .weights import FEATURES, SUPPORT_FEATURES, RefusalModel, SentenceWeights
@@ -116,23 +117,6 @@ _NUMBER_THEN = re.compile(r"\b" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-
 _FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were was are is does do did have has hat had "
                       "been be will would originally initially ursprünglich zunächst insgesamt "
                       "haben sind wurden werden wurde gibt es there in im".split())
-# Which profile section a kind of question is usually answered by.
-_SECTION_INTENTS = (
-    (re.compile(r"\bwer\b|\bwho\b|\bwhose\b|koordinier|coordinat|verantwort|responsib|organisiert|organi[sz]ed|"
-                r"organisation|organization|\bunit\b|einheit|stabsstelle|\bcdo\b|\bcio\b|zuständig|angesiedelt", re.I),
-     "Organisationsstruktur"),
-    (re.compile(r"\bwann\b|\bwhen\b|seit wann|since when|beschlossen|verabschiedet|adopted|started|begann|"
-                r"gestartet|\bfilled\b|besetzt", re.I), "Meilensteine"),
-    (re.compile(r"\bwarum\b|\bwhy\b|\bweshalb\b|motivation|\bziele?\b|\bgoals?\b|\baims?\b", re.I),
-     "Motivation & Zielsetzung"),
-    (re.compile(r"beteilig|participat|stakeholder|einbind|involve|bürger(?!meister)|citizens?\b", re.I),
-     "Stakeholder & Beteiligung"),
-    (re.compile(r"chance|herausforder|challenge|opportunit|risik|risk", re.I), "Chancen & Herausforderungen"),
-    (re.compile(r"kommunik|communicat|netzwerk|network|soziale medien|social media|presse|press", re.I),
-     "Kommunikation & Netzwerke"),
-    (re.compile(r"wettbewerb|competition|förder|fund|award|preis|auszeichn|programm", re.I),
-     "Wettbewerbe & Förderprogramme"),
-)
 # "Wie viele der befragten Kommunen ...", "how many of the towns ...": answered by "N der M ...".
 _PARTITIVE_ASKED = re.compile(r"\b(?:wie ?viele|how many)\s+(?:der|von|of)\b", re.I)
 _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?" + _NUMBER_WORD + r"\b", re.I)
@@ -618,7 +602,7 @@ class ExtractiveAnswerer:
             groups=groups, weights=[rarity.weight(g) if rarity is not None else 1.0 for g in groups],
             cues=[answer for asks, answer in _CUES if asks.search(question)],
             superlatives=[answer for asks, answer in _SUPERLATIVES if asks.search(question)],
-            sections={name for asks, name in _SECTION_INTENTS if asks.search(question)},
+            sections={name for asks, name in report_pack().sections if asks.search(question)},
             counted=self.counted_terms(question, lang), named=bool(ignore),
             naming=bool(_NAME_ASKED.search(question)), why=bool(_WHY.search(question)),
             which=bool(re.search(r"\b(?:welche[rsnm]?|which|what are|what were|nenne|name|list|aufzählen)\b",

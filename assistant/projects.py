@@ -11,28 +11,14 @@ import re
 from .amounts import condition
 from .grounding import number_values
 from .messages import field_label, say
+from .report_pack import report_pack
 from .text import WordSpread, alternatives, fold, split_sentences
 from .types import Answer, Citation, Project, Report
 
-# The ten Handlungsfelder of Anhang A, each with its everyday words in German and English (the field's own
-# name first; compounds are found inside longer words: "Einzelhandel", "Verkehrsprojekte").
-FIELD_NAMES = {
-    "Bildung": r"bildung|education|schule|school|\bkitas?\b|hochschul|universit|\blernen|\blearning",
-    "Datenplattform": r"datenplattform|data platform|datenplattformen",
-    "Energie & Umwelt": r"energie|umwelt|energy|environment|klima|climate",
-    "Gesellschaft": r"gesellschaft|society|social",
-    "Gesundheit": r"gesundheit|health|pflege|\bcare\b|medizin|medical|krankenh|hospital",
-    "Handel": r"(?<!be)(?<!ver)handel(?![nt])|retail|commerce|\btrade|einkauf|shopping",
-    "IT-Infrastruktur": r"it-infrastruktur|it infrastructure|infrastruktur|infrastructure|breitband|broadband",
-    "Mobilität": r"mobilit|verkehr|mobility|transport|traffic",
-    "Sicherheit": r"sicherheit|security|safety",
-    "Verwaltung": r"verwaltung|administration|e-government|government",
-}
-# The words for a lighthouse project besides its own ("Vorzeigeprojekt", "flagship"): what Anhang A lists;
-# not the EU's "Lighthouse City" (a role in Horizon 2020 that the profiles describe).
-LIGHTHOUSE = re.compile(r"(?:leuchtt[uü]rm|lighthouse|flagship|vorzeige|showcase)(?![- ]?(?:city|cities|st[äa]dt))|"
-                        r"aushängeschild|anhang|appendix|projektbeispiel", re.I)
-_PROJECT = re.compile(r"projekt|project|leuchtt[uü]rm|lighthouse|flagship|vorzeige|showcase", re.I)
+# The Handlungsfelder and the words for lighthouse projects are the report pack's (pack/report.toml).
+FIELD_NAMES = report_pack().fields
+LIGHTHOUSE = report_pack().lighthouse
+_PROJECT = report_pack().projects
 _COUNT = re.compile(r"\bwie ?viele\b|\bhow many\b|\banzahl\b|\bnumber of\b", re.I)
 _LIST = re.compile(r"\bwelche[sn]?\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt es\b|\bnenne|\bname\b|\bshow\b", re.I)
 # The profile's own project examples, as opposed to projects mentioned in passing in its text.

@@ -1,0 +1,52 @@
+"""The report pack's structure file (``pack/report.toml``): what the engine knows of this report's layout.
+
+Profile sections and the kinds of question each answers, the Handlungsfelder and their everyday words,
+the words for a lighthouse project. Read once and checked (an unknown table or a pattern that does not
+compile is an error naming the file and key); the engine keeps no such names in its code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+REPORT_PACK_PATH = Path(__file__).parent / "pack" / "report.toml"
+
+
+@dataclass(frozen=True)
+class ReportPack:
+    sections: tuple[tuple[re.Pattern, str], ...]  # (the words of questions it answers, section name)
+    fields: dict[str, str]  # Handlungsfeld -> the pattern of its words (kept as text: chat.py builds on it)
+    lighthouse: re.Pattern  # a lighthouse project, by any of its names
+    projects: re.Pattern  # any word for a project
+
+    @classmethod
+    def load(cls, path: Path = REPORT_PACK_PATH) -> ReportPack:
+        with Path(path).open("rb") as fh:
+            data = tomllib.load(fh)
+        missing = {"sections", "fields", "lighthouse"} - set(data)
+        if missing:
+            raise ValueError(f"{path}: missing table(s) {sorted(missing)}")
+
+        def pattern(key: str, text: object) -> re.Pattern:
+            if not isinstance(text, str) or not text:
+                raise ValueError(f"{path}: {key} must be a non-empty pattern, got {text!r}")
+            try:
+                return re.compile(text, re.I)
+            except re.error as exc:
+                raise ValueError(f"{path}: {key} is not a valid pattern: {exc}") from exc
+
+        sections = tuple((pattern(f"sections.{name}", text), name) for name, text in data["sections"].items())
+        fields = {name: pattern(f"fields.{name}", text).pattern for name, text in data["fields"].items()}
+        light = data["lighthouse"]
+        return cls(sections, fields, pattern("lighthouse.words", light.get("words")),
+                   pattern("lighthouse.projects", light.get("projects")))
+
+
+@cache
+def report_pack() -> ReportPack:
+    """The shipped report's pack, read on first use."""
+    return ReportPack.load()

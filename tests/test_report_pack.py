@@ -1,0 +1,34 @@
+"""The report pack's structure file: checked when read, and true to the shipped report."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.report_pack import ReportPack, report_pack
+
+
+def test_the_shipped_pack_names_the_reports_own_sections_and_fields(real_report):
+    pack = report_pack()
+    profile_sections = {s.section for city in real_report.cities for s in city.sections}
+    assert {name for _, name in pack.sections} <= profile_sections
+    assert set(pack.fields) == {entry.field for entry in real_report.appendix}
+
+
+def test_the_patterns_read_questions(real_report):
+    pack = report_pack()
+    assert [name for words, name in pack.sections if words.search("Wer koordiniert das?")] == ["Organisationsstruktur"]
+    assert pack.lighthouse.search("Welche Vorzeigeprojekte gibt es?") and not pack.lighthouse.search("EU Lighthouse City")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[fields]\n", "missing table"),
+    ("[sections]\nA = '('\n[fields]\n[lighthouse]\nwords = 'x'\nprojects = 'y'\n", "sections.A is not a valid pattern"),
+    ("[sections]\n[fields]\nB = ''\n[lighthouse]\nwords = 'x'\nprojects = 'y'\n", "fields.B must be a non-empty"),
+    ("[sections]\n[fields]\n[lighthouse]\nwords = 'x'\n", "lighthouse.projects must be"),
+])
+def test_a_broken_pack_is_an_error_that_names_the_file_and_key(tmp_path, text, message):
+    path = tmp_path / "report.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as info:
+        ReportPack.load(path)
+    assert str(path) in str(info.value)
