@@ -20,6 +20,7 @@ _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per 
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
 _DESC = re.compile(r"gr[öo](ß|ss)te|meisten?\b|meister\b|weitl[äa]ufigste|st[äa]rkste|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
 _ASC = re.compile(r"kleinste|wenigsten|niedrigste|geringste|am d[üu]nnsten|smallest|fewest|lowest|least", re.I)
+_SIZE_SUPERLATIVE = re.compile(r"\b(?:gr[öo](?:ß|ss)te|kleinste|largest|biggest|smallest)", re.I)
 _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
 _SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)|"
                         r"\b(welche|which)\s+(stadt|city|town)\s+(ist|is)\s+(die|the)\s+"
@@ -127,6 +128,8 @@ class FigureAnswerer:
         if not metrics:
             if _SIZE_RANK.search(question) and not cities:
                 metrics = ["population"]
+            elif len(cities) >= 2 and _SIZE_SUPERLATIVE.search(question):  # "Which of them is the largest?"
+                metrics = ["population"]
             elif _SIZE.search(question) and cities:
                 metrics = ["population", "area"]
             elif len(cities) >= 2 and _COMPARE.search(question) and len(question.split()) <= 6:
@@ -150,6 +153,12 @@ class FigureAnswerer:
             # "Welche Stadt ist nach Berlin die einwohnerstärkste?", "Wer kommt direkt hinter Berlin?": the next
             # one in the ranking (the largest first, unless the question asks for the smallest).
             return self._ranking(question, lang, metrics[0], desc=not _ASC.search(question), after=after_city)
+        # "Welche davon ist die größte?", "die größte von Ulm, Jena und Emden": among those cities; but "Welche
+        # Stadt hat die meisten Einwohner?" after a talk about two cities asks about all
+        among = len(cities) >= 2 and not (city_word and query is not None and query.focus_cities)
+        if superlative and among:
+            return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question),
+                                 among=cities)
         if superlative and (not cities or city_word):
             return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question))
         if not self._asks_figure(question, metrics, query):
@@ -216,9 +225,12 @@ class FigureAnswerer:
         return Answer(question, "\n".join(lines), lang, False, tuple(citations), mode="figures", table=tuple(rows))
 
     def _ranking(self, question: str, lang: str, metric: str, desc: bool,
-                 within: tuple[str, Condition] | None = None, after: str | None = None) -> Answer:
+                 within: tuple[str, Condition] | None = None, after: str | None = None,
+                 among: list[str] | None = None) -> Answer:
+        """The first ``n`` cities by ``metric``: of all, of those meeting ``within``, after ``after``, or
+        ``among`` the cities named or in focus ("Welche davon ist die größte?")."""
         n = self._count(question)
-        pool = list(self.figures.values())
+        pool = [self.figures[c] for c in among if c in self.figures] if among else list(self.figures.values())
         condition = ""
         if within:
             w_metric, cond = within
@@ -239,6 +251,8 @@ class FigureAnswerer:
                 label = say(lang, "among", condition=condition, label=label[:1].lower() + label[1:])
             elif after:
                 label = say(lang, "after", city=after, label=label[:1].lower() + label[1:])
+            elif among:
+                label = say(lang, "among_cities", cities=", ".join(among), label=label[:1].lower() + label[1:])
             text = say(lang, "ranking_one", label=label, city=f.city,
                        value=self._with_unit(metric, f.value(metric), lang, dative=True), ref="[1]")
             if metric == "density":

@@ -359,14 +359,16 @@ class Assistant:
         attribute = query.attribute
         if attribute and self.projects.find(text, named):  # "ENaQ Oldenburg Wohneinheiten": the project's
             attribute = None
-        if not named and not cities and not besides:
+        focus = not named and not cities and not besides and bool(resolved.cities)
+        if focus:
             named = list(resolved.cities)
         wanted = list(dict.fromkeys([*(cities or []), *named]))
         # a town the asker mentions about themselves ("I live in Kassel and ...") is not what they ask about
         unprofiled = [m.name for m in self.matcher.find(query.core) if not m.profiled]
         project = resolved.project if resolved.how in ("project", "ordinal", "project of city") else None
         return replace(query, text=text, attribute=attribute, cities=tuple(named), wanted=tuple(wanted),
-                       unprofiled=tuple(unprofiled), besides=tuple(sorted(besides)), project=project)
+                       unprofiled=tuple(unprofiled), besides=tuple(sorted(besides)), project=project,
+                       focus_cities=focus)
 
     def _besides(self, text: str) -> tuple[str, set[str]]:
         """The cities named after "außer", "apart from" ..., and the question without their names (so that

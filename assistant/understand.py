@@ -75,6 +75,7 @@ class Query:
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
     # Read by the service with the report's cities and the conversation (see ``Assistant._with_cities``):
     cities: tuple[str, ...] = ()  # the profiled cities asked about (named, or the conversation's city in focus)
+    focus_cities: bool = False  # ``cities`` are the conversation's, not named in the question
     wanted: tuple[str, ...] = ()  # the cities whose profiles answer: the asker's filter and ``cities``
     unprofiled: tuple[str, ...] = ()  # towns without a profile named in the question's core
     besides: tuple[str, ...] = ()  # cities named after "außer", "apart from": not the ones asked about

@@ -203,3 +203,19 @@ def test_everyday_superlatives_rank_the_figures(figures, real_report):
     assert widest.name in answer.text and [c.source for c in answer.citations] == [widest.name]
     most = figures.run("In welcher Stadt wohnen die meiste Einwohner?", "de", [])
     assert max(real_report.cities, key=lambda c: c.population).name in most.text
+
+
+def test_a_superlative_among_named_or_focused_cities_ranks_only_them(figures, real_report):
+    from assistant.understand import Query
+
+    pops = {c: real_report.city(c).population for c in ("Bonn", "Jena", "Emden")}
+    biggest, smallest = max(pops, key=pops.get), min(pops, key=pops.get)
+    named = figures.run("Welche ist die größte von Bonn, Jena und Emden?", "de", ["Bonn", "Jena", "Emden"])
+    assert f"ist {biggest} mit" in named.text and "Berlin" not in named.text
+    focus = Query(asked="x", text="Which of them is the smallest?", language="en", cities=("Bonn", "Jena", "Emden"),
+                  focus_cities=True)
+    assert f"is {smallest} with" in figures.run(focus.text, "en", list(focus.cities), focus).text
+    # a question about all cities, asked while two are in focus, is about all cities
+    every = Query(asked="x", text="Welche Stadt hat die meisten Einwohner?", language="de", cities=("Bonn", "Jena"),
+                  focus_cities=True)
+    assert "Berlin" in figures.run(every.text, "de", list(every.cities), every).text
