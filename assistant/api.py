@@ -110,7 +110,7 @@ def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
             raise from_assistant_error(exc) from exc
         request.state.conversation_id = answer.conversation_id
         request.state.refused = answer.refused
-        return AskResponse.from_answer(answer)
+        return AskResponse.from_answer(answer, handoff=assistant.handoff.for_answer(answer))
 
     return router
 

@@ -132,9 +132,16 @@ class ChatCompletions:
         return turns[-1][1], turns, self._conversation(req, turns)
 
     def _extras(self, answer: Answer) -> dict:
-        """The fields OpenAI's protocol has no place for: they ride along at the top level."""
+        """The fields OpenAI's protocol has no place for: they ride along at the top level (clients ignore them)."""
+        contact = self.assistant.handoff.for_answer(answer)
         return {"citations": [c.to_dict() for c in answer.citations], "conversation_id": answer.conversation_id,
-                "refused": answer.refused, "language": answer.language}
+                "refused": answer.refused, "language": answer.language,
+                "handoff": contact.to_dict() if contact is not None else None}
+
+    def _contact_text(self, answer: Answer) -> str:
+        """The way to a person as text after the answer (what a plain OpenAI client shows), or ''."""
+        contact = self.assistant.handoff.for_answer(answer)
+        return "\n\n" + contact.lines(answer.language) if contact is not None else ""
 
     async def complete(self, req: ChatCompletionRequest) -> JSONResponse:
         """A ``chat.completion`` object."""
@@ -154,7 +161,7 @@ class ChatCompletions:
         answer_words = len(answer.text.split())
         body = {"id": "chatcmpl-" + secrets.token_hex(12), "object": "chat.completion", "created": int(time.time()),
                 "model": MODEL_ID,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text + self._contact_text(answer)},
                              "finish_reason": "stop", "logprobs": None}],
                 "usage": {"prompt_tokens": prompt_words, "completion_tokens": answer_words,
                           "total_tokens": prompt_words + answer_words},
@@ -203,8 +210,11 @@ class ChatCompletions:
             return
         if isinstance(item, Answer):
             self.history.remember([*turns, ("assistant", " ".join(item.text.split()))], item.conversation_id)
+            contact = self._contact_text(item)
+            if contact:
+                yield chunk({"content": contact})
             # the complete answer too, for clients that cannot apply a "replace" piece
-            yield chunk({}, "stop", answer=item.text, **self._extras(item))
+            yield chunk({}, "stop", answer=item.text + contact, **self._extras(item))
         yield "data: [DONE]\n\n"
 
     @staticmethod

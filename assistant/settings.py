@@ -5,6 +5,7 @@ Only entry points (CLI, app, eval, tests) build it; components take plain argume
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -50,12 +51,41 @@ class Settings(BaseSettings):
     # report barriers (an e-mail address or the address of a contact form), as BITV 2.0 asks
     accessibility_operator: str = ""
     accessibility_contact: str = ""
+    # a way to a person, shown with every refusal and when a question asks for one (any of them; none: not offered)
+    handoff_text: str = Field(default="", max_length=300)  # who helps and when, e.g. "Bürgerservice, Mo-Fr 8-18 Uhr"
+    handoff_url: str = ""
+    handoff_email: str = ""
+    handoff_phone: str = ""
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("handoff_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://[^\s<>\"]+", value):
+            raise ValueError(f"not a web address (http:// or https://): {value!r}")
+        return value
+
+    @field_validator("handoff_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+", value):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
+    @field_validator("handoff_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"\+?[\d ()/.-]{3,30}", value):
+            raise ValueError(f"not a phone number (digits, spaces, + ( ) / . -): {value!r}")
         return value
 
     @field_validator("embedder")

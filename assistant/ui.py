@@ -34,6 +34,7 @@ from .ui_text import (
     copy_text,
     examples,
     footer_html,
+    handoff_markdown,
     label,
     sources_panel,
     ui_language,
@@ -153,7 +154,12 @@ class ChatHandlers:
         session.language = answer.language
         if answer.conversation_id:
             session.conversation_id = answer.conversation_id
-        history[-1] = {"role": "assistant", "content": answer_markdown(answer, session.turns)}
+        content = answer_markdown(answer, session.turns)
+        handoff = getattr(self.assistant, "handoff", None)
+        contact = handoff.for_answer(answer) if handoff is not None else None
+        if contact is not None:  # a way to a person: with a refusal, or asked for
+            content += "\n" + handoff_markdown(contact, answer.language)
+        history[-1] = {"role": "assistant", "content": content}
         session.answers[len(history) - 1] = {
             "question": answer.question, "answer": answer.text, "language": answer.language,
             "citations": [c.to_dict() for c in answer.citations], "conversation_id": answer.conversation_id or "",
