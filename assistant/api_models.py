@@ -68,7 +68,11 @@ class AskResponse(BaseModel):
 
 class IndexInfo(BaseModel):
     chunks: int
-    location: str
+
+
+class ProbeResponse(BaseModel):
+    status: Literal["live", "ready", "not ready"]
+    detail: str = ""
 
 
 class HealthResponse(BaseModel):

@@ -1,4 +1,4 @@
-"""ASGI middleware of the API: request limits (size, content type) and structured access logs."""
+"""ASGI middleware of the API: request ids, request limits (size, content type) and structured access logs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import time
 
 from .api_errors import error_body
+from .logs import accept_request_id, request_id
 
 access_log = logging.getLogger("assistant.access")
 API_PREFIXES = ("/api/", "/v1/")
@@ -83,6 +84,35 @@ class RequestLimits:
         return f"the request body exceeds {self.max_bytes} bytes"
 
 
+class RequestId:
+    """Every request gets an id (a sane ``X-Request-ID`` from the client or proxy, else a new one): it is in
+    every log line written while the request is served and in the response's ``X-Request-ID`` header."""
+
+    HEADER = b"x-request-id"
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(self.HEADER, b"").decode("latin-1")
+        rid = accept_request_id(incoming)
+        token = request_id.set(rid)
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != self.HEADER]
+                message = {**message, "headers": [*headers, (self.HEADER, rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
 class AccessLog:
     """One JSON log line per API request: method, path, status, duration, caller (a key's id or the
     client address, never a key). The question is included only when the endpoint put it in
@@ -116,4 +146,5 @@ class AccessLog:
             for key in ("conversation_id", "refused", "question"):
                 if key in state:
                     record[key] = state[key]
-            access_log.info(json.dumps(record, ensure_ascii=False))
+            record["request_id"] = request_id.get()
+            access_log.info(json.dumps(record, ensure_ascii=False), extra={"fields": record})

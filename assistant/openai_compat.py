@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -98,9 +98,11 @@ class HistoryIndex:
 class ChatCompletions:
     """The two endpoints' logic; :func:`make_router` exposes them."""
 
-    def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None) -> None:
+    def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None,
+                 on_answer: Callable[[Answer], None] | None = None) -> None:
         self.assistant = assistant
         self.history = history or HistoryIndex()
+        self.on_answer = on_answer or (lambda answer: None)  # e.g. the metrics
 
     def _conversation(self, req: ChatCompletionRequest, turns: list[tuple[str, str]]) -> str:
         """The conversation to answer the last user turn in (runs on the assistant's worker)."""
@@ -157,6 +159,7 @@ class ChatCompletions:
         except Exception as exc:  # noqa: BLE001 - mapped to a JSON error, logged there
             raise from_assistant_error(exc) from exc
         self.history.remember([*turns, ("assistant", " ".join(answer.text.split()))], answer.conversation_id)
+        self.on_answer(answer)
         prompt_words = sum(len(t.split()) for _, t in turns)
         answer_words = len(answer.text.split())
         body = {"id": "chatcmpl-" + secrets.token_hex(12), "object": "chat.completion", "created": int(time.time()),
@@ -210,6 +213,7 @@ class ChatCompletions:
             return
         if isinstance(item, Answer):
             self.history.remember([*turns, ("assistant", " ".join(item.text.split()))], item.conversation_id)
+            self.on_answer(item)
             contact = self._contact_text(item)
             if contact:
                 yield chunk({"content": contact})

@@ -81,9 +81,10 @@ class View(NamedTuple):
 class ChatHandlers:
     """The UI's handler functions: no layout, no browser needed."""
 
-    def __init__(self, assistant, feedback: FeedbackStore | None = None) -> None:
+    def __init__(self, assistant, feedback: FeedbackStore | None = None, on_answer=None) -> None:
         self.assistant = assistant
         self.feedback = feedback
+        self.on_answer = on_answer or (lambda answer: None)  # e.g. the server's metrics
 
     # -- chat ----------------------------------------------------------------------
     def respond(self, message: str, history: list[dict] | None, cities: list[str] | None, language: str | None,
@@ -130,6 +131,7 @@ class ChatHandlers:
         if answer is None:  # a stream must end with its Answer; show what came, never crash
             yield View(history, panel, "", session, hidden, hidden, hidden, shown)
             return
+        self.on_answer(answer)
         yield self._finish(answer, history, session, language)
 
     def _start(self, message, lang, cities, session: Session):
@@ -309,12 +311,12 @@ def _chain(first, rest):
     yield from rest
 
 
-def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) -> gr.Blocks:
+def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None, on_answer=None) -> gr.Blocks:
     """The chat and the "Atlas at a glance" page as Blocks (not launched). Ratings go to a
     SQLite store under ``settings.data_dir`` (``data/`` in the checkout without settings)."""
     if feedback is None:
         feedback = FeedbackStore.in_dir(settings.data_dir if settings is not None else DEFAULT_DATA_DIR)
-    handlers = ChatHandlers(assistant, feedback)
+    handlers = ChatHandlers(assistant, feedback, on_answer)
     report = getattr(assistant, "report", None)
     cities = [c.name for c in report.cities] if report else []
     lang = "de"
