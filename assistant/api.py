@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,7 @@ from .api_models import (
     ProbeResponse,
     SourcesResponse,
 )
+from .conversation_tokens import CarriedConversations, ConversationTokens
 from .logs import configure as configure_logs
 from .metrics import HttpMetrics, Metrics
 from .middleware import AccessLog, RequestId, RequestLimits
@@ -69,7 +71,7 @@ def _public_name(embedder: str) -> str:
     return f"{kind}:{model}" if kind else model
 
 
-def _api_router(assistant: SerialAssistant, guard, metrics: Metrics) -> APIRouter:
+def _api_router(assistant: SerialAssistant, guard, metrics: Metrics, carried: CarriedConversations) -> APIRouter:
     """``/api/v1``: ask, health, live, ready, sources."""
     router = APIRouter(prefix="/api/v1", tags=["API"], responses=_ERRORS)
 
@@ -127,9 +129,10 @@ def _api_router(assistant: SerialAssistant, guard, metrics: Metrics) -> APIRoute
             prefetch_question(assistant.assistant, req.question)
 
         def work():
-            cid = req.conversation_id or assistant.assistant.new_conversation()
-            return assistant.assistant.ask(req.question, language=req.language, cities=req.cities,
-                                           conversation_id=cid)
+            cid = carried.open(req.conversation_id, req.language or "de")
+            answer = assistant.assistant.ask(req.question, language=req.language, cities=req.cities,
+                                             conversation_id=cid)
+            return replace(answer, conversation_id=carried.token(cid))  # the client carries the focus on
 
         try:
             answer = await assistant.run(work)
@@ -187,9 +190,14 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.state.log_questions = settings.log_questions
     app.state.assistant = serial
     metrics = app.state.metrics = Metrics(index_open=lambda: serial.build_info is not None)
+    store = serial.conversations
+    secret = settings.secret_key.get_secret_value()
+    tokens = ConversationTokens(secret, store.ttl_s) if secret else ConversationTokens.ephemeral(store.ttl_s)
+    carried = CarriedConversations(tokens, store)
     install_error_handlers(app)
-    app.include_router(_api_router(serial, guard, metrics))
-    app.include_router(make_router(ChatCompletions(serial, on_answer=lambda a: metrics.answered(a, "openai")), guard))
+    app.include_router(_api_router(serial, guard, metrics, carried))
+    app.include_router(make_router(ChatCompletions(serial, on_answer=lambda a: metrics.answered(a, "openai"),
+                                                   conversations=carried), guard))
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:  # for the operator's scraper; keep it off the public internet
@@ -253,6 +261,9 @@ def serve(settings) -> None:
 
     # JSON lines with the request's id: libraries log warnings, the assistant (its access log included) INFO up
     configure_logs(logging.INFO)
+    if not settings.secret_key.get_secret_value():
+        log.warning("ASSISTANT_SECRET_KEY is not set: API conversations continue only on this process "
+                    "(set the same key on every replica)")
     assistant = Assistant.from_settings(settings)
     if settings.prefetch_queries and (os.cpu_count() or 1) > 1:
         from .embedding import make_embedder

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from .api_errors import ApiError, error_body, from_assistant_error
+from .conversation_tokens import CarriedConversations, ConversationTokens
 from .errors import UnknownConversation
 from .serial import SerialAssistant
 from .types import Answer, Delta
@@ -99,26 +101,29 @@ class ChatCompletions:
     """The two endpoints' logic; :func:`make_router` exposes them."""
 
     def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None,
-                 on_answer: Callable[[Answer], None] | None = None) -> None:
+                 on_answer: Callable[[Answer], None] | None = None,
+                 conversations: CarriedConversations | None = None) -> None:
         self.assistant = assistant
         self.history = history or HistoryIndex()
+        # conversation ids are signed tokens of the conversation's focus (any replica with the key reads them)
+        self.conversations = conversations or CarriedConversations(ConversationTokens.ephemeral(),
+                                                                   assistant.assistant.conversations)
         self.on_answer = on_answer or (lambda answer: None)  # e.g. the metrics
 
     def _conversation(self, req: ChatCompletionRequest, turns: list[tuple[str, str]]) -> str:
         """The conversation to answer the last user turn in (runs on the assistant's worker)."""
         raw = self.assistant.assistant
         if req.conversation_id:
-            return req.conversation_id
+            return self.conversations.open(req.conversation_id, req.language or "de")
         earlier = turns[:-1]
         if earlier:
             known = self.history.find(earlier)
             if known is not None:
                 try:
-                    raw.conversations.get(known)
-                    return known
+                    return self.conversations.open(known)
                 except UnknownConversation:
                     pass  # expired: rebuild it from the history below
-        cid = raw.new_conversation()
+        cid = self.conversations.open(None)
         questions = [text for role, text in earlier if role == "user" and text]
         for text in questions[-MAX_REPLAYED_TURNS:]:
             try:
@@ -149,8 +154,9 @@ class ChatCompletions:
         """A ``chat.completion`` object."""
         def work() -> tuple[Answer, list[tuple[str, str]]]:
             question, turns, cid = self._prepare(req)
-            return self.assistant.assistant.ask(question, language=req.language, cities=req.cities,
-                                                conversation_id=cid), turns
+            answer = self.assistant.assistant.ask(question, language=req.language, cities=req.cities,
+                                                  conversation_id=cid)
+            return replace(answer, conversation_id=self.conversations.token(cid)), turns
 
         try:
             answer, turns = await self.assistant.run(work)
@@ -212,6 +218,8 @@ class ChatCompletions:
             yield "data: [DONE]\n\n"
             return
         if isinstance(item, Answer):
+            if item.conversation_id:
+                item = replace(item, conversation_id=self.conversations.token(item.conversation_id))
             self.history.remember([*turns, ("assistant", " ".join(item.text.split()))], item.conversation_id)
             self.on_answer(item)
             contact = self._contact_text(item)

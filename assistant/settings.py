@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # report barriers (an e-mail address or the address of a contact form), as BITV 2.0 asks
     accessibility_operator: str = ""
     accessibility_contact: str = ""
+    # signs the conversation tokens (the API's conversation_id): the same on every replica, so that any replica
+    # continues a conversation; empty: a random key per process (conversations stay on the process that began them)
+    secret_key: SecretStr = SecretStr("")
     # a way to a person, shown with every refusal and when a question asks for one (any of them; none: not offered)
     handoff_text: str = Field(default="", max_length=300)  # who helps and when, e.g. "Bürgerservice, Mo-Fr 8-18 Uhr"
     handoff_url: str = ""
@@ -62,6 +65,14 @@ class Settings(BaseSettings):
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 16:
+            raise ValueError("ASSISTANT_SECRET_KEY needs at least 16 characters (e.g. python -c "
+                             "'import secrets; print(secrets.token_urlsafe(32))')")
         return value
 
     @field_validator("handoff_url")
