@@ -7,6 +7,7 @@ a token needs no shared store that every answer waits for, and it expires by its
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections.abc import Callable
@@ -60,7 +61,8 @@ class ConversationTokens:
             raise ValueError(f"ttl_s must be positive, got {ttl_s}")
         self.ttl_s = ttl_s
         signer = type("ClockedSigner", (TimestampSigner,), {"get_timestamp": lambda _self: int(clock())})
-        self._serializer = URLSafeTimedSerializer(secret, salt=SALT, signer=signer)
+        self._serializer = URLSafeTimedSerializer(secret, salt=SALT, signer=signer,
+                                                  signer_kwargs={"digest_method": hashlib.sha256})
 
     @classmethod
     def ephemeral(cls, ttl_s: float = 3600.0) -> ConversationTokens:
