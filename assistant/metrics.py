@@ -19,6 +19,7 @@ from prometheus_client import (
 )
 
 from .handoff import MODE as HANDOFF_MODE
+from .middleware import StatusRecorder
 from .types import Answer
 
 CHANNELS = ("api", "openai", "ui")
@@ -89,17 +90,10 @@ class HttpMetrics:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
-
-        async def recording_send(message):
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, receive, recorder)
         finally:
             route = _route_of(scope)
-            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.requests.labels(route, scope["method"], str(recorder.status)).inc()
             self.metrics.request_seconds.labels(route).observe(time.perf_counter() - start)

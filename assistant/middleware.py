@@ -28,6 +28,19 @@ class _TooLarge(Exception):
     pass
 
 
+class StatusRecorder:
+    """A ``send`` that passes every message on and keeps the response's status (500 until one is sent)."""
+
+    def __init__(self, send) -> None:
+        self.status = 500
+        self._send = send
+
+    async def __call__(self, message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+
 class RequestLimits:
     """API requests with a body must be JSON (415 otherwise) and at most ``max_bytes`` long (413),
     whether they declare a Content-Length or stream their body in chunks."""
@@ -127,20 +140,13 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
-
-        async def recording_send(message):
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, receive, recorder)
         finally:
             state = scope.get("state") or {}
             client = scope.get("client") or ("-", 0)
-            record = {"method": scope["method"], "path": path, "status": status,
+            record = {"method": scope["method"], "path": path, "status": recorder.status,
                       "ms": round((time.perf_counter() - start) * 1000, 1),
                       "caller": state.get("caller") or f"addr:{client[0]}"}
             for key in ("conversation_id", "refused", "question"):

@@ -9,10 +9,14 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# what each contact setting must look like (its links are built from it)
+_CONTACT_FORMS = {"handoff_url": (r"https?://[^\s<>\"]+", "a web address (http:// or https://)"),
+                  "handoff_email": (r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+", "an e-mail address"),
+                  "handoff_phone": (r"\+?[\d ()/.-]{3,30}", "a phone number (digits, spaces, + ( ) / . -)")}
 
 
 class Settings(BaseSettings):
@@ -75,28 +79,13 @@ class Settings(BaseSettings):
                              "'import secrets; print(secrets.token_urlsafe(32))')")
         return value
 
-    @field_validator("handoff_url")
+    @field_validator("handoff_url", "handoff_email", "handoff_phone")
     @classmethod
-    def _web_address(cls, value: str) -> str:
+    def _contact(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip()
-        if value and not re.fullmatch(r"https?://[^\s<>\"]+", value):
-            raise ValueError(f"not a web address (http:// or https://): {value!r}")
-        return value
-
-    @field_validator("handoff_email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        value = value.strip()
-        if value and not re.fullmatch(r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+", value):
-            raise ValueError(f"not an e-mail address: {value!r}")
-        return value
-
-    @field_validator("handoff_phone")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        value = value.strip()
-        if value and not re.fullmatch(r"\+?[\d ()/.-]{3,30}", value):
-            raise ValueError(f"not a phone number (digits, spaces, + ( ) / . -): {value!r}")
+        pattern, what = _CONTACT_FORMS[info.field_name]
+        if value and not re.fullmatch(pattern, value):
+            raise ValueError(f"not {what}: {value!r}")
         return value
 
     @field_validator("embedder")
