@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from .errors import AssistantError, UnknownConversation
+from .errors import AssistantError, IndexError_, UnknownConversation
 from .feedback import FeedbackStore
 from .messages import say
 from .types import Answer, Delta
@@ -99,8 +99,8 @@ class ChatHandlers:
         panel = sources_panel(session.cited, panel_lang)
         try:
             first, rest = self._start(message, lang, cities or None, session)
-        except AssistantError as exc:  # InputError, IndexError_: their messages are for users
-            history.append({"role": "assistant", "content": html.escape(str(exc), quote=False)})
+        except AssistantError as exc:  # an InputError's message is for users; the index's detail for operators
+            history.append({"role": "assistant", "content": _shown(exc, lang or session.language)})
             yield View(history, panel, "", session, hidden, hidden, hidden, "")
             return
         except Exception:  # never show a traceback in the chat
@@ -120,7 +120,7 @@ class ChatHandlers:
                 else:
                     answer = item
         except AssistantError as exc:
-            history[-1] = {"role": "assistant", "content": html.escape(str(exc), quote=False)}
+            history[-1] = {"role": "assistant", "content": _shown(exc, lang or session.language)}
             yield View(history, panel, "", session, hidden, hidden, hidden, "")
             return
         except Exception:
@@ -303,6 +303,15 @@ def overview_values(lang: str, report, order: str | None = None) -> tuple:
     return (f"## {label(lang, 'overview_tab')}\n\n{label(lang, 'overview_intro')}",
             city_figures(report, lang, order), label(lang, "overview_table_source"),
             projects, label(lang, "overview_chart_source") + "\n\n" + values)
+
+
+def _shown(exc: AssistantError, lang: str | None) -> str:
+    """What the chat says for an error: the message of bad input, a general one for the index (its message
+    names where the index lies, which the operator reads in the log, not the public)."""
+    if isinstance(exc, IndexError_):
+        log.error("search index unavailable: %s", exc)
+        return say(lang or "de", "index_unavailable")
+    return html.escape(str(exc), quote=False)
 
 
 def _chain(first, rest):
