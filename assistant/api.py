@@ -250,7 +250,7 @@ def _open_index(assistant, server) -> None:
     except Exception:  # questions retry the opening and report the error themselves
         log.exception("the search index could not be opened")
         return
-    print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)
+    log.info("index %s: %d chunks (%.1f s)", "built" if info.built else "opened", info.chunks, info.seconds)
 
 
 def serve(settings) -> None:

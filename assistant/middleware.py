@@ -11,6 +11,7 @@ from .logs import accept_request_id, request_id
 
 access_log = logging.getLogger("assistant.access")
 API_PREFIXES = ("/api/", "/v1/")
+PROBES = ("/api/v1/live", "/api/v1/ready")  # asked every few seconds by the orchestrator: counted, not logged
 
 
 def _is_api(path: str) -> bool:
@@ -136,7 +137,7 @@ class AccessLog:
 
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (_is_api(path) or path in ("/widget.js", "/embed")):
+        if scope["type"] != "http" or not (_is_api(path) or path in ("/widget.js", "/embed")) or path in PROBES:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()

@@ -88,12 +88,14 @@ def test_the_request_id_is_in_the_header_and_the_json_log_line(mini_assistant, c
         with client_for(mini_assistant) as c, caplog.at_level(logging.INFO, "assistant.access"):
             given = c.post("/api/v1/ask", json={"question": AACHEN}, headers={"X-Request-ID": "trace-42.a"})
             fresh = c.post("/api/v1/ask", json={"question": AACHEN})
-            hostile = c.get("/api/v1/live", headers={"X-Request-ID": "<script>" + "x" * 100})
+            hostile = c.get("/api/v1/health", headers={"X-Request-ID": "<script>" + "x" * 100})
+            probe = c.get("/api/v1/ready", headers={"X-Request-ID": "probe-1"})
     finally:
         access.removeHandler(handler)
     assert given.headers["x-request-id"] == "trace-42.a"
     assert re.fullmatch(r"[0-9a-f]{32}", fresh.headers["x-request-id"])
     assert re.fullmatch(r"[0-9a-f]{32}", hostile.headers["x-request-id"])  # replaced, not echoed
+    assert probe.headers["x-request-id"] == "probe-1"  # probes get an id, but no log line
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["request_id"] for line in lines] == ["trace-42.a", fresh.headers["x-request-id"],
                                                       hostile.headers["x-request-id"]]
