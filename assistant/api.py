@@ -190,10 +190,7 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.state.log_questions = settings.log_questions
     app.state.assistant = serial
     metrics = app.state.metrics = Metrics(index_open=lambda: serial.build_info is not None)
-    store = serial.conversations
-    secret = settings.secret_key.get_secret_value()
-    tokens = ConversationTokens(secret, store.ttl_s) if secret else ConversationTokens.ephemeral(store.ttl_s)
-    carried = CarriedConversations(tokens, store)
+    carried = _carried_conversations(serial, settings.secret_key.get_secret_value())
     install_error_handlers(app)
     app.include_router(_api_router(serial, guard, metrics, carried))
     app.include_router(make_router(ChatCompletions(serial, on_answer=lambda a: metrics.answered(a, "openai"),
@@ -203,6 +200,7 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     async def prometheus() -> Response:  # for the operator's scraper; keep it off the public internet
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
+
     _widget_routes(app, settings.cors_origins)
     _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator))
 
@@ -219,13 +217,22 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
 
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Authorization", "Content-Type"], max_age=600)
+                       allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                       expose_headers=["X-Request-ID"], max_age=600)
     app.add_middleware(AccessLog)
     app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(RequestId)  # outermost: every log line of the request carries its id
     if ui:
         _mount_ui(app, serial, settings, on_answer=lambda a: metrics.answered(a, "ui"))
     return app
+
+
+def _carried_conversations(assistant: SerialAssistant, secret: str) -> CarriedConversations:
+    """Conversation tokens over the assistant's conversations, signed with ``secret`` (the same on every replica),
+    or with a random key of this process when there is none."""
+    store = assistant.conversations
+    tokens = ConversationTokens(secret, store.ttl_s) if secret else ConversationTokens.ephemeral(store.ttl_s)
+    return CarriedConversations(tokens, store)
 
 
 def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings, on_answer=None) -> None:

@@ -163,3 +163,12 @@ def test_a_local_models_folders_are_not_shown(mini_assistant, monkeypatch):
     with client_for(mini_assistant) as c:
         body = c.get("/api/v1/health").json()
     assert body["embedder"] == "sentence-transformers:gte-small"
+
+
+def test_a_page_on_an_allowed_site_can_read_the_request_id(mini_assistant):
+    site = "https://www.stadt.example"
+    settings = Settings(api_keys=[], rate_limit_per_minute=0, cors_origins=[site])
+    with TestClient(create_app(mini_assistant, settings, ui=False)) as c:
+        r = c.post("/api/v1/ask", json={"question": AACHEN}, headers={"Origin": site, "X-Request-ID": "page-1"})
+    assert r.headers["x-request-id"] == "page-1"
+    assert "x-request-id" in r.headers["access-control-expose-headers"].lower()
