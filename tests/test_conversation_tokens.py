@@ -109,3 +109,18 @@ def test_two_apps_with_one_key_continue_each_others_conversations(mini_assistant
     assert follow.status_code == 200 and "Bamberg" in follow.json()["answer"] and "55" in follow.json()["answer"]
     assert "Bamberg" not in alone["answer"]
     assert foreign.status_code == 404 and foreign.json()["error"]["code"] == "unknown_conversation"
+
+
+def test_the_openai_endpoint_continues_another_apps_conversation(mini_assistant):
+    other = make_mini_assistant(mini_assistant.store.index_dir)
+    other.ensure_index()
+    user = {"role": "user", "content": "Wie viele Einwohner hat Bamberg?"}
+    with _app(mini_assistant, SECRET) as a, _app(other, SECRET) as b:
+        first = a.post("/v1/chat/completions", json={"messages": [user]}).json()
+        by_token = b.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Und die Fläche?"}],
+                                                        "conversation_id": first["conversation_id"]}).json()
+        by_history = b.post("/v1/chat/completions", json={"messages": [
+            user, {"role": "assistant", "content": first["choices"][0]["message"]["content"]},
+            {"role": "user", "content": "Und die Fläche?"}]}).json()  # B never saw it: the history is replayed
+    for reply in (by_token, by_history):
+        assert "Bamberg" in reply["choices"][0]["message"]["content"] and "55" in reply["choices"][0]["message"]["content"]
