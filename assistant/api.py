@@ -4,6 +4,7 @@ at ``/``, in one FastAPI app served by uvicorn. A thin shell over the service.
 
 from __future__ import annotations
 
+import hmac
 import inspect
 import logging
 import os
@@ -196,8 +197,13 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.include_router(make_router(ChatCompletions(serial, on_answer=lambda a: metrics.answered(a, "openai"),
                                                    conversations=carried), guard))
 
+    metrics_key = settings.metrics_key.get_secret_value()
+
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus() -> Response:  # for the operator's scraper; keep it off the public internet
+    async def prometheus(request: Request) -> Response:  # for the operator's scraper, not the public
+        given = request.headers.get("authorization", "")
+        if metrics_key and not hmac.compare_digest(given.encode(), f"Bearer {metrics_key}".encode()):
+            raise ApiError(401, "invalid_metrics_key", "send the metrics key as Authorization: Bearer KEY")
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 

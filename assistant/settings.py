@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # signs the conversation tokens (the API's conversation_id): the same on every replica, so that any replica
     # continues a conversation; empty: a random key per process (conversations stay on the process that began them)
     secret_key: SecretStr = SecretStr("")
+    # /metrics asks for `Authorization: Bearer KEY` when set (Prometheus' `authorization` option); empty: open
+    metrics_key: SecretStr = SecretStr("")
     # a way to a person, shown with every refusal and when a question asks for one (any of them; none: not offered)
     handoff_text: str = Field(default="", max_length=300)  # who helps and when, e.g. "Bürgerservice, Mo-Fr 8-18 Uhr"
     handoff_url: str = ""

@@ -172,3 +172,13 @@ def test_a_page_on_an_allowed_site_can_read_the_request_id(mini_assistant):
         r = c.post("/api/v1/ask", json={"question": AACHEN}, headers={"Origin": site, "X-Request-ID": "page-1"})
     assert r.headers["x-request-id"] == "page-1"
     assert "x-request-id" in r.headers["access-control-expose-headers"].lower()
+
+
+def test_metrics_can_ask_for_a_key(mini_assistant):
+    settings = Settings(api_keys=[], rate_limit_per_minute=0, metrics_key="scrape-key-1")
+    with TestClient(create_app(mini_assistant, settings, ui=False)) as c:
+        without = c.get("/metrics")
+        wrong = c.get("/metrics", headers={"Authorization": "Bearer nope"})
+        right = c.get("/metrics", headers={"Authorization": "Bearer scrape-key-1"})
+    assert without.status_code == wrong.status_code == 401 and without.json()["error"]["code"] == "invalid_metrics_key"
+    assert right.status_code == 200 and "atlas_http_requests_total" in right.text
