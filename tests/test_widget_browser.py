@@ -4,6 +4,7 @@ served from another origin (http://localhost:PORT) than the assistant (http://12
 from __future__ import annotations
 
 import pytest
+from axe_audit import check
 from conftest import free_port
 from live_server import host_page, running
 from playwright.sync_api import expect
@@ -126,3 +127,4 @@ def test_embed_shows_the_way_to_a_person_with_refusals_and_on_request(browser_pa
         expect(asked).to_contain_text("hier erreichen Sie eine Person", timeout=15_000)
         expect(asked.locator(".handoff")).to_contain_text("+49 30 1234-567")
         page.shot("handoff")
+        check(page, "embed-handoff")  # the contact's links pass axe like the rest of the page
