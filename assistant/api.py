@@ -4,19 +4,21 @@ at ``/``, in one FastAPI app served by uvicorn. A thin shell over the service.
 
 from __future__ import annotations
 
+import hmac
 import inspect
 import logging
 import os
 import threading
 import time
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import Match
 
@@ -30,9 +32,13 @@ from .api_models import (
     ErrorResponse,
     HealthResponse,
     IndexInfo,
+    ProbeResponse,
     SourcesResponse,
 )
-from .middleware import AccessLog, RequestLimits
+from .conversation_tokens import CarriedConversations, ConversationTokens
+from .logs import configure as configure_logs
+from .metrics import HttpMetrics, Metrics
+from .middleware import AccessLog, RequestId, RequestLimits
 from .openai_compat import ChatCompletions, make_router
 from .prefetch import prefetch_question
 from .serial import SerialAssistant
@@ -58,20 +64,44 @@ def _guard(gatekeeper: Gatekeeper):
     return guard
 
 
-def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
-    """``/api/v1``: ask, health, sources."""
+def _public_name(embedder: str) -> str:
+    """The embedder's name without the folders of a local model ("sentence-transformers:/srv/m/x" -> "...:x")."""
+    kind, _, model = embedder.rpartition(":")
+    if model.startswith(("/", ".", "~")) or "\\" in model:
+        model = Path(model.replace("\\", "/")).name
+    return f"{kind}:{model}" if kind else model
+
+
+def _api_router(assistant: SerialAssistant, guard, metrics: Metrics, carried: CarriedConversations) -> APIRouter:
+    """``/api/v1``: ask, health, live, ready, sources."""
     router = APIRouter(prefix="/api/v1", tags=["API"], responses=_ERRORS)
+
+    async def index_ready() -> bool:
+        info = assistant.build_info
+        return info is not None and info.chunks > 0 and await run_in_threadpool(assistant.store.ping)
 
     @router.get("/health", response_model=HealthResponse, summary="Is the search index open and reachable?")
     async def health() -> JSONResponse:
+        # what a client needs (state, size, which embedder), never where the index lies or versions
         info = assistant.build_info
-        embedder = getattr(assistant.embedder, "name", type(assistant.embedder).__name__)
-        reachable = info is not None and await run_in_threadpool(assistant.store.ping)
-        body = HealthResponse(status="ok" if reachable and info.chunks > 0 else "degraded",
-                              index=IndexInfo(chunks=info.chunks, location=info.location) if info else None,
+        embedder = _public_name(getattr(assistant.embedder, "name", type(assistant.embedder).__name__))
+        reachable = await index_ready()
+        body = HealthResponse(status="ok" if reachable else "degraded",
+                              index=IndexInfo(chunks=info.chunks) if info else None,
                               embedder=embedder,
                               detail="" if reachable else "search index unavailable")
         return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
+
+    @router.get("/live", response_model=ProbeResponse, summary="Liveness: the process serves HTTP")
+    async def live() -> ProbeResponse:
+        return ProbeResponse(status="live")
+
+    @router.get("/ready", response_model=ProbeResponse, summary="Readiness: 200 once the index is open, else 503")
+    async def ready() -> JSONResponse:
+        if await index_ready():
+            return JSONResponse(ProbeResponse(status="ready").model_dump())
+        return JSONResponse(ProbeResponse(status="not ready", detail="the search index is opening or unavailable")
+                            .model_dump(), status_code=503)
 
     @router.get("/sources", response_model=SourcesResponse, dependencies=[Depends(guard)],
                 summary="The 50 city profiles and the chapters the answers cite")
@@ -100,9 +130,10 @@ def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
             prefetch_question(assistant.assistant, req.question)
 
         def work():
-            cid = req.conversation_id or assistant.assistant.new_conversation()
-            return assistant.assistant.ask(req.question, language=req.language, cities=req.cities,
-                                           conversation_id=cid)
+            cid = carried.open(req.conversation_id, req.language or "de")
+            answer = assistant.assistant.ask(req.question, language=req.language, cities=req.cities,
+                                             conversation_id=cid)
+            return replace(answer, conversation_id=carried.token(cid))  # the client carries the focus on
 
         try:
             answer = await assistant.run(work)
@@ -110,7 +141,8 @@ def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
             raise from_assistant_error(exc) from exc
         request.state.conversation_id = answer.conversation_id
         request.state.refused = answer.refused
-        return AskResponse.from_answer(answer)
+        metrics.answered(answer, "api")
+        return AskResponse.from_answer(answer, handoff=assistant.handoff.for_answer(answer))
 
     return router
 
@@ -158,9 +190,23 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json", lifespan=lifespan)
     app.state.log_questions = settings.log_questions
     app.state.assistant = serial
+    metrics = app.state.metrics = Metrics(index_open=lambda: serial.build_info is not None)
+    carried = _carried_conversations(serial, settings.secret_key.get_secret_value())
     install_error_handlers(app)
-    app.include_router(_api_router(serial, guard))
-    app.include_router(make_router(ChatCompletions(serial), guard))
+    app.include_router(_api_router(serial, guard, metrics, carried))
+    app.include_router(make_router(ChatCompletions(serial, on_answer=lambda a: metrics.answered(a, "openai"),
+                                                   conversations=carried), guard))
+
+    metrics_key = settings.metrics_key.get_secret_value()
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus(request: Request) -> Response:  # for the operator's scraper, not the public
+        given = request.headers.get("authorization", "")
+        if metrics_key and not hmac.compare_digest(given.encode(), f"Bearer {metrics_key}".encode()):
+            raise ApiError(401, "invalid_metrics_key", "send the metrics key as Authorization: Bearer KEY")
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
     _widget_routes(app, settings.cors_origins)
     _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator))
 
@@ -177,22 +223,34 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
 
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Authorization", "Content-Type"], max_age=600)
+                       allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                       expose_headers=["X-Request-ID"], max_age=600)
     app.add_middleware(AccessLog)
+    app.add_middleware(HttpMetrics, metrics=metrics)
+    app.add_middleware(RequestId)  # outermost: every log line of the request carries its id
     if ui:
-        _mount_ui(app, serial, settings)
+        _mount_ui(app, serial, settings, on_answer=lambda a: metrics.answered(a, "ui"))
     return app
 
 
-def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings) -> None:
+def _carried_conversations(assistant: SerialAssistant, secret: str) -> CarriedConversations:
+    """Conversation tokens over the assistant's conversations, signed with ``secret`` (the same on every replica),
+    or with a random key of this process when there is none."""
+    store = assistant.conversations
+    tokens = ConversationTokens(secret, store.ttl_s) if secret else ConversationTokens.ephemeral(store.ttl_s)
+    return CarriedConversations(tokens, store)
+
+
+def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings, on_answer=None) -> None:
     """The Gradio chat at ``/``, sharing the API's lock (routes added before it take precedence)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     from .ui import FOOTER_LINKS, build_ui
 
-    takes_settings = "settings" in inspect.signature(build_ui).parameters
-    blocks = build_ui(assistant, settings) if takes_settings else build_ui(assistant)
+    parameters = inspect.signature(build_ui).parameters
+    extra = {"on_answer": on_answer} if "on_answer" in parameters else {}
+    blocks = build_ui(assistant, settings, **extra) if "settings" in parameters else build_ui(assistant)
     gr.mount_gradio_app(app, blocks, path="/", footer_links=FOOTER_LINKS)
 
 
@@ -205,7 +263,7 @@ def _open_index(assistant, server) -> None:
     except Exception:  # questions retry the opening and report the error themselves
         log.exception("the search index could not be opened")
         return
-    print(f"index {'built' if info.built else 'opened'}: {info.chunks} chunks ({info.seconds:.1f} s)", flush=True)
+    log.info("index %s: %d chunks (%.1f s)", "built" if info.built else "opened", info.chunks, info.seconds)
 
 
 def serve(settings) -> None:
@@ -214,9 +272,11 @@ def serve(settings) -> None:
 
     from .service import Assistant
 
-    # libraries log warnings; the assistant (its access log included) logs from INFO up
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("assistant").setLevel(logging.INFO)
+    # JSON lines with the request's id: libraries log warnings, the assistant (its access log included) INFO up
+    configure_logs(logging.INFO)
+    if not settings.secret_key.get_secret_value():
+        log.warning("ASSISTANT_SECRET_KEY is not set: API conversations continue only on this process "
+                    "(set the same key on every replica)")
     assistant = Assistant.from_settings(settings)
     if settings.prefetch_queries and (os.cpu_count() or 1) > 1:
         from .embedding import make_embedder
@@ -231,6 +291,6 @@ def serve(settings) -> None:
     print(f"serving the chat on http://{settings.host}:{settings.port}/ and the API on /api/v1 and /v1",
           flush=True)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False,
-                                           log_level="warning"))
+                                           server_header=False, log_level="warning"))  # no "server: uvicorn"
     threading.Thread(target=_open_index, args=(assistant, server), name="open-index", daemon=True).start()
     server.run()

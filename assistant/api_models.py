@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .handoff import Contact
 from .types import Answer
 
 
@@ -32,6 +33,15 @@ class CitationOut(BaseModel):
     text: str = Field(description="the whole cited passage")
 
 
+class HandoffOut(BaseModel):
+    """A way to a person (the operator's settings; empty fields are not configured)."""
+
+    text: str = Field(description="who helps and when")
+    url: str = Field(description="a web page (contact form, service portal)")
+    email: str
+    phone: str
+
+
 class AskResponse(BaseModel):
     answer: str = Field(description="the answer with [n] citation markers")
     language: Literal["de", "en"]
@@ -42,10 +52,13 @@ class AskResponse(BaseModel):
     table: list[list[str]] = Field(default_factory=list, description="rows of a comparison, header first")
     notice: str = ""
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    handoff: HandoffOut | None = Field(default=None, description=(
+        "how to reach a person: with every refusal and when the question asks for one, if the operator set a contact"))
 
     @classmethod
-    def from_answer(cls, answer: Answer) -> AskResponse:
+    def from_answer(cls, answer: Answer, handoff: Contact | None = None) -> AskResponse:
         return cls(answer=answer.text, language=answer.language, refused=answer.refused,
+                   handoff=HandoffOut(**handoff.to_dict()) if handoff is not None else None,
                    grounded=answer.grounded, conversation_id=answer.conversation_id,
                    citations=[CitationOut(n=c.n, source=c.source, section=c.section, quote=c.quote, text=c.text)
                               for c in answer.citations],
@@ -55,7 +68,11 @@ class AskResponse(BaseModel):
 
 class IndexInfo(BaseModel):
     chunks: int
-    location: str
+
+
+class ProbeResponse(BaseModel):
+    status: Literal["live", "ready", "not ready"]
+    detail: str = ""
 
 
 class HealthResponse(BaseModel):

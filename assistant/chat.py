@@ -90,6 +90,19 @@ class ConversationStore:
                 raise UnknownConversation(say(lang, "unknown_conversation"))
             return conversation
 
+    def restore(self, cid: str, focus: Focus) -> None:
+        """Continue conversation ``cid`` from ``focus`` (carried by the client, perhaps from another process);
+        the turns this process kept of it stay."""
+        with self._lock:
+            self._expire()
+            conversation = self._items.get(cid) or Conversation(cid)
+            conversation.focus = focus
+            conversation.updated = self._clock()
+            self._items[cid] = conversation
+            self._items.move_to_end(cid)
+            while len(self._items) > self.max_conversations:
+                self._items.popitem(last=False)
+
     def record(self, cid: str, turn: Turn, focus: Focus) -> None:
         """Append a turn and the focus after it; the conversation moves to the back of the expiry queue."""
         with self._lock:

@@ -15,9 +15,11 @@ def _assistant(settings):
     return Assistant.from_settings(settings)
 
 
-def _print_answer(answer, as_json: bool) -> None:
+def _print_answer(answer, as_json: bool, contact=None) -> None:
+    """The answer, its citations and, with a refusal or a request for a person, the configured contact."""
     if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**answer.to_dict(), "handoff": contact.to_dict() if contact else None},
+                         ensure_ascii=False, indent=2))
         return
     print(answer.text)
     if answer.citations:
@@ -25,6 +27,9 @@ def _print_answer(answer, as_json: bool) -> None:
         for c in answer.citations:
             print(f"[{c.n}] {c.source} – {c.section}")
             print(f"    {c.quote or c.text[:300]}")
+    if contact is not None:
+        print()
+        print(contact.lines(answer.language))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
             assistant.ensure_index()
-            _print_answer(assistant.ask(args.question, language=args.lang), args.json)
+            answer = assistant.ask(args.question, language=args.lang)
+            _print_answer(answer, args.json, assistant.handoff.for_answer(answer))
             return 0
         if args.command == "build-index":
             assistant = _assistant(settings)

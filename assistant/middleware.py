@@ -1,4 +1,4 @@
-"""ASGI middleware of the API: request limits (size, content type) and structured access logs."""
+"""ASGI middleware of the API: request ids, request limits (size, content type) and structured access logs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import logging
 import time
 
 from .api_errors import error_body
+from .logs import accept_request_id, request_id
 
 access_log = logging.getLogger("assistant.access")
 API_PREFIXES = ("/api/", "/v1/")
+PROBES = ("/api/v1/live", "/api/v1/ready")  # asked every few seconds by the orchestrator: counted, not logged
 
 
 def _is_api(path: str) -> bool:
@@ -25,6 +27,19 @@ async def _send_error(send, status: int, code: str, message: str) -> None:
 
 class _TooLarge(Exception):
     pass
+
+
+class StatusRecorder:
+    """A ``send`` that passes every message on and keeps the response's status (500 until one is sent)."""
+
+    def __init__(self, send) -> None:
+        self.status = 500
+        self._send = send
+
+    async def __call__(self, message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
 
 
 class RequestLimits:
@@ -83,6 +98,35 @@ class RequestLimits:
         return f"the request body exceeds {self.max_bytes} bytes"
 
 
+class RequestId:
+    """Every request gets an id (a sane ``X-Request-ID`` from the client or proxy, else a new one): it is in
+    every log line written while the request is served and in the response's ``X-Request-ID`` header."""
+
+    HEADER = b"x-request-id"
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(self.HEADER, b"").decode("latin-1")
+        rid = accept_request_id(incoming)
+        token = request_id.set(rid)
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != self.HEADER]
+                message = {**message, "headers": [*headers, (self.HEADER, rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
 class AccessLog:
     """One JSON log line per API request: method, path, status, duration, caller (a key's id or the
     client address, never a key). The question is included only when the endpoint put it in
@@ -93,27 +137,21 @@ class AccessLog:
 
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (_is_api(path) or path in ("/widget.js", "/embed")):
+        if scope["type"] != "http" or not (_is_api(path) or path in ("/widget.js", "/embed")) or path in PROBES:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
-
-        async def recording_send(message):
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, receive, recorder)
         finally:
             state = scope.get("state") or {}
             client = scope.get("client") or ("-", 0)
-            record = {"method": scope["method"], "path": path, "status": status,
+            record = {"method": scope["method"], "path": path, "status": recorder.status,
                       "ms": round((time.perf_counter() - start) * 1000, 1),
                       "caller": state.get("caller") or f"addr:{client[0]}"}
             for key in ("conversation_id", "refused", "question"):
                 if key in state:
                     record[key] = state[key]
-            access_log.info(json.dumps(record, ensure_ascii=False))
+            record["request_id"] = request_id.get()
+            access_log.info(json.dumps(record, ensure_ascii=False), extra={"fields": record})

@@ -15,7 +15,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from .api_errors import ApiError, error_body, from_assistant_error
+from .conversation_tokens import CarriedConversations, ConversationTokens
 from .errors import UnknownConversation
 from .serial import SerialAssistant
 from .types import Answer, Delta
@@ -98,25 +100,30 @@ class HistoryIndex:
 class ChatCompletions:
     """The two endpoints' logic; :func:`make_router` exposes them."""
 
-    def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None) -> None:
+    def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None,
+                 on_answer: Callable[[Answer], None] | None = None,
+                 conversations: CarriedConversations | None = None) -> None:
         self.assistant = assistant
         self.history = history or HistoryIndex()
+        # conversation ids are signed tokens of the conversation's focus (any replica with the key reads them)
+        self.conversations = conversations or CarriedConversations(ConversationTokens.ephemeral(),
+                                                                   assistant.assistant.conversations)
+        self.on_answer = on_answer or (lambda answer: None)  # e.g. the metrics
 
     def _conversation(self, req: ChatCompletionRequest, turns: list[tuple[str, str]]) -> str:
         """The conversation to answer the last user turn in (runs on the assistant's worker)."""
         raw = self.assistant.assistant
         if req.conversation_id:
-            return req.conversation_id
+            return self.conversations.open(req.conversation_id, req.language or "de")
         earlier = turns[:-1]
         if earlier:
             known = self.history.find(earlier)
             if known is not None:
                 try:
-                    raw.conversations.get(known)
-                    return known
+                    return self.conversations.open(known)
                 except UnknownConversation:
                     pass  # expired: rebuild it from the history below
-        cid = raw.new_conversation()
+        cid = self.conversations.open(None)
         questions = [text for role, text in earlier if role == "user" and text]
         for text in questions[-MAX_REPLAYED_TURNS:]:
             try:
@@ -132,16 +139,24 @@ class ChatCompletions:
         return turns[-1][1], turns, self._conversation(req, turns)
 
     def _extras(self, answer: Answer) -> dict:
-        """The fields OpenAI's protocol has no place for: they ride along at the top level."""
+        """The fields OpenAI's protocol has no place for: they ride along at the top level (clients ignore them)."""
+        contact = self.assistant.handoff.for_answer(answer)
         return {"citations": [c.to_dict() for c in answer.citations], "conversation_id": answer.conversation_id,
-                "refused": answer.refused, "language": answer.language}
+                "refused": answer.refused, "language": answer.language,
+                "handoff": contact.to_dict() if contact is not None else None}
+
+    def _contact_text(self, answer: Answer) -> str:
+        """The way to a person as text after the answer (what a plain OpenAI client shows), or ''."""
+        contact = self.assistant.handoff.for_answer(answer)
+        return "\n\n" + contact.lines(answer.language) if contact is not None else ""
 
     async def complete(self, req: ChatCompletionRequest) -> JSONResponse:
         """A ``chat.completion`` object."""
         def work() -> tuple[Answer, list[tuple[str, str]]]:
             question, turns, cid = self._prepare(req)
-            return self.assistant.assistant.ask(question, language=req.language, cities=req.cities,
-                                                conversation_id=cid), turns
+            answer = self.assistant.assistant.ask(question, language=req.language, cities=req.cities,
+                                                  conversation_id=cid)
+            return replace(answer, conversation_id=self.conversations.token(cid)), turns
 
         try:
             answer, turns = await self.assistant.run(work)
@@ -150,11 +165,12 @@ class ChatCompletions:
         except Exception as exc:  # noqa: BLE001 - mapped to a JSON error, logged there
             raise from_assistant_error(exc) from exc
         self.history.remember([*turns, ("assistant", " ".join(answer.text.split()))], answer.conversation_id)
+        self.on_answer(answer)
         prompt_words = sum(len(t.split()) for _, t in turns)
         answer_words = len(answer.text.split())
         body = {"id": "chatcmpl-" + secrets.token_hex(12), "object": "chat.completion", "created": int(time.time()),
                 "model": MODEL_ID,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text + self._contact_text(answer)},
                              "finish_reason": "stop", "logprobs": None}],
                 "usage": {"prompt_tokens": prompt_words, "completion_tokens": answer_words,
                           "total_tokens": prompt_words + answer_words},
@@ -202,9 +218,15 @@ class ChatCompletions:
             yield "data: [DONE]\n\n"
             return
         if isinstance(item, Answer):
+            if item.conversation_id:
+                item = replace(item, conversation_id=self.conversations.token(item.conversation_id))
             self.history.remember([*turns, ("assistant", " ".join(item.text.split()))], item.conversation_id)
+            self.on_answer(item)
+            contact = self._contact_text(item)
+            if contact:
+                yield chunk({"content": contact})
             # the complete answer too, for clients that cannot apply a "replace" piece
-            yield chunk({}, "stop", answer=item.text, **self._extras(item))
+            yield chunk({}, "stop", answer=item.text + contact, **self._extras(item))
         yield "data: [DONE]\n\n"
 
     @staticmethod

@@ -7,6 +7,7 @@ and the Gradio UI in the same process) queue here instead of competing for the c
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +50,8 @@ class SerialAssistant:
 
     async def run(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` on the worker thread, under the lock; exceptions propagate."""
-        future = self._worker.submit(self._locked, fn, *args, **kwargs)
+        # in the caller's context, so that log lines written on the worker carry the request's id
+        future = self._worker.submit(contextvars.copy_context().run, self._locked, fn, *args, **kwargs)
         return await asyncio.wrap_future(future)
 
     async def next_piece(self, pieces: Iterator) -> Any:

@@ -25,6 +25,7 @@ from .corpus import corpus_hash, load_report
 from .embedding import embed_passages
 from .errors import InputError
 from .facts import FigureAnswerer
+from .handoff import Contact, Handoff
 from .language import LanguageDetector
 from .messages import say
 from .progress import Progress
@@ -99,7 +100,7 @@ class Assistant:
     def __init__(self, corpus_path: Path, store: ChromaStore, embedder, others_path: Path | None = None,
                  top_k: int = 8, max_question_chars: int = 2000, chunker: StructureChunker | None = None,
                  answerer: ExtractiveAnswerer | None = None,
-                 conversations: ConversationStore | None = None, writer=None) -> None:
+                 conversations: ConversationStore | None = None, writer=None, handoff: Handoff | None = None) -> None:
         self.corpus_path = Path(corpus_path)
         self.store = store
         self.embedder = embedder
@@ -119,6 +120,7 @@ class Assistant:
         self._index_lock = threading.Lock()
         # Optional language model that rewrites retrieval answers (None: extractive only).
         self.writer = writer
+        self.handoff = handoff or Handoff()  # a way to a person: on request and with refusals
 
     @classmethod
     def from_settings(cls, settings) -> Assistant:
@@ -129,8 +131,9 @@ class Assistant:
                             settings.collection_prefix)
         embedder = make_embedder(settings.embedder, settings.embed_threads)
         others = settings.corpus_path.parent / "other_cities.txt"
+        contact = Contact(settings.handoff_text, settings.handoff_url, settings.handoff_email, settings.handoff_phone)
         return cls(settings.corpus_path, store, embedder, others, settings.top_k, settings.max_question_chars,
-                   writer=make_writer(settings))
+                   writer=make_writer(settings), handoff=Handoff(contact))
 
     # -- index ---------------------------------------------------------------------
     def _manifest(self, chunks: list[Chunk]) -> Manifest:
@@ -265,6 +268,9 @@ class Assistant:
                             conversation_id=conversation.id if conversation else None)
             return self._timed(answer, t0, {})
         lang = language if language in ("de", "en") else self.languages.detect(text, previous_language)
+        person = self.handoff.reply(text, lang, names_city=bool(self.matcher.find(text)))
+        if person is not None:  # "Kann ich mit jemandem sprechen?": a way to a person, not the report
+            return self._timed(replace(person, conversation_id=conversation.id if conversation else None), t0, {})
         if conversation is None:
             return self._answer(Resolved(text), lang, cities, t0, on_delta)
         focus = conversation.focus

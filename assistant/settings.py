@@ -5,13 +5,18 @@ Only entry points (CLI, app, eval, tests) build it; components take plain argume
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# what each contact setting must look like (its links are built from it)
+_CONTACT_FORMS = {"handoff_url": (r"https?://[^\s<>\"]+", "a web address (http:// or https://)"),
+                  "handoff_email": (r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+", "an e-mail address"),
+                  "handoff_phone": (r"\+?[\d ()/.-]{3,30}", "a phone number (digits, spaces, + ( ) / . -)")}
 
 
 class Settings(BaseSettings):
@@ -50,12 +55,39 @@ class Settings(BaseSettings):
     # report barriers (an e-mail address or the address of a contact form), as BITV 2.0 asks
     accessibility_operator: str = ""
     accessibility_contact: str = ""
+    # signs the conversation tokens (the API's conversation_id): the same on every replica, so that any replica
+    # continues a conversation; empty: a random key per process (conversations stay on the process that began them)
+    secret_key: SecretStr = SecretStr("")
+    # /metrics asks for `Authorization: Bearer KEY` when set (Prometheus' `authorization` option); empty: open
+    metrics_key: SecretStr = SecretStr("")
+    # a way to a person, shown with every refusal and when a question asks for one (any of them; none: not offered)
+    handoff_text: str = Field(default="", max_length=300)  # who helps and when, e.g. "Bürgerservice, Mo-Fr 8-18 Uhr"
+    handoff_url: str = ""
+    handoff_email: str = ""
+    handoff_phone: str = ""
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 16:
+            raise ValueError("ASSISTANT_SECRET_KEY needs at least 16 characters (e.g. python -c "
+                             "'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
+
+    @field_validator("handoff_url", "handoff_email", "handoff_phone")
+    @classmethod
+    def _contact(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        pattern, what = _CONTACT_FORMS[info.field_name]
+        if value and not re.fullmatch(pattern, value):
+            raise ValueError(f"not {what}: {value!r}")
         return value
 
     @field_validator("embedder")

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from .errors import AssistantError, UnknownConversation
+from .errors import AssistantError, IndexError_, UnknownConversation
 from .feedback import FeedbackStore
 from .messages import say
 from .types import Answer, Delta
@@ -34,6 +34,7 @@ from .ui_text import (
     copy_text,
     examples,
     footer_html,
+    handoff_markdown,
     label,
     sources_panel,
     ui_language,
@@ -80,9 +81,10 @@ class View(NamedTuple):
 class ChatHandlers:
     """The UI's handler functions: no layout, no browser needed."""
 
-    def __init__(self, assistant, feedback: FeedbackStore | None = None) -> None:
+    def __init__(self, assistant, feedback: FeedbackStore | None = None, on_answer=None) -> None:
         self.assistant = assistant
         self.feedback = feedback
+        self.on_answer = on_answer or (lambda answer: None)  # e.g. the server's metrics
 
     # -- chat ----------------------------------------------------------------------
     def respond(self, message: str, history: list[dict] | None, cities: list[str] | None, language: str | None,
@@ -97,8 +99,8 @@ class ChatHandlers:
         panel = sources_panel(session.cited, panel_lang)
         try:
             first, rest = self._start(message, lang, cities or None, session)
-        except AssistantError as exc:  # InputError, IndexError_: their messages are for users
-            history.append({"role": "assistant", "content": html.escape(str(exc), quote=False)})
+        except AssistantError as exc:  # an InputError's message is for users; the index's detail for operators
+            history.append({"role": "assistant", "content": _shown(exc, lang or session.language)})
             yield View(history, panel, "", session, hidden, hidden, hidden, "")
             return
         except Exception:  # never show a traceback in the chat
@@ -118,7 +120,7 @@ class ChatHandlers:
                 else:
                     answer = item
         except AssistantError as exc:
-            history[-1] = {"role": "assistant", "content": html.escape(str(exc), quote=False)}
+            history[-1] = {"role": "assistant", "content": _shown(exc, lang or session.language)}
             yield View(history, panel, "", session, hidden, hidden, hidden, "")
             return
         except Exception:
@@ -129,6 +131,7 @@ class ChatHandlers:
         if answer is None:  # a stream must end with its Answer; show what came, never crash
             yield View(history, panel, "", session, hidden, hidden, hidden, shown)
             return
+        self.on_answer(answer)
         yield self._finish(answer, history, session, language)
 
     def _start(self, message, lang, cities, session: Session):
@@ -153,7 +156,12 @@ class ChatHandlers:
         session.language = answer.language
         if answer.conversation_id:
             session.conversation_id = answer.conversation_id
-        history[-1] = {"role": "assistant", "content": answer_markdown(answer, session.turns)}
+        content = answer_markdown(answer, session.turns)
+        handoff = getattr(self.assistant, "handoff", None)
+        contact = handoff.for_answer(answer) if handoff is not None else None
+        if contact is not None:  # a way to a person: with a refusal, or asked for
+            content += "\n" + handoff_markdown(contact, answer.language)
+        history[-1] = {"role": "assistant", "content": content}
         session.answers[len(history) - 1] = {
             "question": answer.question, "answer": answer.text, "language": answer.language,
             "citations": [c.to_dict() for c in answer.citations], "conversation_id": answer.conversation_id or "",
@@ -297,18 +305,27 @@ def overview_values(lang: str, report, order: str | None = None) -> tuple:
             projects, label(lang, "overview_chart_source") + "\n\n" + values)
 
 
+def _shown(exc: AssistantError, lang: str | None) -> str:
+    """What the chat says for an error: the message of bad input, a general one for the index (its message
+    names where the index lies, which the operator reads in the log, not the public)."""
+    if isinstance(exc, IndexError_):
+        log.error("search index unavailable: %s", exc)
+        return say(lang or "de", "index_unavailable")
+    return html.escape(str(exc), quote=False)
+
+
 def _chain(first, rest):
     if first is not None:
         yield first
     yield from rest
 
 
-def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None) -> gr.Blocks:
+def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None, on_answer=None) -> gr.Blocks:
     """The chat and the "Atlas at a glance" page as Blocks (not launched). Ratings go to a
     SQLite store under ``settings.data_dir`` (``data/`` in the checkout without settings)."""
     if feedback is None:
         feedback = FeedbackStore.in_dir(settings.data_dir if settings is not None else DEFAULT_DATA_DIR)
-    handlers = ChatHandlers(assistant, feedback)
+    handlers = ChatHandlers(assistant, feedback, on_answer)
     report = getattr(assistant, "report", None)
     cities = [c.name for c in report.cities] if report else []
     lang = "de"

@@ -72,6 +72,19 @@ def answer_markdown(answer, turn: int) -> str:
     return "\n".join(lines)
 
 
+def handoff_markdown(contact, lang: str) -> str:
+    """The way to a person under an answer: the operator's text, then phone, e-mail and web page as links."""
+    lines = [f"**{_escape(say(lang, 'handoff_lead'))}:** {_escape(contact.text)}".rstrip()]
+    if contact.phone:
+        lines.append(f"{say(lang, 'handoff_phone')}: [{_escape(contact.phone)}](tel:{contact.tel})")
+    if contact.email:
+        lines.append(f"{say(lang, 'handoff_email')}: [{_escape(contact.email)}](mailto:{contact.email})")
+    if contact.url:
+        target = contact.url.replace("(", "%28").replace(")", "%29")
+        lines.append(f"{say(lang, 'handoff_web')}: [{_escape(contact.url)}]({target})")
+    return "\n" + "  \n".join(lines)
+
+
 def copy_text(answer) -> str:
     """The answer as plain text with every citation and its quoted sentences, for the clipboard."""
     lines = [answer.text]

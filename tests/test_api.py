@@ -56,7 +56,11 @@ def test_follow_up_in_the_same_conversation(client):
     follow = client.post("/api/v1/ask", json={"question": "Und Bamberg?",
                                               "conversation_id": first["conversation_id"]}).json()
     assert "77.179" in follow["answer"]
-    assert follow["conversation_id"] == first["conversation_id"]
+    # the id is a token of the conversation's focus: each answer gives the one to send with the next question
+    assert follow["conversation_id"] != first["conversation_id"]
+    area = client.post("/api/v1/ask", json={"question": "Und die Fläche?",
+                                            "conversation_id": follow["conversation_id"]}).json()
+    assert "Bamberg" in area["answer"] and "Aachen" not in area["answer"]
     alone = client.post("/api/v1/ask", json={"question": "Und Bamberg?"}).json()
     assert alone["conversation_id"] != first["conversation_id"]
 

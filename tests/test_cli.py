@@ -61,3 +61,21 @@ def test_build_index_shows_progress_on_a_terminal_unless_asked_not_to(tmp_path, 
     assert "index built: 27 chunks" in capsys.readouterr().out
     assert ("[2/2] embedding sentences" in terminal.getvalue()) is drawn
     assert drawn or terminal.getvalue() == ""
+
+
+def test_ask_prints_the_contact_with_a_refusal(mini_assistant, monkeypatch, capsys):
+    from assistant.handoff import Contact, Handoff
+
+    monkeypatch.setattr(mini_assistant, "handoff", Handoff(Contact("Bürgerservice", phone="0800 123")))
+    monkeypatch.setattr("assistant.cli._assistant", lambda settings: mini_assistant)
+    assert main(["ask", "Wer ist der Bürgermeister von Hamburg?"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("Persönliche Hilfe: Bürgerservice\nTelefon: 0800 123")
+    assert main(["ask", "Wie viele Einwohner hat Aachen?", "--json"]) == 0
+    assert '"handoff": null' in capsys.readouterr().out
+
+
+def test_a_malformed_contact_setting_is_reported_without_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_HANDOFF_URL", "javascript:alert(1)")
+    assert main(["ask", "Wie viele Einwohner hat Aachen?"]) == 1
+    err = capsys.readouterr().err
+    assert "not a web address" in err and "Traceback" not in err

@@ -11,15 +11,23 @@ from fastapi.testclient import TestClient
 from live_server import running
 
 from assistant.api import create_app
+from assistant.conversation_tokens import ConversationTokens
 from assistant.openai_compat import MODEL_ID, ChatMessage, HistoryIndex
 from assistant.settings import Settings
 
 AACHEN = "Wie viele Einwohner hat Aachen?"
+SECRET = "test-secret-key-of-the-replicas"
 
 
 def settings(**overrides) -> Settings:
-    base = {"api_keys": ["test-key"], "rate_limit_per_minute": 0, "cors_origins": [], "log_questions": False}
+    base = {"api_keys": ["test-key"], "rate_limit_per_minute": 0, "cors_origins": [], "log_questions": False,
+            "secret_key": SECRET}
     return Settings(**{**base, **overrides})
+
+
+def conversation_of(token: str) -> str:
+    """The conversation a conversation token (the ``conversation_id`` of an answer) belongs to."""
+    return ConversationTokens(SECRET).read(token)[0]
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +88,8 @@ def test_follow_up_continues_the_conversation_this_server_answered(client, mini_
     stream = client.chat.completions.create(model=MODEL_ID, messages=[*history, user("Und Bamberg?")], stream=True)
     chunks = list(stream)
     assert "77.179" in "".join(c.choices[0].delta.content or "" for c in chunks)
-    assert chunks[-1].model_extra["conversation_id"] == cid
-    assert len(mini_assistant.conversations.get(cid).turns) == 2  # continued, not replayed
+    assert conversation_of(chunks[-1].model_extra["conversation_id"]) == conversation_of(cid)
+    assert len(mini_assistant.conversations.get(conversation_of(cid)).turns) == 2  # continued, not replayed
 
 
 def test_explicit_conversation_id_in_the_extra_body(client):
@@ -89,7 +97,8 @@ def test_explicit_conversation_id_in_the_extra_body(client):
     cid = first.model_extra["conversation_id"]
     follow = client.chat.completions.create(model=MODEL_ID, messages=[user("Und Bamberg?")],
                                             extra_body={"conversation_id": cid})
-    assert "77.179" in follow.choices[0].message.content and follow.model_extra["conversation_id"] == cid
+    assert "77.179" in follow.choices[0].message.content
+    assert conversation_of(follow.model_extra["conversation_id"]) == conversation_of(cid)
     with pytest.raises(openai.NotFoundError) as err:
         client.chat.completions.create(model=MODEL_ID, messages=[user(AACHEN)],
                                        extra_body={"conversation_id": "expired"})

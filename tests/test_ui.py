@@ -225,7 +225,8 @@ def test_a_quote_of_several_sentences_is_highlighted_sentence_by_sentence():
     ("error", "expected"),
     [
         (InputError("Bitte stellen Sie eine Frage."), "Bitte stellen Sie eine Frage."),
-        (IndexError_("the index is not open: run 'python -m assistant build-index'"), "build-index"),
+        # the index's own message names where it lies: the operator reads it in the log, the public a general one
+        (IndexError_("search index unavailable at /srv/atlas/index: boom"), "Suchindex ist gerade nicht erreichbar"),
         (RuntimeError("boom\nTraceback (most recent call last):"), "Suchindex ist gerade nicht erreichbar"),
     ],
 )
@@ -249,10 +250,11 @@ def test_an_error_in_the_middle_of_the_stream_replaces_the_partial_answer():
 
 
 def test_an_assistant_error_in_the_middle_of_the_stream_shows_its_own_message():
-    stub = StubAssistant(cited_answer(), error=IndexError_("Der Suchindex fehlt: build-index ausführen."),
-                         error_after_piece=True)
+    stub = StubAssistant(cited_answer(), error=InputError("Die Frage ist zu lang."), error_after_piece=True)
     view = last(run(ChatHandlers(stub)))
-    assert view.history[-1]["content"] == "Der Suchindex fehlt: build-index ausführen."
+    assert view.history[-1]["content"] == "Die Frage ist zu lang."
+    stub = StubAssistant(cited_answer(), error=IndexError_("unavailable at /srv/atlas/index"), error_after_piece=True)
+    assert "/srv" not in last(run(ChatHandlers(stub))).history[-1]["content"]
 
 
 def test_unexpected_error_message_follows_the_chosen_language():

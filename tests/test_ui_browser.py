@@ -274,3 +274,29 @@ def test_the_chat_served_by_the_app_server_answers_and_stores_feedback_under_dat
         page.shot("01-served-by-the-app")
     [row] = FeedbackStore.in_dir(settings.data_dir).rows()
     assert (row["rating"], row["question"]) == ("down", "Wie viele Einwohner hat Bamberg?")
+
+
+def test_the_contact_is_shown_with_a_refusal_as_links(browser_page, mini_assistant, monkeypatch, tmp_path):
+    from assistant.handoff import Contact, Handoff
+
+    monkeypatch.setattr(mini_assistant, "handoff", Handoff(Contact("Bürgerservice", "https://stadt.example/kontakt",
+                                                                   "digital@stadt.example", "+49 30 1234-567")))
+    demo = build_ui(mini_assistant, feedback=FeedbackStore.in_dir(tmp_path))
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        page = browser_page
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+        answered = ask(page, "Wie viele Einwohner hat Aachen?", "246.272")
+        assert "Bürgerservice" not in answered
+        refused = ask(page, "Wer ist der Bürgermeister von Hamburg?", "Bürgerservice")
+        assert "Persönliche Hilfe: Bürgerservice" in refused
+        links = page.locator(BOT).last.locator("a")
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        assert {"tel:+49301234567", "mailto:digital@stadt.example", "https://stadt.example/kontakt"} <= set(hrefs)
+        asked = ask(page, "Can I speak to a human?", "Talk to a person")
+        assert "+49 30 1234-567" in asked
+        page.shot("handoff")
+    finally:
+        demo.close()

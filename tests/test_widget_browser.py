@@ -4,6 +4,7 @@ served from another origin (http://localhost:PORT) than the assistant (http://12
 from __future__ import annotations
 
 import pytest
+from axe_audit import check
 from conftest import free_port
 from live_server import host_page, running
 from playwright.sync_api import expect
@@ -97,3 +98,33 @@ def test_iframe_embed_is_configured_by_its_url(browser_page, sites):
     expect(answer).to_contain_text("246,272", timeout=15_000)
     expect(answer.locator(".sources")).to_contain_text("Sources")
     page.shot("iframe")
+
+
+def test_embed_shows_the_way_to_a_person_with_refusals_and_on_request(browser_page, mini_assistant, monkeypatch):
+    from assistant.handoff import Contact, Handoff
+
+    contact = Contact("Bürgerservice, Mo–Fr 8–18 Uhr", "https://stadt.example/kontakt", "digital@stadt.example",
+                      "+49 30 1234-567")
+    monkeypatch.setattr(mini_assistant, "handoff", Handoff(contact))
+    settings = Settings(api_keys=[], rate_limit_per_minute=0, cors_origins=[])
+    with running(create_app(mini_assistant, settings, ui=False), free_port()) as api:
+        page = browser_page
+        page.goto(f"{api}/embed?lang=de")
+        widget = page.locator("smart-city-atlas-widget")
+        ask(widget, "Wie viele Einwohner hat Aachen?")
+        answered = widget.locator(".msg.bot").first
+        expect(answered).to_contain_text("246.272", timeout=15_000)
+        assert answered.locator(".handoff").count() == 0  # an answer from the report: no contact
+        ask(widget, "Wer ist der Bürgermeister von Hamburg?")
+        refused = widget.locator(".msg.bot").nth(1)
+        expect(refused.locator(".handoff")).to_contain_text("Persönliche Hilfe: Bürgerservice", timeout=15_000)
+        links = refused.locator(".handoff a")
+        assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+            "tel:+49301234567", "mailto:digital@stadt.example", "https://stadt.example/kontakt"]
+        assert links.nth(2).get_attribute("target") == "_blank"
+        ask(widget, "Kann ich mit jemandem sprechen?")
+        asked = widget.locator(".msg.bot").nth(2)
+        expect(asked).to_contain_text("hier erreichen Sie eine Person", timeout=15_000)
+        expect(asked.locator(".handoff")).to_contain_text("+49 30 1234-567")
+        page.shot("handoff")
+        check(page, "embed-handoff")  # the contact's links pass axe like the rest of the page

@@ -36,7 +36,8 @@
           busy: "Zu viele Fragen in kurzer Zeit. Bitte warten Sie einen Moment.",
           failed: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.",
           restart: "Neue Unterhaltung", statement: "Erklärung zur Barrierefreiheit",
-          statementPath: "/barrierefreiheit", newWindow: "(öffnet in neuem Fenster)" },
+          statementPath: "/barrierefreiheit", newWindow: "(öffnet in neuem Fenster)",
+          handoff: "Persönliche Hilfe", phone: "Telefon", email: "E-Mail", web: "Web" },
     en: { title: "Ask the Smart-City-Atlas", open: "Open chat", close: "Close",
           placeholder: "Your question …", question: "Your question", send: "Send", sources: "Sources",
           thinking: "Searching the atlas …", conversation: "Conversation",
@@ -44,7 +45,8 @@
           busy: "Too many questions in a short time. Please wait a moment.",
           failed: "The assistant cannot be reached right now. Please try again later.",
           restart: "New conversation", statement: "Accessibility statement",
-          statementPath: "/accessibility", newWindow: "(opens in a new window)" }
+          statementPath: "/accessibility", newWindow: "(opens in a new window)",
+          handoff: "Talk to a person", phone: "Phone", email: "E-mail", web: "Web" }
   };
   var DEFAULT_COLOR = "#0b5cad";
   var lang = option("lang") === "en" ? "en" : (option("lang") === "de" ? "de" : null);
@@ -132,6 +134,9 @@
     "textarea::placeholder { color: #57606a; opacity: 1; }",
     "form button { border: 0; border-radius: 8px; padding: 0 14px; background: var(--accent); color: #fff; cursor: pointer; font-weight: 600; }",
     "form button:disabled { opacity: .6; cursor: progress; }",
+    ".handoff { margin-top: 8px; padding-top: 6px; border-top: 1px solid #d8dee4; font-size: 13px; }",
+    ".handoff b { font-weight: 600; }",
+    ".handoff a { color: #0b5cad; }",
     ".legal { padding: 0 10px 8px; background: #fff; font-size: 12px; }",
     ".legal a { color: #0b5cad; }",
     ".visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }",
@@ -265,8 +270,34 @@
       sources.append(list);
       box.append(sources);
     }
+    if (body.handoff) { box.append(handoffBox(body.handoff, texts)); }
     log.append(box);
     announce(body.answer, box.lang);
+  }
+
+  // The way to a person the server sends with a refusal or on request: text and links, never HTML.
+  function handoffBox(contact, texts) {
+    var box = el("div", "handoff");
+    box.append(el("b", "", texts.handoff + ":"));
+    if (contact.text) { box.append(document.createTextNode(" " + contact.text)); }
+    function link(labelText, value, href) {
+      if (!value) { return; }
+      var line = el("div", "", labelText + ": ");
+      var a = el("a", "", value);
+      a.href = href;
+      line.append(a);
+      box.append(line);
+    }
+    link(texts.phone, contact.phone, "tel:" + String(contact.phone || "").replace(/[^\d+]/g, ""));
+    link(texts.email, contact.email, "mailto:" + contact.email);
+    if (/^https?:\/\//i.test(contact.url || "")) {
+      link(texts.web, contact.url, contact.url);
+      var last = box.lastChild.lastChild;
+      last.target = "_blank";
+      last.rel = "noopener";
+      last.append(el("span", "visually-hidden", " " + texts.newWindow));
+    }
+    return box;
   }
 
   function showError(message) {
