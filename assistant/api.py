@@ -32,9 +32,12 @@ from .api_models import (
     IndexInfo,
     SourcesResponse,
 )
+from .db import Database, database_url
+from .feedback import FeedbackStore
 from .middleware import AccessLog, RequestLimits
 from .openai_compat import ChatCompletions, make_router
 from .prefetch import prefetch_question
+from .question_log import QuestionLog
 from .serial import SerialAssistant
 from .statement import PATHS, Statement
 
@@ -58,7 +61,10 @@ def _guard(gatekeeper: Gatekeeper):
     return guard
 
 
-def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
+CHANNEL_HEADER = "X-Assistant-Channel"  # the widget sends "widget"; the question log counts it apart
+
+
+def _api_router(assistant: SerialAssistant, guard, questions: QuestionLog | None = None) -> APIRouter:
     """``/api/v1``: ask, health, sources."""
     router = APIRouter(prefix="/api/v1", tags=["API"], responses=_ERRORS)
 
@@ -93,6 +99,7 @@ def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
     @router.post("/ask", response_model=AskResponse, dependencies=[Depends(guard)],
                  summary="Answer a question with citations, in a conversation")
     async def ask(req: AskRequest, request: Request) -> AskResponse:
+        started = time.perf_counter()
         if request.app.state.log_questions:
             request.state.question = req.question
 
@@ -110,6 +117,9 @@ def _api_router(assistant: SerialAssistant, guard) -> APIRouter:
             raise from_assistant_error(exc) from exc
         request.state.conversation_id = answer.conversation_id
         request.state.refused = answer.refused
+        if questions is not None:
+            widget = request.headers.get(CHANNEL_HEADER, "").lower() == "widget"
+            questions.record_answer(answer, "widget" if widget else "api", started)
         return AskResponse.from_answer(answer)
 
     return router
@@ -147,10 +157,17 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     serial = assistant if isinstance(assistant, SerialAssistant) else SerialAssistant(assistant)
     gatekeeper = Gatekeeper(settings.api_keys, settings.rate_limit_per_minute)
     guard = _guard(gatekeeper)
+    database = Database(database_url(settings.database_url, settings.data_dir))
+    questions = QuestionLog(database, settings.log_retention_days, settings.question_log_queue).start() \
+        if settings.question_log else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
         serial.close()
+        if questions is not None:
+            questions.close()  # every accepted record written before the process ends
+        database.close()
 
     app = FastAPI(title="Smart-City-Atlas assistant API", version="1",
                   description="Cited answers from the Smart-City-Atlas (Bitkom / Fraunhofer IESE, 2019). "
@@ -158,9 +175,11 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json", lifespan=lifespan)
     app.state.log_questions = settings.log_questions
     app.state.assistant = serial
+    app.state.database = database
+    app.state.question_log = questions
     install_error_handlers(app)
-    app.include_router(_api_router(serial, guard))
-    app.include_router(make_router(ChatCompletions(serial), guard))
+    app.include_router(_api_router(serial, guard, questions))
+    app.include_router(make_router(ChatCompletions(serial, questions=questions), guard))
     _widget_routes(app, settings.cors_origins)
     _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator))
 
@@ -177,14 +196,15 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
 
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Authorization", "Content-Type"], max_age=600)
+                       allow_headers=["Authorization", "Content-Type", CHANNEL_HEADER], max_age=600)
     app.add_middleware(AccessLog)
     if ui:
-        _mount_ui(app, serial, settings)
+        _mount_ui(app, serial, settings, FeedbackStore(database), questions)
     return app
 
 
-def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings) -> None:
+def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings, feedback: FeedbackStore,
+              questions: QuestionLog | None) -> None:
     """The Gradio chat at ``/``, sharing the API's lock (routes added before it take precedence)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
@@ -192,7 +212,7 @@ def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings) -> None:
     from .ui import FOOTER_LINKS, build_ui
 
     takes_settings = "settings" in inspect.signature(build_ui).parameters
-    blocks = build_ui(assistant, settings) if takes_settings else build_ui(assistant)
+    blocks = build_ui(assistant, settings, feedback, questions) if takes_settings else build_ui(assistant)
     gr.mount_gradio_app(app, blocks, path="/", footer_links=FOOTER_LINKS)
 
 

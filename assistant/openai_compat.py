@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .api_errors import ApiError, error_body, from_assistant_error
 from .errors import UnknownConversation
+from .question_log import QuestionLog
 from .serial import SerialAssistant
 from .types import Answer, Delta
 
@@ -98,9 +99,11 @@ class HistoryIndex:
 class ChatCompletions:
     """The two endpoints' logic; :func:`make_router` exposes them."""
 
-    def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None) -> None:
+    def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None,
+                 questions: QuestionLog | None = None) -> None:
         self.assistant = assistant
         self.history = history or HistoryIndex()
+        self.questions = questions
 
     def _conversation(self, req: ChatCompletionRequest, turns: list[tuple[str, str]]) -> str:
         """The conversation to answer the last user turn in (runs on the assistant's worker)."""
@@ -138,6 +141,8 @@ class ChatCompletions:
 
     async def complete(self, req: ChatCompletionRequest) -> JSONResponse:
         """A ``chat.completion`` object."""
+        started = time.perf_counter()
+
         def work() -> tuple[Answer, list[tuple[str, str]]]:
             question, turns, cid = self._prepare(req)
             return self.assistant.assistant.ask(question, language=req.language, cities=req.cities,
@@ -150,6 +155,8 @@ class ChatCompletions:
         except Exception as exc:  # noqa: BLE001 - mapped to a JSON error, logged there
             raise from_assistant_error(exc) from exc
         self.history.remember([*turns, ("assistant", " ".join(answer.text.split()))], answer.conversation_id)
+        if self.questions is not None:
+            self.questions.record_answer(answer, "openai", started)
         prompt_words = sum(len(t.split()) for _, t in turns)
         answer_words = len(answer.text.split())
         body = {"id": "chatcmpl-" + secrets.token_hex(12), "object": "chat.completion", "created": int(time.time()),
@@ -164,6 +171,7 @@ class ChatCompletions:
     async def stream(self, req: ChatCompletionRequest) -> StreamingResponse:
         """Server-sent ``chat.completion.chunk`` events; errors before the first piece are HTTP errors."""
         prepared: dict = {}
+        started = time.perf_counter()
 
         def start():
             question, turns, cid = self._prepare(req)
@@ -178,10 +186,10 @@ class ChatCompletions:
             raise
         except Exception as exc:  # noqa: BLE001
             raise from_assistant_error(exc) from exc
-        return StreamingResponse(self._events(pieces, first, prepared["turns"]), media_type="text/event-stream",
+        return StreamingResponse(self._events(pieces, first, prepared["turns"], started), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    async def _events(self, pieces, first, turns) -> AsyncIterator[str]:
+    async def _events(self, pieces, first, turns, started: float) -> AsyncIterator[str]:
         cid = "chatcmpl-" + secrets.token_hex(12)
         created = int(time.time())
 
@@ -203,6 +211,8 @@ class ChatCompletions:
             return
         if isinstance(item, Answer):
             self.history.remember([*turns, ("assistant", " ".join(item.text.split()))], item.conversation_id)
+            if self.questions is not None:
+                self.questions.record_answer(item, "openai", started)
             # the complete answer too, for clients that cannot apply a "replace" piece
             yield chunk({}, "stop", answer=item.text, **self._extras(item))
         yield "data: [DONE]\n\n"
