@@ -151,6 +151,17 @@ def _statement_routes(app: FastAPI, statement: Statement) -> None:
         app.add_api_route(path, route(statement.render(lang)), methods=["GET"], include_in_schema=False)
 
 
+def _admin_routes(app: FastAPI, serial: SerialAssistant, settings, database: Database,
+                  questions: QuestionLog | None) -> None:
+    """``/admin``: the insights, grouping questions with the assistant's own embedder (under its lock)."""
+    from .admin import add_admin_routes
+    from .insights import CachedEmbed, InsightsBuilder
+
+    embed = CachedEmbed(lambda texts: serial.assistant.embedder.embed_passages(texts))
+    add_admin_routes(app, settings.admin_key, database, InsightsBuilder(embed, settings.insights_group_distance),
+                     questions, serial.lock)
+
+
 def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     """The server's app. ``assistant`` needs its report loaded (its index may still be opening: questions
     then wait for it and health says degraded); ``ui=False`` leaves Gradio out (tests)."""
@@ -182,6 +193,8 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.include_router(make_router(ChatCompletions(serial, questions=questions), guard))
     _widget_routes(app, settings.cors_origins)
     _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator))
+    if settings.admin_key:
+        _admin_routes(app, serial, settings, database, questions)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     log_retention_days: int = Field(default=90, ge=1)  # older log rows are deleted at start and daily
     question_log_queue: int = Field(default=10_000, ge=1)  # records waiting for the background writer
     admin_key: str = ""  # the insights page /admin needs it (bearer token or password); empty: no /admin
+    # questions of one group on /admin and in `insights` are at most this cosine distance apart (average linkage)
+    insights_group_distance: float = Field(default=0.06, gt=0, lt=2)
     top_k: int = Field(default=8, ge=1, le=50)
     max_question_chars: int = Field(default=2000, ge=10)
     # Optional OpenAI-compatible language model; empty base URL keeps answers extractive.
