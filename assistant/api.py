@@ -39,6 +39,8 @@ from .openai_compat import ChatCompletions, make_router
 from .prefetch import prefetch_question
 from .question_log import QuestionLog
 from .serial import SerialAssistant
+from .privacy import PATHS as PRIVACY_PATHS
+from .privacy import PrivacyNote
 from .statement import PATHS, Statement
 
 log = logging.getLogger(__name__)
@@ -140,15 +142,17 @@ def _widget_routes(app: FastAPI, frame_ancestors: list[str]) -> None:
         return FileResponse(STATIC / "embed.html", media_type="text/html; charset=utf-8", headers=headers)
 
 
-def _statement_routes(app: FastAPI, statement: Statement) -> None:
-    """The accessibility statement: ``/barrierefreiheit`` in German, ``/accessibility`` in English."""
+def _statement_routes(app: FastAPI, statement: Statement, privacy: PrivacyNote) -> None:
+    """The accessibility statement (``/barrierefreiheit`` in German, ``/accessibility`` in English) and the
+    privacy note (``/datenschutz``, ``/privacy``)."""
     def route(page: str):
         async def show() -> HTMLResponse:  # no parameters: nothing of the request reaches the page
             return HTMLResponse(page, headers={"Cache-Control": "public, max-age=300"})
         return show
 
-    for lang, path in PATHS.items():
-        app.add_api_route(path, route(statement.render(lang)), methods=["GET"], include_in_schema=False)
+    for note, paths in ((statement, PATHS), (privacy, PRIVACY_PATHS)):
+        for lang, path in paths.items():
+            app.add_api_route(path, route(note.render(lang)), methods=["GET"], include_in_schema=False)
 
 
 def _admin_routes(app: FastAPI, serial: SerialAssistant, settings, database: Database,
@@ -192,7 +196,8 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.include_router(_api_router(serial, guard, questions))
     app.include_router(make_router(ChatCompletions(serial, questions=questions), guard))
     _widget_routes(app, settings.cors_origins)
-    _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator))
+    _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator),
+                      PrivacyNote(settings.question_log, settings.log_retention_days))
     if settings.admin_key:
         _admin_routes(app, serial, settings, database, questions)
 

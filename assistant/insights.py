@@ -49,7 +49,7 @@ class Insights:
     languages: dict[str, int]
     groups: tuple[Group, ...]
     grouped_by: str  # "meaning" or "wording"
-    refused_questions: tuple[dict, ...]  # created, question, answer, language, channel
+    refused_questions: tuple[dict, ...]  # one per wording: count, created (latest), question, answer, ...
     thumbs_down: tuple[dict, ...]  # created, question, answer, comment, language, citations
     drafts: tuple[dict, ...] = field(default=())
 
@@ -96,7 +96,7 @@ class InsightsBuilder:
             day[1] += int(q["refused"])
         per_day = _fill_days(days)
         groups, grouped_by = self._groups(questions)
-        refused = [_listed(q) for q in reversed(questions) if q["refused"]][:self.max_listed]
+        refused = _refused(questions)[:self.max_listed]
         down = [{"created": f["created"], "question": f["question"], "answer": f["answer"], "comment": f["comment"],
                  "language": f["language"], "citations": f["citations"]}
                 for f in reversed(feedback) if f["rating"] == "down"][:self.max_listed]
@@ -144,9 +144,21 @@ class InsightsBuilder:
         return [int(label) for label in clustering.fit_predict(vectors)], "meaning"
 
 
-def _listed(q: dict) -> dict:
-    return {"created": q["created"].isoformat(timespec="seconds"), "question": q["question"], "answer": q["answer"],
-            "language": q["language"], "channel": q["channel"], "citations": q["citations"]}
+def _refused(questions: list[dict]) -> list[dict]:
+    """The refused questions, one entry per wording with how often it was asked and its latest answer;
+    the most asked first, then the latest."""
+    out: dict[str, dict] = {}
+    for q in reversed(questions):  # newest first: the first seen is the latest
+        if not q["refused"]:
+            continue
+        key = normalise(q["question"])
+        if key in out:
+            out[key]["count"] += 1
+            continue
+        out[key] = {"created": q["created"].isoformat(timespec="seconds"), "question": q["question"],
+                    "answer": q["answer"], "language": q["language"], "channel": q["channel"],
+                    "citations": q["citations"], "count": 1}
+    return sorted(out.values(), key=lambda r: -r["count"])  # stable: the latest first among equals
 
 
 def _fill_days(days: dict[date, list[int]]) -> tuple[tuple[date, int, int], ...]:

@@ -49,8 +49,8 @@ def markdown(insights: Insights) -> str:
     out += ["", f"## Most asked (grouped by {i.grouped_by})", "", "| questions | refused | question | also asked as |",
             "|---:|---:|---|---|"]
     out += [f"| {g.count} | {g.refused} | {_cell(g.question)} | {_cell(' · '.join(g.wordings))} |" for g in i.groups]
-    out += ["", "## Refused questions", "", "| when | channel | question | answer |", "|---|---|---|---|"]
-    out += [f"| {r['created']} | {r['channel']} | {_cell(r['question'])} | {_cell(r['answer'])} |"
+    out += ["", "## Refused questions", "", "| times | last asked | question | answer |", "|---:|---|---|---|"]
+    out += [f"| {r['count']} | {r['created']} | {_cell(r['question'])} | {_cell(r['answer'])} |"
             for r in i.refused_questions]
     out += ["", "## Thumbs down", "", "| when | question | answer | comment |", "|---|---|---|---|"]
     out += [f"| {r['created']} | {_cell(r['question'])} | {_cell(r['answer'])} | {_cell(r['comment'])} |"
@@ -68,7 +68,7 @@ def table_csv(insights: Insights) -> str:
     for g in insights.groups:
         writer.writerow(["group", "", g.question, g.count, g.refused, "", ""])
     for r in insights.refused_questions:
-        writer.writerow(["refused", r["created"], r["question"], 1, 1, r["answer"], ""])
+        writer.writerow(["refused", r["created"], r["question"], r["count"], r["count"], r["answer"], ""])
     for r in insights.thumbs_down:
         writer.writerow(["thumbs_down", r["created"], r["question"], 1, "", r["answer"], r["comment"]])
     return buffer.getvalue()
@@ -116,6 +116,11 @@ def chart_svg(insights: Insights) -> str:
     return svg.replace("<svg ", '<svg role="img" aria-labelledby="chart-title" ', 1)
 
 
+def _when(iso: str) -> str:
+    """An ISO timestamp (UTC) to the minute, readable: 2026-11-27 09:00."""
+    return iso.replace("T", " ")[:16]
+
+
 def page(insights: Insights, since_value: str = "") -> str:
     """The admin page (English: the operator's page, not the public's)."""
     i = insights
@@ -134,6 +139,6 @@ def page(insights: Insights, since_value: str = "") -> str:
         days=rows(i.per_day, lambda d: (d[0].isoformat(), d[1], d[2])),
         grouped_by=esc(i.grouped_by),
         groups=rows(i.groups, lambda g: (g.count, g.refused, g.question, " · ".join(g.wordings))),
-        refused_rows=rows(i.refused_questions, lambda r: (r["created"], r["channel"], r["question"], r["answer"])),
-        down_rows=rows(i.thumbs_down, lambda r: (r["created"], r["question"], r["answer"], r["comment"])),
+        refused_rows=rows(i.refused_questions, lambda r: (r["count"], _when(r["created"]), r["question"], r["answer"])),
+        down_rows=rows(i.thumbs_down, lambda r: (_when(r["created"]), r["question"], r["answer"], r["comment"])),
         drafts=len(i.drafts), query=query)

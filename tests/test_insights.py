@@ -201,3 +201,11 @@ def test_the_insights_command_writes_each_format(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["insights", "--since", "last week"])
     assert exit_info.value.code == 2 and "not a date" in capsys.readouterr().err
+
+
+def test_refused_questions_are_listed_once_per_wording_most_asked_first():
+    rows = [q("Wie hoch ist der Eiffelturm?", True, 0, answer="alt"), q("Wer regiert Bonn?", True, 1),
+            q("wie hoch ist der eiffelturm", True, 2, answer="neu")]
+    [first, second] = InsightsBuilder(None).run(rows, []).refused_questions
+    assert (first["question"], first["count"], first["answer"]) == ("wie hoch ist der eiffelturm", 2, "neu")
+    assert (second["question"], second["count"]) == ("Wer regiert Bonn?", 1)
