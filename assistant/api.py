@@ -37,10 +37,10 @@ from .feedback import FeedbackStore
 from .middleware import AccessLog, RequestLimits
 from .openai_compat import ChatCompletions, make_router
 from .prefetch import prefetch_question
-from .question_log import QuestionLog
-from .serial import SerialAssistant
 from .privacy import PATHS as PRIVACY_PATHS
 from .privacy import PrivacyNote
+from .question_log import QuestionLog
+from .serial import SerialAssistant
 from .statement import PATHS, Statement
 
 log = logging.getLogger(__name__)
