@@ -8,8 +8,9 @@ import html
 from pathlib import Path
 from string import Template
 
+from .statement import frame
+
 _TEMPLATES = Path(__file__).parent / "templates"
-_STYLE = Path(__file__).parent / "static" / "statement.css"
 PATHS = {"de": "/datenschutz", "en": "/privacy"}
 _TEXT = {
     "de": {"title": "Datenschutzhinweis – Smart-City-Atlas Assistent", "nav_label": "Sprache und Rückweg",
@@ -35,11 +36,7 @@ class PrivacyNote:
         if lang not in PATHS:
             raise ValueError(f"no privacy note in {lang!r}: use 'de' or 'en'")
         text = _TEXT[lang]
-        other = next(o for o in PATHS if o != lang)
         body = Template((_TEMPLATES / f"privacy_{lang}.html").read_text(encoding="utf-8")).substitute(
             log_state=html.escape(text["on" if self.question_log else "off"]),
             retention=html.escape(text["days"].format(self.retention_days)))
-        return Template((_TEMPLATES / "statement.html").read_text(encoding="utf-8")).substitute(
-            lang=lang, title=html.escape(text["title"]), nav_label=html.escape(text["nav_label"]),
-            back=html.escape(text["back"]), other_lang=other, other_href=PATHS[other].lstrip("/"),
-            other_label=html.escape(_TEXT[other]["other_label"]), style=_STYLE.read_text(encoding="utf-8"), body=body)
+        return frame(lang, _TEXT, PATHS, body)
