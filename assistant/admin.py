@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from collections.abc import Callable
 from datetime import date, datetime
 
 from fastapi import FastAPI, Request
@@ -50,11 +49,9 @@ def parse_since(value: str | None) -> date | None:
 
 
 def add_admin_routes(app: FastAPI, key: str, database: Database, builder: InsightsBuilder,
-                     questions: QuestionLog | None = None, lock=None) -> None:
-    """``GET /admin`` (the page, ``?since=YYYY-MM-DD``) and ``GET /admin/export?format=md|csv|jsonl|drafts``.
-
-    ``lock`` is held while the builder embeds questions (the answering lock: the embedder is not shared
-    between threads); ``questions`` is flushed first so that the page shows what was just answered."""
+                     questions: QuestionLog | None = None) -> None:
+    """``GET /admin`` (the page, ``?since=YYYY-MM-DD``) and ``GET /admin/export?format=md|csv|jsonl|drafts``;
+    ``questions`` is flushed first so that the page shows what was just answered."""
     if not key:
         raise ValueError("an admin key is needed for the admin routes")
     feedback = FeedbackStore(database)
@@ -69,7 +66,7 @@ def add_admin_routes(app: FastAPI, key: str, database: Database, builder: Insigh
             questions.flush(timeout_s=5)
         start = datetime.combine(since, datetime.min.time()) if since else None
         rows, rated = read_rows(database, start), feedback.rows(since=since.isoformat() if since else None)
-        return _locked(lock, lambda: builder.run(rows, rated, since))
+        return builder.run(rows, rated, since)
 
     @app.get("/admin", include_in_schema=False)
     async def admin(request: Request, since: str | None = None) -> HTMLResponse:
@@ -89,9 +86,3 @@ def add_admin_routes(app: FastAPI, key: str, database: Database, builder: Insigh
         return Response(render(insights, format), media_type=MEDIA_TYPES[format],
                         headers={**_PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'})
 
-
-def _locked(lock, fn: Callable):
-    if lock is None:
-        return fn()
-    with lock:
-        return fn()

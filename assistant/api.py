@@ -161,9 +161,12 @@ def _admin_routes(app: FastAPI, serial: SerialAssistant, settings, database: Dat
     from .admin import add_admin_routes
     from .insights import CachedEmbed, InsightsBuilder
 
-    embed = CachedEmbed(lambda texts: serial.assistant.embedder.embed_passages(texts))
-    add_admin_routes(app, settings.admin_key, database, InsightsBuilder(embed, settings.insights_group_distance),
-                     questions, serial.lock)
+    def embed(texts: list[str]):
+        with serial.lock:  # the embedder is not shared between threads: between two answers
+            return serial.assistant.embedder.embed_passages(texts)
+
+    add_admin_routes(app, settings.admin_key, database,
+                     InsightsBuilder(CachedEmbed(embed), settings.insights_group_distance), questions)
 
 
 def create_app(assistant, settings, ui: bool = True) -> FastAPI:

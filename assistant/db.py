@@ -28,7 +28,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from .errors import AssistantError
 
 FILENAME = "feedback.sqlite3"  # the file name of the first (feedback-only) version, kept for its data
 
@@ -100,8 +102,12 @@ class Database:
                              "install the 'postgres' extra: pip install -e '.[postgres]'") from exc
         if self.sqlite:
             _sqlite_setup(self.engine)
-        metadata.create_all(self.engine)
         self.url = parsed.render_as_string(hide_password=True)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise AssistantError(f"the database at {self.url} cannot be used: {exc.orig}".strip()) from exc
 
     def close(self) -> None:
         self.engine.dispose()

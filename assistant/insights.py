@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -215,11 +216,13 @@ class CachedEmbed:
         self.embed = embed
         self.max_items = max_items
         self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # two admin pages at once share the cache
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if new:
-            if len(self._vectors) + len(new) > self.max_items:
-                self._vectors.clear()
-            self._vectors.update(zip(new, np.asarray(self.embed(new), dtype=np.float32), strict=True))
-        return np.vstack([self._vectors[t] for t in texts])
+        with self._lock:
+            new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+            if new:
+                if len(self._vectors) + len(new) > self.max_items:
+                    self._vectors.clear()
+                self._vectors.update(zip(new, np.asarray(self.embed(new), dtype=np.float32), strict=True))
+            return np.vstack([self._vectors[t] for t in texts])

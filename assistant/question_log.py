@@ -5,9 +5,9 @@ queue; one background thread writes what waits in batches (one transaction each)
 older than the retention period at start and once a day. Nothing identifies the asker: no IP
 address, cookie, session or user id, only the conversation's random id.
 
-A full queue (the database far slower than the questions) blocks the asker for at most
-``put_timeout_s``; a record that still finds no room is dropped, counted in ``dropped`` and logged as
-a warning. A record that ``record`` accepted is written, also on shutdown: :meth:`close` drains the
+A full queue (the database far slower than the questions, or down) does not hold up the answer: the
+record is dropped at once (or after ``put_timeout_s``, if one is given), counted in ``dropped`` and
+logged as a warning. A record that ``record`` accepted is written, also on shutdown: :meth:`close` drains the
 queue before it returns.
 """
 
@@ -81,7 +81,7 @@ class QuestionLog:
     transaction. Call :meth:`start` once and :meth:`close` on shutdown."""
 
     def __init__(self, database: Database, retention_days: int = 90, max_queue: int = 10_000, batch: int = 200,
-                 put_timeout_s: float = 0.05, prune_every_s: float = DAY_S) -> None:
+                 put_timeout_s: float = 0.0, prune_every_s: float = DAY_S) -> None:
         if retention_days < 1:
             raise ValueError(f"retention_days must be at least 1, got {retention_days}")
         if max_queue < 1 or batch < 1:
@@ -108,7 +108,7 @@ class QuestionLog:
                 return False
             self._putting += 1  # close() waits for this put, so an accepted record is never left behind
         try:
-            self._queue.put(record, timeout=self.put_timeout_s)
+            self._queue.put(record, block=self.put_timeout_s > 0, timeout=self.put_timeout_s or None)
             return True
         except queue.Full:
             with self._counts:

@@ -170,3 +170,13 @@ def test_a_database_url_selects_the_database(tmp_path):
         Database("no url at all://")
     with pytest.raises(ValueError, match="unsupported database URL"):
         Database("nosuchdb://host/x")
+
+
+def test_an_unreachable_database_is_a_clear_error():
+    from assistant.db import Database
+    from assistant.errors import AssistantError
+
+    with pytest.raises(AssistantError, match=r"database at postgresql\+psycopg://atlas:\*\*\*@127.0.0.1:9/x\S* cannot "
+                                             r"be used: .*Connection refused") as info:
+        Database("postgresql+psycopg://atlas:secret@127.0.0.1:9/x?connect_timeout=2")
+    assert "secret" not in str(info.value)
