@@ -27,7 +27,7 @@ def logged(tmp_path) -> list[tuple]:
 
 
 def test_32_concurrent_clients_questions_are_all_logged_none_lost(mini_assistant, tmp_path):
-    clients, per_client = 32, 4
+    clients, per_client = 32, 2
     asked: list[tuple[str, str]] = []
     failures: list[str] = []
     lock = threading.Lock()
