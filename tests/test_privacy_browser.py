@@ -1,6 +1,6 @@
 """In Chromium: asking in the chat and in the widget leaves no cookie and nothing in the browser's storage;
 the operator's insights page behind its key (HTTP Basic in the browser), with a screenshot
-(``ASSISTANT_UPDATE_DOCS=1`` also writes it to docs/insights.png)."""
+(``ASSISTANT_UPDATE_DOCS=1`` also writes it to docs/insights.png); axe-core on it and on the privacy note."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from axe_audit import check
 from conftest import ROOT, free_port
 from live_server import host_page, running
 from playwright.sync_api import expect
@@ -85,6 +86,11 @@ def test_no_cookies_no_storage_and_the_insights_page(chromium_browser, mini_assi
                 refused = insights.locator("h2:has-text('Refused questions') + table")
                 expect(refused).to_contain_text("Wie hoch ist der Eiffelturm in Paris?")
                 assert admin.cookies() == []
+                check(insights, "insights")  # no serious or critical axe finding (the operator's page too)
+                for path in ("/datenschutz", "/privacy"):
+                    insights.goto(url + path)
+                    check(insights, "privacy" + path.replace("/", "-"))
+                insights.goto(url + "/admin")
                 shot = tmp_path / "insights.png"
                 insights.screenshot(path=str(shot), full_page=True)
                 artifacts = ROOT / "test-artifacts" / "insights"
