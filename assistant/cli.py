@@ -118,9 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s)")
             return 0
         if args.command == "feedback":
+            from .db import database_url
             from .feedback import FeedbackStore
 
-            count = FeedbackStore.in_dir(settings.data_dir).export(args.out)
+            count = FeedbackStore(database_url(settings.database_url, settings.data_dir)).export(args.out)
             if args.out:
                 print(f"{count} ratings written to {args.out}", file=sys.stderr)
             return 0

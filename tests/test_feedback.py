@@ -180,3 +180,13 @@ def test_an_unreachable_database_is_a_clear_error():
                                              r"be used: .*Connection refused") as info:
         Database("postgresql+psycopg://atlas:secret@127.0.0.1:9/x?connect_timeout=2")
     assert "secret" not in str(info.value)
+
+
+def test_cli_exports_from_the_configured_database_url(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    url = f"sqlite:///{tmp_path}/elsewhere.db"
+    FeedbackStore(url).add("up", "Aus der anderen Datenbank?", "ja")
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
+    assert main(["feedback", "export"]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "Aus der anderen Datenbank?"
