@@ -58,10 +58,26 @@ def markdown(insights: Insights) -> str:
     return "\n".join(out) + "\n"
 
 
+def _safe(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading
+    apostrophe: the questions come from the public (OWASP's advice against CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer, lineterminator="\n")
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([_safe(v) for v in row])
+
+
 def table_csv(insights: Insights) -> str:
     """One long table: a row per day, group, refused question and thumbs-down, told apart by ``kind``."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _SafeWriter(buffer)
     writer.writerow(["kind", "date", "question", "count", "refused", "answer", "comment"])
     for day, total, refused in insights.per_day:
         writer.writerow(["day", day.isoformat(), "", total, refused, "", ""])

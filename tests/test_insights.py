@@ -209,3 +209,14 @@ def test_refused_questions_are_listed_once_per_wording_most_asked_first():
     [first, second] = InsightsBuilder(None).run(rows, []).refused_questions
     assert (first["question"], first["count"], first["answer"]) == ("wie hoch ist der eiffelturm", 2, "neu")
     assert (second["question"], second["count"]) == ("Wer regiert Bonn?", 1)
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused():
+    rows = [q('=HYPERLINK("http://evil.example","klick")', True), q("@SUM(A1)", True), q("-1+1", True)]
+    text = render(InsightsBuilder(None).run(rows, []), "csv")
+    import csv
+    import io
+
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'=HYPERLINK(\"http://evil.example\",\"klick\")" in cells and "'@SUM(A1)" in cells and "'-1+1" in cells
+    assert not [c for c in cells if c[:1] in ("=", "@", "+", "-")]
