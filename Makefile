@@ -10,7 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The unit layer: everything but the markers that need the real model, a browser, a server or real processes.
-CHECK_MARKERS := not (integration or st or browser or chroma_server or faults)
+CHECK_MARKERS := not (integration or st or browser or chroma_server or faults or postgres)
 
 # One stamp per layer, so `make run` after `make test` installs nothing again.
 $(VENV)/.created:
@@ -31,7 +31,7 @@ $(VENV)/.st: $(VENV)/.runtime
 	$(PIP) -e '.[st]'
 	touch $@
 
-.PHONY: setup setup-test setup-st run check test test-st eval index chromium chroma-server load
+.PHONY: setup setup-test setup-st run check test test-st eval index chromium postgresql chroma-server load
 setup: $(VENV)/.runtime
 setup-test: $(VENV)/.test
 setup-st: $(VENV)/.st
@@ -40,6 +40,12 @@ setup-st: $(VENV)/.st
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get install -y -q --no-install-recommends chromium \
 	  || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium; }; }
+
+# The `postgres` tests start a throwaway cluster with Debian's PostgreSQL (initdb, pg_ctl).
+postgresql:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || $(SUDO) apt-get install -y -q --no-install-recommends postgresql \
+	  || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends postgresql; }
 
 index: setup
 	$(PY) -m assistant build-index
@@ -51,7 +57,7 @@ check: setup-test
 	$(PY) -m ruff check assistant tests eval app.py
 	$(PY) -m pytest -m '$(CHECK_MARKERS)'
 
-test: index chromium setup-test setup-st
+test: index chromium postgresql setup-test setup-st
 	$(PY) -m ruff check assistant tests eval app.py
 	$(PY) -m pytest
 	$(PY) -m eval --gate

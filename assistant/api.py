@@ -36,11 +36,16 @@ from .api_models import (
     SourcesResponse,
 )
 from .conversation_tokens import CarriedConversations, ConversationTokens
+from .db import Database, database_url
+from .feedback import FeedbackStore
 from .logs import configure as configure_logs
 from .metrics import HttpMetrics, Metrics
 from .middleware import AccessLog, RequestId, RequestLimits
 from .openai_compat import ChatCompletions, make_router
 from .prefetch import prefetch_question
+from .privacy import PATHS as PRIVACY_PATHS
+from .privacy import PrivacyNote
+from .question_log import QuestionLog
 from .serial import SerialAssistant
 from .statement import PATHS, Statement
 
@@ -64,6 +69,9 @@ def _guard(gatekeeper: Gatekeeper):
     return guard
 
 
+CHANNEL_HEADER = "X-Assistant-Channel"  # the widget sends "widget"; the question log counts it apart
+
+
 def _public_name(embedder: str) -> str:
     """The embedder's name without the folders of a local model ("sentence-transformers:/srv/m/x" -> "...:x")."""
     kind, _, model = embedder.rpartition(":")
@@ -72,7 +80,8 @@ def _public_name(embedder: str) -> str:
     return f"{kind}:{model}" if kind else model
 
 
-def _api_router(assistant: SerialAssistant, guard, metrics: Metrics, carried: CarriedConversations) -> APIRouter:
+def _api_router(assistant: SerialAssistant, guard, metrics: Metrics, carried: CarriedConversations,
+                questions: QuestionLog | None = None) -> APIRouter:
     """``/api/v1``: ask, health, live, ready, sources."""
     router = APIRouter(prefix="/api/v1", tags=["API"], responses=_ERRORS)
 
@@ -123,6 +132,7 @@ def _api_router(assistant: SerialAssistant, guard, metrics: Metrics, carried: Ca
     @router.post("/ask", response_model=AskResponse, dependencies=[Depends(guard)],
                  summary="Answer a question with citations, in a conversation")
     async def ask(req: AskRequest, request: Request) -> AskResponse:
+        started = time.perf_counter()
         if request.app.state.log_questions:
             request.state.question = req.question
 
@@ -133,15 +143,18 @@ def _api_router(assistant: SerialAssistant, guard, metrics: Metrics, carried: Ca
             cid = carried.open(req.conversation_id, req.language or "de")
             answer = assistant.assistant.ask(req.question, language=req.language, cities=req.cities,
                                              conversation_id=cid)
-            return replace(answer, conversation_id=carried.token(cid))  # the client carries the focus on
+            return replace(answer, conversation_id=carried.token(cid)), cid  # the client carries the focus on
 
         try:
-            answer = await assistant.run(work)
+            answer, cid = await assistant.run(work)
         except Exception as exc:  # noqa: BLE001 - mapped to a JSON error (and logged) there
             raise from_assistant_error(exc) from exc
         request.state.conversation_id = answer.conversation_id
         request.state.refused = answer.refused
         metrics.answered(answer, "api")
+        if questions is not None:  # logged under the conversation's own id, not the token the client carries
+            widget = request.headers.get(CHANNEL_HEADER, "").lower() == "widget"
+            questions.record_answer(replace(answer, conversation_id=cid), "widget" if widget else "api", started)
         return AskResponse.from_answer(answer, handoff=assistant.handoff.for_answer(answer))
 
     return router
@@ -162,15 +175,31 @@ def _widget_routes(app: FastAPI, frame_ancestors: list[str]) -> None:
         return FileResponse(STATIC / "embed.html", media_type="text/html; charset=utf-8", headers=headers)
 
 
-def _statement_routes(app: FastAPI, statement: Statement) -> None:
-    """The accessibility statement: ``/barrierefreiheit`` in German, ``/accessibility`` in English."""
+def _statement_routes(app: FastAPI, statement: Statement, privacy: PrivacyNote) -> None:
+    """The accessibility statement (``/barrierefreiheit`` in German, ``/accessibility`` in English) and the
+    privacy note (``/datenschutz``, ``/privacy``)."""
     def route(page: str):
         async def show() -> HTMLResponse:  # no parameters: nothing of the request reaches the page
             return HTMLResponse(page, headers={"Cache-Control": "public, max-age=300"})
         return show
 
-    for lang, path in PATHS.items():
-        app.add_api_route(path, route(statement.render(lang)), methods=["GET"], include_in_schema=False)
+    for note, paths in ((statement, PATHS), (privacy, PRIVACY_PATHS)):
+        for lang, path in paths.items():
+            app.add_api_route(path, route(note.render(lang)), methods=["GET"], include_in_schema=False)
+
+
+def _admin_routes(app: FastAPI, serial: SerialAssistant, settings, database: Database,
+                  questions: QuestionLog | None) -> None:
+    """``/admin``: the insights, grouping questions with the assistant's own embedder (under its lock)."""
+    from .admin import add_admin_routes
+    from .insights import CachedEmbed, InsightsBuilder
+
+    def embed(texts: list[str]):
+        with serial.lock:  # the embedder is not shared between threads: between two answers
+            return serial.assistant.embedder.embed_passages(texts)
+
+    add_admin_routes(app, settings.admin_key, database,
+                     InsightsBuilder(CachedEmbed(embed), settings.insights_group_distance), questions)
 
 
 def create_app(assistant, settings, ui: bool = True) -> FastAPI:
@@ -179,10 +208,17 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     serial = assistant if isinstance(assistant, SerialAssistant) else SerialAssistant(assistant)
     gatekeeper = Gatekeeper(settings.api_keys, settings.rate_limit_per_minute)
     guard = _guard(gatekeeper)
+    database = Database(database_url(settings.database_url, settings.data_dir))
+    questions = QuestionLog(database, settings.log_retention_days, settings.question_log_queue).start() \
+        if settings.question_log else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
         serial.close()
+        if questions is not None:
+            questions.close()  # every accepted record written before the process ends
+        database.close()
 
     app = FastAPI(title="Smart-City-Atlas assistant API", version="1",
                   description="Cited answers from the Smart-City-Atlas (Bitkom / Fraunhofer IESE, 2019). "
@@ -192,10 +228,12 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     app.state.assistant = serial
     metrics = app.state.metrics = Metrics(index_open=lambda: serial.build_info is not None)
     carried = _carried_conversations(serial, settings.secret_key.get_secret_value())
+    app.state.database = database
+    app.state.question_log = questions
     install_error_handlers(app)
-    app.include_router(_api_router(serial, guard, metrics, carried))
+    app.include_router(_api_router(serial, guard, metrics, carried, questions))
     app.include_router(make_router(ChatCompletions(serial, on_answer=lambda a: metrics.answered(a, "openai"),
-                                                   conversations=carried), guard))
+                                                   conversations=carried, questions=questions), guard))
 
     metrics_key = settings.metrics_key.get_secret_value()
 
@@ -208,7 +246,10 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
         return Response(body, media_type=content_type)
 
     _widget_routes(app, settings.cors_origins)
-    _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator))
+    _statement_routes(app, Statement(settings.accessibility_contact, settings.accessibility_operator),
+                      PrivacyNote(settings.question_log, settings.log_retention_days))
+    if settings.admin_key:
+        _admin_routes(app, serial, settings, database, questions)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -223,13 +264,14 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
 
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                       allow_headers=["Authorization", "Content-Type", "X-Request-ID", CHANNEL_HEADER],
                        expose_headers=["X-Request-ID"], max_age=600)
     app.add_middleware(AccessLog)
     app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(RequestId)  # outermost: every log line of the request carries its id
     if ui:
-        _mount_ui(app, serial, settings, on_answer=lambda a: metrics.answered(a, "ui"))
+        _mount_ui(app, serial, settings, FeedbackStore(database), questions,
+                  on_answer=lambda a: metrics.answered(a, "ui"))
     return app
 
 
@@ -241,7 +283,8 @@ def _carried_conversations(assistant: SerialAssistant, secret: str) -> CarriedCo
     return CarriedConversations(tokens, store)
 
 
-def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings, on_answer=None) -> None:
+def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings, feedback: FeedbackStore,
+              questions: QuestionLog | None, on_answer=None) -> None:
     """The Gradio chat at ``/``, sharing the API's lock (routes added before it take precedence)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
@@ -249,8 +292,11 @@ def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings, on_answer=None
     from .ui import FOOTER_LINKS, build_ui
 
     parameters = inspect.signature(build_ui).parameters
-    extra = {"on_answer": on_answer} if "on_answer" in parameters else {}
-    blocks = build_ui(assistant, settings, **extra) if "settings" in parameters else build_ui(assistant)
+    if "settings" in parameters:
+        extra = {"on_answer": on_answer} if "on_answer" in parameters else {}
+        blocks = build_ui(assistant, settings, feedback, questions, **extra)
+    else:
+        blocks = build_ui(assistant)
     gr.mount_gradio_app(app, blocks, path="/", footer_links=FOOTER_LINKS)
 
 

@@ -1,4 +1,5 @@
-"""Command line: ``python -m assistant ask|build-index|serve|feedback export``. A thin shell over the service."""
+"""Command line: ``python -m assistant ask|build-index|serve|feedback export|insights``. A thin shell over the
+service."""
 
 from __future__ import annotations
 
@@ -32,6 +33,47 @@ def _print_answer(answer, as_json: bool, contact=None) -> None:
         print(contact.lines(answer.language))
 
 
+def _date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-11-01: {value!r}") from None
+
+
+def _insights(settings, since, fmt: str, out: str | None) -> None:
+    from datetime import datetime
+    from pathlib import Path
+
+    from .db import Database, database_url
+    from .embedding import make_embedder
+    from .feedback import FeedbackStore
+    from .insights import InsightsBuilder
+    from .insights_report import render
+    from .question_log import read_rows
+    from .store import write_text_atomic
+
+    database = Database(database_url(settings.database_url, settings.data_dir))
+    embedder = []  # the model loads only if there are questions to group
+
+    def embed(texts: list[str]):
+        if not embedder:
+            embedder.append(make_embedder(settings.embedder, settings.embed_threads))
+        return embedder[0].embed_passages(texts)
+
+    start = datetime.combine(since, datetime.min.time()) if since else None
+    insights = InsightsBuilder(embed, settings.insights_group_distance).run(
+        read_rows(database, start), FeedbackStore(database).rows(since=since.isoformat() if since else None), since)
+    database.close()
+    text = render(insights, fmt)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    write_text_atomic(Path(out), text)
+    print(f"{insights.total} questions, {len(insights.drafts)} drafts: {fmt} written to {out}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True, metavar="export")
     export = feedback_sub.add_parser("export", help="write every rating as JSON lines")
     export.add_argument("--out", help="file to write (atomically); default: stdout")
+    insights = sub.add_parser("insights", help="what was asked: per day, share refused, most asked, refused and "
+                                               "thumbs-down questions, draft evaluation items")
+    insights.add_argument("--since", type=_date, help="only questions from this day on (YYYY-MM-DD, UTC)")
+    insights.add_argument("--format", choices=["md", "csv", "jsonl", "drafts"], default="md",
+                          help="md (default), csv, jsonl, or drafts: evaluation items for eval/ to check")
+    insights.add_argument("--out", help="file to write (atomically); default: stdout")
     args = parser.parse_args(argv)
 
     from .settings import Settings
@@ -76,11 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s)")
             return 0
         if args.command == "feedback":
+            from .db import database_url
             from .feedback import FeedbackStore
 
-            count = FeedbackStore.in_dir(settings.data_dir).export(args.out)
+            count = FeedbackStore(database_url(settings.database_url, settings.data_dir)).export(args.out)
             if args.out:
                 print(f"{count} ratings written to {args.out}", file=sys.stderr)
+            return 0
+        if args.command == "insights":
+            _insights(settings, args.since, args.format, args.out)
             return 0
         if args.command == "serve":
             from .api import serve

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .api_errors import ApiError, error_body, from_assistant_error
 from .conversation_tokens import CarriedConversations, ConversationTokens
 from .errors import UnknownConversation
+from .question_log import QuestionLog
 from .serial import SerialAssistant
 from .types import Answer, Delta
 
@@ -102,13 +103,14 @@ class ChatCompletions:
 
     def __init__(self, assistant: SerialAssistant, history: HistoryIndex | None = None,
                  on_answer: Callable[[Answer], None] | None = None,
-                 conversations: CarriedConversations | None = None) -> None:
+                 conversations: CarriedConversations | None = None, questions: QuestionLog | None = None) -> None:
         self.assistant = assistant
         self.history = history or HistoryIndex()
         # conversation ids are signed tokens of the conversation's focus (any replica with the key reads them)
         self.conversations = conversations or CarriedConversations(ConversationTokens.ephemeral(),
                                                                    assistant.assistant.conversations)
         self.on_answer = on_answer or (lambda answer: None)  # e.g. the metrics
+        self.questions = questions
 
     def _conversation(self, req: ChatCompletionRequest, turns: list[tuple[str, str]]) -> str:
         """The conversation to answer the last user turn in (runs on the assistant's worker)."""
@@ -152,20 +154,24 @@ class ChatCompletions:
 
     async def complete(self, req: ChatCompletionRequest) -> JSONResponse:
         """A ``chat.completion`` object."""
+        started = time.perf_counter()
+
         def work() -> tuple[Answer, list[tuple[str, str]]]:
             question, turns, cid = self._prepare(req)
             answer = self.assistant.assistant.ask(question, language=req.language, cities=req.cities,
                                                   conversation_id=cid)
-            return replace(answer, conversation_id=self.conversations.token(cid)), turns
+            return replace(answer, conversation_id=self.conversations.token(cid)), turns, cid
 
         try:
-            answer, turns = await self.assistant.run(work)
+            answer, turns, cid = await self.assistant.run(work)
         except ApiError:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to a JSON error, logged there
             raise from_assistant_error(exc) from exc
         self.history.remember([*turns, ("assistant", " ".join(answer.text.split()))], answer.conversation_id)
         self.on_answer(answer)
+        if self.questions is not None:  # under the conversation's own id, not the token the client carries
+            self.questions.record_answer(replace(answer, conversation_id=cid), "openai", started)
         prompt_words = sum(len(t.split()) for _, t in turns)
         answer_words = len(answer.text.split())
         body = {"id": "chatcmpl-" + secrets.token_hex(12), "object": "chat.completion", "created": int(time.time()),
@@ -180,6 +186,7 @@ class ChatCompletions:
     async def stream(self, req: ChatCompletionRequest) -> StreamingResponse:
         """Server-sent ``chat.completion.chunk`` events; errors before the first piece are HTTP errors."""
         prepared: dict = {}
+        started = time.perf_counter()
 
         def start():
             question, turns, cid = self._prepare(req)
@@ -194,10 +201,10 @@ class ChatCompletions:
             raise
         except Exception as exc:  # noqa: BLE001
             raise from_assistant_error(exc) from exc
-        return StreamingResponse(self._events(pieces, first, prepared["turns"]), media_type="text/event-stream",
+        return StreamingResponse(self._events(pieces, first, prepared["turns"], started), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    async def _events(self, pieces, first, turns) -> AsyncIterator[str]:
+    async def _events(self, pieces, first, turns, started: float) -> AsyncIterator[str]:
         cid = "chatcmpl-" + secrets.token_hex(12)
         created = int(time.time())
 
@@ -218,10 +225,13 @@ class ChatCompletions:
             yield "data: [DONE]\n\n"
             return
         if isinstance(item, Answer):
-            if item.conversation_id:
-                item = replace(item, conversation_id=self.conversations.token(item.conversation_id))
+            cid = item.conversation_id
+            if cid:
+                item = replace(item, conversation_id=self.conversations.token(cid))
             self.history.remember([*turns, ("assistant", " ".join(item.text.split()))], item.conversation_id)
             self.on_answer(item)
+            if self.questions is not None:
+                self.questions.record_answer(replace(item, conversation_id=cid), "openai", started)
             contact = self._contact_text(item)
             if contact:
                 yield chunk({"content": contact})

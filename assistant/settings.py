@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
     data_dir: Path = ROOT / "data"
+    # feedback and the question log (assistant/db.py): empty = the SQLite file data_dir/feedback.sqlite3;
+    # any SQLAlchemy URL, e.g. postgresql+psycopg://user:password@host/db, for a database replicas share
+    database_url: str = ""
+    # every answered question is logged (no IP address, cookie or user id); "off" turns it off
+    question_log: bool = True
+    log_retention_days: int = Field(default=90, ge=1)  # older log rows are deleted at start and daily
+    question_log_queue: int = Field(default=10_000, ge=1)  # records waiting for the background writer
+    admin_key: str = ""  # the insights page /admin needs it (bearer token or password); empty: no /admin
+    # questions of one group on /admin and in `insights` are at most this cosine distance apart (average linkage)
+    insights_group_distance: float = Field(default=0.06, gt=0, lt=2)
     top_k: int = Field(default=8, ge=1, le=50)
     max_question_chars: int = Field(default=2000, ge=10)
     # Optional OpenAI-compatible language model; empty base URL keeps answers extractive.

@@ -27,6 +27,18 @@ _TEXT = {
 }  # other_label: the link to this language from the other one
 
 
+def frame(lang: str, texts: dict[str, dict[str, str]], paths: dict[str, str], body: str) -> str:
+    """A page in the frame of ``templates/statement.html`` (shared with the privacy note): ``body`` (HTML) in
+    ``lang``, a way back to the chat and a link to the page in the other language; ``texts[lang]`` has
+    title, nav_label, back and other_label (the other language's link text), ``paths`` the page per language."""
+    text = texts[lang]
+    other = next(o for o in paths if o != lang)
+    return Template((_TEMPLATES / "statement.html").read_text(encoding="utf-8")).substitute(
+        lang=lang, title=html.escape(text["title"]), nav_label=html.escape(text["nav_label"]),
+        back=html.escape(text["back"]), other_lang=other, other_href=paths[other].lstrip("/"),
+        other_label=html.escape(texts[other]["other_label"]), style=_STYLE.read_text(encoding="utf-8"), body=body)
+
+
 class Statement:
     """Renders the statement. ``contact`` is an e-mail address or an http(s) address of a contact form;
     empty leaves a visible note that the operator must still enter one. ``operator`` names who runs it."""
@@ -45,15 +57,11 @@ class Statement:
         if lang not in PATHS:
             raise ValueError(f"no accessibility statement in {lang!r}: use 'de' or 'en'")
         text = _TEXT[lang]
-        other = next(o for o in PATHS if o != lang)
         body = Template((_TEMPLATES / f"statement_{lang}.html").read_text(encoding="utf-8")).substitute(
             operator=html.escape(text["by"].format(self.operator)) if self.operator else "",
             contact=self._contact_link(),
             contact_note="" if self.contact else f'<p class="missing" role="note">{html.escape(text["missing"])}</p>')
-        return Template((_TEMPLATES / "statement.html").read_text(encoding="utf-8")).substitute(
-            lang=lang, title=html.escape(text["title"]), nav_label=html.escape(text["nav_label"]),
-            back=html.escape(text["back"]), other_lang=other, other_href=PATHS[other].lstrip("/"),
-            other_label=html.escape(_TEXT[other]["other_label"]), style=_STYLE.read_text(encoding="utf-8"), body=body)
+        return frame(lang, _TEXT, PATHS, body)
 
     def _contact_link(self) -> str:
         if not self.contact:

@@ -8,15 +8,18 @@ from __future__ import annotations
 import html
 import logging
 import os
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
 import gradio as gr
 
+from .db import database_url
 from .errors import AssistantError, IndexError_, UnknownConversation
 from .feedback import FeedbackStore
 from .messages import say
+from .question_log import QuestionLog
 from .types import Answer, Delta
 from .ui_charts import (
     answer_chart,
@@ -81,15 +84,18 @@ class View(NamedTuple):
 class ChatHandlers:
     """The UI's handler functions: no layout, no browser needed."""
 
-    def __init__(self, assistant, feedback: FeedbackStore | None = None, on_answer=None) -> None:
+    def __init__(self, assistant, feedback: FeedbackStore | None = None, questions: QuestionLog | None = None,
+                 on_answer=None) -> None:
         self.assistant = assistant
         self.feedback = feedback
+        self.questions = questions
         self.on_answer = on_answer or (lambda answer: None)  # e.g. the server's metrics
 
     # -- chat ----------------------------------------------------------------------
     def respond(self, message: str, history: list[dict] | None, cities: list[str] | None, language: str | None,
                 session: Session | None = None):
         """Answer ``message``: yields a :class:`View` as the answer streams in, the last one complete."""
+        started = time.perf_counter()
         session = session if session is not None else Session()
         history = list(history or [])
         lang = LANGUAGES.get(language or AUTO)
@@ -132,6 +138,8 @@ class ChatHandlers:
             yield View(history, panel, "", session, hidden, hidden, hidden, shown)
             return
         self.on_answer(answer)
+        if self.questions is not None:
+            self.questions.record_answer(answer, "ui", started)
         yield self._finish(answer, history, session, language)
 
     def _start(self, message, lang, cities, session: Session):
@@ -320,12 +328,15 @@ def _chain(first, rest):
     yield from rest
 
 
-def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None, on_answer=None) -> gr.Blocks:
-    """The chat and the "Atlas at a glance" page as Blocks (not launched). Ratings go to a
-    SQLite store under ``settings.data_dir`` (``data/`` in the checkout without settings)."""
+def build_ui(assistant, settings=None, feedback: FeedbackStore | None = None,
+             questions: QuestionLog | None = None, on_answer=None) -> gr.Blocks:
+    """The chat and the "Atlas at a glance" page as Blocks (not launched). Ratings go to ``feedback``, by
+    default the SQLite store under ``settings.data_dir`` (``data/`` in the checkout without settings);
+    answered questions to ``questions`` if given, and each answer to ``on_answer`` (the server's metrics)."""
     if feedback is None:
-        feedback = FeedbackStore.in_dir(settings.data_dir if settings is not None else DEFAULT_DATA_DIR)
-    handlers = ChatHandlers(assistant, feedback, on_answer)
+        feedback = FeedbackStore(database_url(settings.database_url, settings.data_dir)) if settings is not None \
+            else FeedbackStore.in_dir(DEFAULT_DATA_DIR)
+    handlers = ChatHandlers(assistant, feedback, questions, on_answer)
     report = getattr(assistant, "report", None)
     cities = [c.name for c in report.cities] if report else []
     lang = "de"

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .messages import say
+from .privacy import PATHS as PRIVACY_PATHS
 from .statement import PATHS as STATEMENT_PATHS
 
 _PATH = Path(__file__).parent / "templates" / "ui.toml"
@@ -126,10 +127,12 @@ def sources_panel(answers: list[tuple[int, object]], lang: str) -> str:
 
 
 def footer_html() -> str:
-    """The chat's footer: the accessibility statement, German and English (relative links, so they
-    also work under a path prefix)."""
+    """The chat's footer: the accessibility statement and the privacy note, German and English (relative
+    links, so they also work under a path prefix)."""
     links = [f'<a href="{path.lstrip("/")}" lang="{lang}" hreflang="{lang}">'
-             f'{html.escape(label(lang, "statement_link"))}</a>' for lang, path in STATEMENT_PATHS.items()]
+             f'{html.escape(label(lang, key))}</a>'
+             for key, paths in (("statement_link", STATEMENT_PATHS), ("privacy_link", PRIVACY_PATHS))
+             for lang, path in paths.items()]
     return f'<footer class="atlas-footer">{" · ".join(links)}</footer>'
 
 

@@ -50,7 +50,9 @@ def start_server(port: int, timeout_s: float = 120.0) -> tuple[subprocess.Popen,
     """``python -m assistant serve`` on ``port``; returns the process and its start-up time in seconds."""
     env = {**os.environ, "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_PORT": str(port), "ASSISTANT_API_KEYS": "",
            "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0", "GRADIO_ANALYTICS_ENABLED": "False",
-           "ANONYMIZED_TELEMETRY": "False", "OMP_WAIT_POLICY": "PASSIVE"}
+           "ANONYMIZED_TELEMETRY": "False", "OMP_WAIT_POLICY": "PASSIVE",
+           # the question log stays on (its cost is part of the numbers) but out of the operator's data/
+           "ASSISTANT_DATA_DIR": tempfile.mkdtemp(prefix="bench-data-")}
     start = time.perf_counter()
     # the server's log goes to a file: a pipe nobody reads would fill up and stall the server
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)

@@ -75,6 +75,18 @@ def offline():
     mp.undo()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def data_dir(tmp_path_factory):
+    """Apps built in tests keep their database (feedback, question log) in a temporary data directory,
+    never in the checkout's data/ (a test that needs its own passes Settings(data_dir=...))."""
+    mp = pytest.MonkeyPatch()
+    path = tmp_path_factory.mktemp("data")
+    mp.setenv("ASSISTANT_DATA_DIR", str(path))
+    mp.delenv("ASSISTANT_DATABASE_URL", raising=False)
+    yield path
+    mp.undo()
+
+
 class FakeEmbedder:
     """Deterministic bag of words: each lowercased word and its first five letters are hashed
     into 256 dimensions, then L2-normalised. Texts that share words are close."""

@@ -4,6 +4,8 @@
     python tests/fault_worker.py feedback DB_PATH N        # add N ratings, printing each acknowledged id
     python tests/fault_worker.py inspect INDEX_DIR         # the collections and their metadata as JSON
     python tests/fault_worker.py damage INDEX_DIR FAULT    # incomplete_flag, sentences_missing, count_differs
+    python tests/fault_worker.py serve INDEX_DIR DATA_DIR PORT  # the API on the mini index; "ready" once it listens
+                                                           # (its question log writes slowly: a backlog builds up)
 
 Chroma's embedded folder is for one process at a time, so the tests look into it only through here.
 
@@ -87,6 +89,39 @@ def damage(index_dir: str, fault: str) -> int:
     return 0
 
 
+def serve(index_dir: str, data_dir: str, port: int) -> int:
+    import threading
+
+    import uvicorn
+    from conftest import make_mini_assistant
+
+    from assistant.api import create_app
+    from assistant.question_log import QuestionLog
+    from assistant.settings import Settings
+
+    real_write = QuestionLog._write
+
+    def slow_write(self, records):  # a slow database: records wait in the queue when SIGTERM comes
+        time.sleep(0.25)
+        real_write(self, records)
+
+    QuestionLog._write = slow_write
+    assistant = make_mini_assistant(Path(index_dir))
+    assistant.ensure_index()
+    settings = Settings(data_dir=Path(data_dir), api_keys=[], rate_limit_per_minute=0, cors_origins=[])
+    server = uvicorn.Server(uvicorn.Config(create_app(assistant, settings, ui=False), host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+
+    def announce() -> None:
+        while not server.started:
+            time.sleep(0.02)
+        print("ready", flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()  # until SIGTERM: uvicorn finishes the open requests, runs the app's shutdown, re-raises it
+    return 0
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "build":
@@ -97,4 +132,6 @@ if __name__ == "__main__":
         sys.exit(inspect(sys.argv[2]))
     if command == "damage":
         sys.exit(damage(sys.argv[2], sys.argv[3]))
+    if command == "serve":
+        sys.exit(serve(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     sys.exit(f"unknown command {command!r}")

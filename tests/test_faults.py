@@ -208,3 +208,56 @@ def test_concurrent_feedback_from_many_threads_and_processes_loses_nothing(tmp_p
     assert sorted(r["comment"] for r in rows if r["comment"].startswith("t")) == \
         sorted(f"t{t}-{i}" for t in range(threads) for i in range(per_thread))
     store.close()
+
+
+# -- the question log --------------------------------------------------------------------------------------
+def test_sigterm_under_load_keeps_every_answered_question_in_the_log(built, tmp_path):
+    """A server process stopped with SIGTERM while 16 clients ask: every question it answered (200) is in
+    its question log afterwards; the shutdown drained the queue."""
+    import sqlite3
+    import threading
+
+    import httpx
+    from conftest import free_port
+
+    port = free_port()
+    proc = worker("serve", str(copy_of(built, tmp_path)), str(tmp_path / "data"), str(port))
+    try:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        answered: list[str] = []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def client(c: int) -> None:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                i = 0
+                while not stop.is_set():
+                    question = f"Welche Chancen gibt es in Aachen {c} {i}?"
+                    i += 1
+                    try:
+                        r = http.post("/api/v1/ask", json={"question": question})
+                    except httpx.HTTPError:
+                        return  # the server has gone
+                    if r.status_code == 200:
+                        with lock:
+                            answered.append(question)
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(16)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while len(answered) < 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # uvicorn shuts down gracefully (open requests, then the app's shutdown), then re-raises the signal
+    assert proc.returncode in (0, -signal.SIGTERM) and "Traceback" not in err, err
+    logged = {q for (q,) in sqlite3.connect(tmp_path / "data" / "feedback.sqlite3").execute(
+        "SELECT question FROM questions")}
+    assert len(answered) >= 200 and set(answered) <= logged

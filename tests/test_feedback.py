@@ -110,3 +110,83 @@ def test_rerate_changes_a_stored_rating(tmp_path):
     with pytest.raises(ValueError, match="'sideways'"):
         store.rerate(row_id, "sideways")
     assert [r["rating"] for r in store.rows()] == ["up"]
+
+
+# -- the store through SQLAlchemy: an old file, a URL ------------------------------------------------
+_OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    language TEXT NOT NULL DEFAULT '',
+    citations TEXT NOT NULL DEFAULT '[]',
+    comment TEXT NOT NULL DEFAULT '',
+    conversation_id TEXT NOT NULL DEFAULT '',
+    session TEXT NOT NULL DEFAULT ''
+)
+"""
+
+
+def test_a_file_of_the_raw_sqlite3_store_opens_with_its_rows_and_gets_the_question_log(tmp_path):
+    old = sqlite3.connect(tmp_path / FILENAME)  # what the store before SQLAlchemy wrote
+    old.execute("PRAGMA journal_mode=WAL")
+    old.execute(_OLD_SCHEMA)
+    old.execute("INSERT INTO feedback (created, rating, question, answer, language, citations, comment,"
+                " conversation_id, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ("2026-11-20T10:00:00+00:00", "down", "Wer koordiniert in Bonn?", "keine Angaben", "de",
+                 json.dumps(CITATIONS), "alt", "c0", "s0"))
+    old.execute("INSERT INTO feedback (created, rating, question, answer) VALUES (?, ?, ?, ?)",
+                ("2026-11-21T10:00:00+00:00", "up", "q2", "a2"))
+    old.commit()
+    old.close()
+    store = FeedbackStore.in_dir(tmp_path)
+    rows = store.rows()
+    assert [(r["id"], r["rating"], r["question"], r["comment"]) for r in rows] == \
+        [(1, "down", "Wer koordiniert in Bonn?", "alt"), (2, "up", "q2", "")]
+    assert rows[0]["citations"] == CITATIONS and rows[0]["created"] == "2026-11-20T10:00:00+00:00"
+    assert store.add("up", "q3", "a3") == 3  # ids go on after the old rows
+    assert store.rows(rating="down")[0]["id"] == 1
+    assert [r["id"] for r in store.rows(since="2026-11-21")] == [2, 3]
+    store.close()
+    tables = {name for (name,) in sqlite3.connect(tmp_path / FILENAME).execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"feedback", "questions"} <= tables
+
+
+def test_a_database_url_selects_the_database(tmp_path):
+    from assistant.db import Database, database_url
+
+    url = database_url("", tmp_path / "d")
+    assert url.startswith("sqlite:///") and url.endswith("/d/" + FILENAME)
+    assert database_url(f"sqlite:///{tmp_path}/other.db", tmp_path / "d") == f"sqlite:///{tmp_path}/other.db"
+    store = FeedbackStore(f"sqlite:///{tmp_path}/other.db")
+    store.add("up", "q", "a")
+    assert sqlite3.connect(tmp_path / "other.db").execute("SELECT question FROM feedback").fetchone() == ("q",)
+    shared = Database(f"sqlite:///{tmp_path}/other.db")
+    assert [r["question"] for r in FeedbackStore(shared).rows()] == ["q"]
+    with pytest.raises(ValueError, match="not a database URL"):
+        Database("no url at all://")
+    with pytest.raises(ValueError, match="unsupported database URL"):
+        Database("nosuchdb://host/x")
+
+
+def test_an_unreachable_database_is_a_clear_error():
+    from assistant.db import Database
+    from assistant.errors import AssistantError
+
+    with pytest.raises(AssistantError, match=r"database at postgresql\+psycopg://atlas:\*\*\*@127.0.0.1:9/x\S* cannot "
+                                             r"be used: .*Connection refused") as info:
+        Database("postgresql+psycopg://atlas:secret@127.0.0.1:9/x?connect_timeout=2")
+    assert "secret" not in str(info.value)
+
+
+def test_cli_exports_from_the_configured_database_url(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    url = f"sqlite:///{tmp_path}/elsewhere.db"
+    FeedbackStore(url).add("up", "Aus der anderen Datenbank?", "ja")
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
+    assert main(["feedback", "export"]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "Aus der anderen Datenbank?"

@@ -479,3 +479,17 @@ def test_the_city_filter_wins_over_the_city_in_focus_of_the_conversation(mini_as
     second = last(run(handlers, "Wer koordiniert die Digitalisierung?", first.history, cities=["Bamberg"],
                       session=first.session))
     assert [c["source"] for c in second.session.answers[3]["citations"]] == ["Bamberg"]
+
+
+def test_an_answer_in_the_chat_is_logged_on_the_ui_channel(tmp_path):
+    from assistant.db import Database
+    from assistant.question_log import QuestionLog
+
+    qlog = QuestionLog(Database(f"sqlite:///{tmp_path}/q.sqlite3")).start()
+    handlers = ChatHandlers(StubAssistant(cited_answer()), None, qlog)
+    last(run(handlers))
+    qlog.close()
+    [row] = qlog.rows()
+    assert (row["channel"], row["question"], row["conversation_id"]) == ("ui", "Wie viele Einwohner hat Aachen?",
+                                                                         "conv-1")
+    assert row["citations"] == [{"n": 1, "source": "Aachen", "section": "Einwohner und Fläche"}]

@@ -309,7 +309,8 @@
     var payload = { question: question };
     if (conversationId) { payload.conversation_id = conversationId; }
     if (lang) { payload.language = lang; }
-    var headers = { "Content-Type": "application/json" };
+    // the channel only tells the question log that the widget asked; it names no person
+    var headers = { "Content-Type": "application/json", "X-Assistant-Channel": "widget" };
     if (key) { headers.Authorization = "Bearer " + key; }
     var response = await fetch(api + "/api/v1/ask", { method: "POST", headers: headers, body: JSON.stringify(payload) });
     var body = await response.json().catch(function () { return null; });
