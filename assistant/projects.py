@@ -33,7 +33,8 @@ _WHICH_FIELD = re.compile(r"\bwelche[sm]? handlungsfeld|\bwhich field|\bwhat fie
 _REASON = re.compile(r"\b(?:warum|weshalb|wieso|why|how come)\b", re.I)
 _MOST = re.compile(r"\bmeisten\b|\bmost\b|\bam häufigsten\b|\bhäufigste", re.I)
 _FEWEST = re.compile(r"\bwenigsten\b|\bfewest\b|\bleast\b|\bam seltensten\b|\bseltenste", re.I)
-_WHICH_CITY = re.compile(r"\b(?:welche[rsn]?|which|what)\s+(?:der\s+|of the\s+)?(?:atlas[- ]?)?(?:st[äa]dte?|city|cities|"
+_WHICH_CITY = re.compile(r"\b(?:welche[rsn]?|which|what)\s+(?:der\s+|of the\s+)?"
+                         r"(?:(?:zwei|drei|vier|fünf|two|three|four|five|\d{1,2})\s+)?(?:atlas[- ]?)?(?:st[äa]dte?|city|cities|"
                          r"towns?|kommunen?)\b|\bin welche[rn]? st[äa]dten?\b|\bwo gibt es die meisten\b", re.I)
 _WHICH_CITIES = re.compile(r"\bwelche(n)? st[äa]dte|\bwhich (atlas )?cities\b|\bwhat cities\b", re.I)
 _QUESTION_STOP = set("""welche welcher welches welchen which what where gibt haben have has hat does with mit einem einer eine
@@ -331,6 +332,8 @@ class ProjectAnswerer:
         several = [f for f, pattern in FIELD_NAMES.items() if re.search(pattern, question, re.I) and f in self.by_field]
         if len(several) >= 2 and _COUNT.search(question):
             return self.field_counts(question, lang, several)
+        if len(several) >= 2 and lists:  # "Welche Städte haben Leuchtturmprojekte in Mobilität und in Sicherheit?"
+            return self.fields_listing(question, lang, several)
         field = self.field_of(question)
         if field is None and (lists or _COUNT.search(question)):
             # a list asked without list words ("lorawan projekte") only when a project's title has the words
@@ -350,14 +353,24 @@ class ProjectAnswerer:
             return Answer(question, text, lang, False, tuple(cites), mode="projects")
         if not lists:
             return None
-        where = say(lang, "projects_where_field", field=field_label(field, lang))
-        lines = [say(lang, "projects_head", count=count, where=where) + " [1]"]
-        for entry in self.by_field[field]:
-            lines.append(f"- {entry.title} ({entry.city})")
-        rows = ((say(lang, "col_city"), "Projekt" if lang == "de" else "Project"),
-                *((e.city, e.title) for e in self.by_field[field]))
-        return Answer(question, "\n".join(lines), lang, False, (cite,), mode="projects", table=tuple(rows),
-                      listed=tuple((e.city, e.title) for e in self.by_field[field]))
+        return self.fields_listing(question, lang, [field])
+
+    def fields_listing(self, question: str, lang: str, fields: list[str]) -> Answer:
+        """Anhang A's projects of each of these Handlungsfelder, with their cities, one citation per field."""
+        lines, cites, entries = [], [], []
+        for field in fields:
+            section = self.sections.get(f"Handlungsfeld {field}")
+            if section is None:
+                continue
+            cites.append(Citation(len(cites) + 1, "Anhang A", section.section, section.text, section.text))
+            count = self.report.appendix_counts.get(field, len(self.by_field[field]))
+            where = say(lang, "projects_where_field", field=field_label(field, lang))
+            lines.append(say(lang, "projects_head", count=count, where=where) + f" [{len(cites)}]")
+            lines.extend(f"- {entry.title} ({entry.city})" for entry in self.by_field[field])
+            entries.extend(self.by_field[field])
+        rows = ((say(lang, "col_city"), "Projekt" if lang == "de" else "Project"), *((e.city, e.title) for e in entries))
+        return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows),
+                      listed=tuple((e.city, e.title) for e in entries))
 
 
 def _trigrams(text: str) -> set[str]:

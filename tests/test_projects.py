@@ -362,3 +362,15 @@ def test_lighthouse_words_mean_projects_but_not_the_eus_lighthouse_cities(questi
     from assistant.projects import LIGHTHOUSE
 
     assert bool(LIGHTHOUSE.search(question)) is projects
+
+
+def test_a_list_of_projects_in_two_fields_lists_each_fields_projects(projects):
+    answer = projects.run("Welche Städte haben Vorzeigeprojekte zu Pflege oder zum Einzelhandel?", "de", [])
+    cited = [c.section for c in answer.citations]
+    assert cited == ["Handlungsfeld Gesundheit", "Handlungsfeld Handel"]
+    assert {"Braunschweig", "Nürnberg", "Coburg", "Lemgo"} <= {city for city, _ in answer.listed}
+
+
+def test_which_two_cities_with_the_most_projects_ranks_the_cities(projects):
+    answer = projects.run("Which three cities present the most lighthouse projects?", "en", [])
+    assert answer is not None and answer.table[0] == ("City", "Projects") and len(answer.table) > 1
