@@ -37,6 +37,24 @@ def is_correct(answer: str, refused: bool, answerable: bool, must_contain, must_
     return not refused and contains_all(answer, must_contain) and contains_none(answer, must_not_contain)
 
 
+def padded(kind: str, sources, cited, min_named: int = 4, min_share: float = 0.5) -> bool:
+    """A list answer ("which cities / which projects", kind ``multi``) that pads: it cites at least
+    ``min_named`` sources and fewer than ``min_share`` of them are the item's sources. Such a list passes
+    ``must_contain`` by naming everything, so it is counted wrong."""
+    named = set(cited)
+    if kind != "multi" or not sources or len(named) < min_named:
+        return False
+    return len(named & set(sources)) / len(named) < min_share
+
+
+def list_precision(outcomes: list) -> float | None:
+    """Over list answers (kind ``multi``, two or more sources cited): the mean share of cited sources
+    that are the item's sources."""
+    shares = [len(set(o.cited) & set(o.sources)) / len(set(o.cited)) for o in outcomes
+              if o.kind == "multi" and o.answerable and o.sources and len(set(o.cited)) >= 2]
+    return round(sum(shares) / len(shares), 4) if shares else None
+
+
 @dataclass
 class Outcome:
     """What happened to one item."""
@@ -92,6 +110,7 @@ def summarise(outcomes: list[Outcome]) -> dict:
         "answer.accuracy": ratio(sum(o.correct for o in answerable), len(answerable)),
         "answer.accuracy_given_hit1": ratio(sum(o.correct for o in first_right), len(first_right)),
         "citation.precision": ratio(sum(cited), len(cited)),
+        "list.precision": list_precision(answerable),
         "refusal.accuracy": ratio(sum(o.refused for o in unanswerable), len(unanswerable)),
         "refusal.false_rate": ratio(sum(o.refused for o in answerable), len(answerable)),
         "language.match": ratio(sum(o.language == o.lang for o in outcomes), len(outcomes)),

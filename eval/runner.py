@@ -9,7 +9,7 @@ from assistant.errors import InputError
 from assistant.progress import Bar, Progress
 
 from .dataset import Dialogue, Item
-from .metrics import Outcome, contains_all, is_correct, summarise_groups
+from .metrics import Outcome, contains_all, is_correct, padded, summarise_groups
 
 
 def run_assistant(assistant, items: list[Item], warmup: int = 3, progress: Progress | None = None,
@@ -48,7 +48,8 @@ def _ask(assistant, question: str, previous_language: str | None = None):
 
 
 def _outcome(item: Item, got: dict, latency_ms: float) -> Outcome:
-    correct = is_correct(got["answer"], got["refused"], item.answerable, item.must_contain, item.must_not_contain)
+    correct = is_correct(got["answer"], got["refused"], item.answerable, item.must_contain, item.must_not_contain) \
+        and not padded(item.kind, item.sources, got["cited"])
     return Outcome(item.id, item.kind, item.lang, item.answerable, item.sources, got["answer"], got["refused"],
                    got.get("language", ""), got["retrieved"], got["cited"], bool(correct), latency_ms,
                    style=item.style, variant_of=item.variant_of)

@@ -139,3 +139,18 @@ def test_progress_shows_items_done_and_the_running_accuracy(tiny_set):
     out = stream.getvalue()
     assert "qa" in out and "4/4" in out
     assert "accuracy 50.0%" in out
+
+
+def test_a_padded_list_is_wrong_and_list_precision_says_how_padded():
+    from eval.metrics import Outcome, padded, summarise
+
+    expected = ("Ulm", "Jena")
+    assert not padded("multi", expected, ["Ulm", "Jena", "Bonn"])  # three named: not a padded list yet
+    assert not padded("multi", expected, ["Ulm", "Jena", "Bonn", "Köln"])  # half are right
+    assert padded("multi", expected, ["Ulm", "Jena", "Bonn", "Köln", "Emden"])
+    assert not padded("fact", expected, ["Ulm", "Bonn", "Köln", "Emden", "Soest"])  # only lists are lists
+
+    def outcome(cited):
+        return Outcome("m", "multi", "de", True, expected, "x", False, "de", [], cited, True, 1.0)
+
+    assert summarise([outcome(["Ulm", "Jena"]), outcome(["Ulm", "Bonn", "Köln", "Emden"])])["list.precision"] == 0.625
