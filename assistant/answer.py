@@ -144,12 +144,23 @@ _COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 
                 "six": 6}
 # "am häufigsten", "least often": the sentence that states the extreme ("die wenigsten Nennungen").
 _SUPERLATIVES = (
+    # the second place first: "zweithäufigste" is not "häufigste"
+    (re.compile(r"\bzweit(?:häufigst|meist|größt|wichtigst)\w*|\bsecond(?:[- ]most| largest| biggest| place)|"
+                r"\b(?:an )?zweiter stelle\b|\bnach (?:der|dem|den) (?:häufigsten|meisten)\b|\brunner-up\b", re.I),
+     re.compile(r"\bzweit(?:häufigst|meist|größt|wichtigst)\w*|\bzweiter stelle\b|\bgefolgt von\b|\bPlatz (?:2|zwei)\b", re.I)),
     (re.compile(r"\bam (?:häufigsten|meisten)\b|\bmost (?:common|often|frequent)|\bmeisten\b|\bhäufigste", re.I),
      re.compile(r"\bam (?:häufigsten|meisten)\b|\bhäufigste|\bmeisten\b|\bTop-", re.I)),
     (re.compile(r"\bam seltensten\b|\bleast\b|\bfewest\b|\bwenigsten\b|\bseltenste", re.I),
      re.compile(r"\bwenigsten\b|\bseltenste|\bSchlusslicht\b|\bgeringste", re.I)),
 )
 _GLOSSARY_PATH = Path(__file__).parent / "pack" / "glossary_en_de.txt"
+
+
+def _superlatives(question: str) -> list[re.Pattern]:
+    """What a sentence says when it answers the question's superlative; a second place ("zweithäufigste",
+    "second most common") is not the first."""
+    found = [answer for asks, answer in _SUPERLATIVES if asks.search(question)]
+    return found[:1] if _SUPERLATIVES[0][0].search(question) else found
 
 
 def load_glossary(path: Path = _GLOSSARY_PATH) -> dict[str, tuple[str, ...]]:
@@ -601,7 +612,7 @@ class ExtractiveAnswerer:
         return Asked(
             groups=groups, weights=[rarity.weight(g) if rarity is not None else 1.0 for g in groups],
             cues=[answer for asks, answer in _CUES if asks.search(question)],
-            superlatives=[answer for asks, answer in _SUPERLATIVES if asks.search(question)],
+            superlatives=_superlatives(question),
             sections={name for asks, name in report_pack().sections if asks.search(question)},
             counted=self.counted_terms(question, lang), named=bool(ignore),
             naming=bool(_NAME_ASKED.search(question)), why=bool(_WHY.search(question)),

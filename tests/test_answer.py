@@ -593,3 +593,22 @@ def test_a_near_tie_from_another_section_that_names_the_asked_thing_is_cited_too
                           lambda chunk, sentences: np.full((len(sentences), 1), closeness[chunk.id]), np.ones(1),
                           answerer.terms("Musterstadt"))
     assert len(answer.citations) == 1
+
+
+def test_a_second_place_is_answered_by_the_sentence_that_names_the_second_place():
+    from assistant.weights import SentenceWeights
+
+    passage = _hit("Am häufigsten nannten die Städte fehlendes Personal als Hürde. "
+                   "Weitere Hürden betreffen die Abstimmung zwischen den Ämtern. "
+                   "Am zweithäufigsten wurden knappe Haushaltsmittel genannt.", "4.5 Herausforderungen", city="")
+
+    def best(question: str, lang: str = "de") -> str:
+        seen = {}
+        answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+        answerer.observer = lambda q, scored: seen.update(best=max(scored, key=lambda x: x.score).sentence)
+        _run(question, passage, lang=lang, answerer=answerer)
+        return seen["best"]
+
+    assert "Haushaltsmittel" in best("Welche Hürde nannten die Städte am zweithäufigsten?")
+    assert "Haushaltsmittel" in best("What was the second most frequent obstacle the cities named?", "en")
+    assert "Personal" in best("Welche Hürde nannten die Städte am häufigsten?")
