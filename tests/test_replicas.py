@@ -32,8 +32,9 @@ WORKER = Path(__file__).resolve().parent / "replica_worker.py"
 SECRET = "the-key-every-replica-shares-0123"
 
 
-def replica(port: int, chroma_url: str, secret: str = SECRET) -> subprocess.Popen:
-    env = {**OFFLINE_ENV, "PATH": "/usr/bin:/bin", "ASSISTANT_SECRET_KEY": secret}
+def replica(port: int, chroma_url: str, secret: str = SECRET, database_url: str = "") -> subprocess.Popen:
+    env = {**OFFLINE_ENV, "PATH": "/usr/bin:/bin", "ASSISTANT_SECRET_KEY": secret,
+           **({"ASSISTANT_DATABASE_URL": database_url} if database_url else {})}
     return subprocess.Popen([sys.executable, str(WORKER), str(port), chroma_url], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -99,3 +100,47 @@ def test_a_conversation_continues_across_two_replicas(tmp_path):
         server.stop()
     lines = [json.loads(line) for line in errors[1].splitlines() if line.startswith("{")]
     assert any(line.get("request_id") == "replica-b-1" and line.get("path") == "/api/v1/ask" for line in lines)
+
+
+@pytest.mark.postgres
+def test_two_replicas_on_one_postgres_log_one_conversation_under_one_id(tmp_path):
+    from postgres_server import PostgresCluster, missing
+    from sqlalchemy import text
+
+    from assistant.db import Database
+
+    if missing():
+        pytest.skip(missing())
+    cluster = PostgresCluster(free_port()).start()
+    server = ChromaServer(tmp_path / "chroma", free_port(), tmp_path / "chroma.log")
+    server.start()
+    procs: list[subprocess.Popen] = []
+    try:
+        filler = MiniAssistant(MINI_REPORT, ChromaStore(tmp_path / "unused", url=server.url), FakeEmbedder(),
+                               others_path=OTHER_CITIES, top_k=5,
+                               answerer=ExtractiveAnswerer(min_similarity=FAKE_MIN_SIMILARITY))
+        assert filler.ensure_index().chunks > 0
+        ports = [free_port(), free_port()]
+        procs = [replica(port, server.url, database_url=cluster.url) for port in ports]
+        a, b = (f"http://127.0.0.1:{port}" for port in ports)
+        for url, proc in zip((a, b), procs, strict=True):
+            wait_ready(url, proc)
+        first = ask(a, "Wie viele Einwohner hat Bamberg?").json()
+        second = ask(b, "Und die Fläche?", first["conversation_id"]).json()
+        assert "Bamberg" in second["answer"] and "55" in second["answer"]
+        third = ask(a, "Und Aachen?", second["conversation_id"]).json()
+        assert "Aachen" in third["answer"]
+        for proc in procs:  # a graceful stop drains each replica's question log into the database
+            proc.terminate()
+            proc.wait(timeout=60)
+        database = Database(cluster.url)
+        with database.engine.connect() as connection:
+            rows = connection.execute(text("SELECT question, conversation_id FROM questions ORDER BY id")).all()
+        database.close()
+        assert sorted(q for q, _ in rows) == sorted(["Wie viele Einwohner hat Bamberg?", "Und die Fläche?", "Und Aachen?"])
+        assert len({cid for _, cid in rows}) == 1 and rows[0][1]  # one conversation, though two replicas answered
+    finally:
+        for proc in procs:
+            stop(proc)
+        server.stop()
+        cluster.stop()
