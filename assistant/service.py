@@ -109,10 +109,14 @@ class Assistant:
     def __init__(self, corpus_path: Path, store: ChromaStore, embedder, others_path: Path | None = None,
                  top_k: int = 8, max_question_chars: int = 2000, chunker: StructureChunker | None = None,
                  answerer: ExtractiveAnswerer | None = None,
-                 conversations: ConversationStore | None = None, writer=None) -> None:
+                 conversations: ConversationStore | None = None, writer=None, passage_embedder=None) -> None:
         self.corpus_path = Path(corpus_path)
         self.store = store
         self.embedder = embedder
+        # what embeds the report when the index is built (e.g. a ProcessPoolEmbedder); None: ``embedder``
+        if passage_embedder is not None and passage_embedder.name != embedder.name:
+            raise ValueError(f"the passage embedder {passage_embedder.name!r} is not {embedder.name!r}")
+        self.passage_embedder = passage_embedder
         self.others_path = others_path
         self.top_k = top_k
         self.max_question_chars = max_question_chars
@@ -132,15 +136,20 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings) -> Assistant:
-        from .embedding import make_embedder
+        import os
+        from functools import partial
+
+        from .embedding import ProcessPoolEmbedder, make_embedder
         from .llm import make_writer
 
         store = ChromaStore(settings.index_dir, settings.chroma_url, settings.chroma_token,
                             settings.collection_prefix)
         embedder = make_embedder(settings.embedder, settings.embed_threads)
+        workers = min(settings.build_workers, os.cpu_count() or 1)
+        passages = ProcessPoolEmbedder(partial(make_embedder, settings.embedder), workers) if workers > 1 else None
         others = settings.corpus_path.parent / "other_cities.txt"
         return cls(settings.corpus_path, store, embedder, others, settings.top_k, settings.max_question_chars,
-                   writer=make_writer(settings))
+                   writer=make_writer(settings), passage_embedder=passages)
 
     # -- index ---------------------------------------------------------------------
     def _manifest(self, chunks: list[Chunk]) -> Manifest:
@@ -186,11 +195,15 @@ class Assistant:
         built = False
         if force or not self.store.open(manifest):
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            with progress.step("[1/2] embedding chunks", len(chunks), "chunks") as bar:
-                vectors = embed_passages(self.embedder, [c.embed_text for c in chunks], bar.update)
             sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
-            with progress.step("[2/2] embedding sentences", len(sentences), "sentences") as bar:
-                sentence_vectors = embed_passages(self.embedder, [s for _, _, s in sentences], bar.update)
+            embedder = self.passage_embedder or self.embedder
+            try:
+                with progress.step("[1/2] embedding chunks", len(chunks), "chunks") as bar:
+                    vectors = embed_passages(embedder, [c.embed_text for c in chunks], bar.update)
+                with progress.step("[2/2] embedding sentences", len(sentences), "sentences") as bar:
+                    sentence_vectors = embed_passages(embedder, [s for _, _, s in sentences], bar.update)
+            finally:
+                getattr(embedder, "close", lambda: None)()  # worker processes are not kept while serving
             self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors)
             built = True
         stored = self.store.all_chunks()
