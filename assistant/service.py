@@ -18,11 +18,11 @@ import numpy as np
 from .across import CityFinder
 from .answer import ExtractiveAnswerer, TermRarity
 from .bm25 import FastSparseIndex
+from .build import IndexBuilder
 from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
 from .cities import CityMatcher
 from .corpus import corpus_hash, load_report
-from .embedding import embed_passages
 from .errors import InputError
 from .facts import FigureAnswerer
 from .language import LanguageDetector
@@ -195,16 +195,8 @@ class Assistant:
         built = False
         if force or not self.store.open(manifest):
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
-            embedder = self.passage_embedder or self.embedder
-            try:
-                with progress.step("[1/2] embedding chunks", len(chunks), "chunks") as bar:
-                    vectors = embed_passages(embedder, [c.embed_text for c in chunks], bar.update)
-                with progress.step("[2/2] embedding sentences", len(sentences), "sentences") as bar:
-                    sentence_vectors = embed_passages(embedder, [s for _, _, s in sentences], bar.update)
-            finally:
-                getattr(embedder, "close", lambda: None)()  # worker processes are not kept while serving
-            self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors)
+            IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force).run(
+                manifest, chunks)
             built = True
         stored = self.store.all_chunks()
         self._by_place = {}

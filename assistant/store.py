@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,6 +25,7 @@ from .errors import IndexError_
 from .types import Chunk
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+log = logging.getLogger(__name__)
 
 
 # Search wide enough that the approximate (HNSW) search is in effect exact for an index of this size
@@ -267,16 +270,44 @@ class ChromaStore:
             for m, e in zip(got["metadatas"], got["embeddings"], strict=False)
         }
 
+    def stored_vectors(self, embedder: str, key: Callable[[str], str]) -> dict[str, np.ndarray]:
+        """The vectors that complete collections of this prefix hold from ``embedder``, by ``key`` of the
+        text that was embedded (a chunk's ``embed_text``, a sentence's text): what a rebuild can reuse.
+        Empty when there are none or the store cannot read them (the rebuild then embeds everything)."""
+        out: dict[str, np.ndarray] = {}
+        try:
+            for collection in self._complete(embedder):
+                got = collection.get(include=["documents", "metadatas", "embeddings"])
+                for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
+                    out[key(_to_chunk(i, d, m).embed_text)] = np.asarray(e, dtype=np.float32)
+                sent = self.client().get_collection(collection.name + "_sent", embedding_function=None)
+                got = sent.get(include=["documents", "embeddings"])
+                for d, e in zip(got["documents"], got["embeddings"], strict=True):
+                    out[key(d)] = np.asarray(e, dtype=np.float32)
+        except IndexError_:
+            raise
+        except Exception as exc:  # a damaged old collection is no reason not to build a new one
+            log.warning("the vectors of the previous index at %s cannot be reused: %s", self.location, exc)
+            return {}
+        return out
+
+    def _complete(self, embedder: str | None = None) -> list:
+        """The complete chunk collections of this prefix (of one embedder, if given)."""
+        names = [c if isinstance(c, str) else c.name for c in self.client().list_collections()]
+        found = [self.client().get_collection(n, embedding_function=None) for n in names
+                 if n.startswith(self.prefix + "_") and not n.endswith("_sent")]
+        return [c for c in found if (c.metadata or {}).get("complete") == "yes"
+                and embedder in (None, (c.metadata or {}).get("embedder"))]
+
     def copy_to(self, target: ChromaStore) -> Manifest:
         """Write this store's complete collection, vectors included, into ``target`` (e.g. a Chroma server),
         so a server is filled without embedding the report again. Returns the copied manifest."""
         try:
-            names = [c if isinstance(c, str) else c.name for c in self.client().list_collections()]
-            found = [self.client().get_collection(n, embedding_function=None) for n in names
-                     if n.startswith(self.prefix + "_") and not n.endswith("_sent")]
+            complete = self._complete()
+        except IndexError_:
+            raise
         except Exception as exc:
             raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
-        complete = [c for c in found if (c.metadata or {}).get("complete") == "yes"]
         if len(complete) != 1:
             raise IndexError_(f"expected one complete index at {self.location}, found {len(complete)}: "
                               "run 'python -m assistant build-index' first")

@@ -7,10 +7,12 @@ import pytest
 from conftest import MINI_REPORT, make_mini_assistant
 from fake_embedder import FakeEmbedder, dies_in_a_worker
 
+from assistant.build import IndexBuilder
+from assistant.chunking import StructureChunker
 from assistant.embedding import ProcessPoolEmbedder, embed_passages
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.store import ChromaStore
+from assistant.store import ChromaStore, Manifest
 
 TEXTS = [f"Stadt {i} baut {'Radwege' if i % 2 else 'Kitas'} und Sensoren Nummer {i}" for i in range(21)]
 
@@ -63,3 +65,76 @@ def test_the_settings_give_one_worker_process_per_core_at_most(monkeypatch, tmp_
     settings = Settings(build_workers=workers, index_dir=tmp_path / "index")
     passages = Assistant.from_settings(settings).passage_embedder
     assert (passages.workers if passages else None) == expected
+
+
+# -- incremental builds: what is unchanged is not embedded again -------------------------------------
+CHANGED = ("Die Digitalisierung liegt in Bamberg beim Amt für Digitalisierung",
+           "Die Digitalisierung liegt in Bamberg beim Referat für Digitales")
+
+
+def _changed_report(tmp_path):
+    path = tmp_path / "changed-atlas.md"
+    text = MINI_REPORT.read_text(encoding="utf-8")
+    assert CHANGED[0] in text
+    path.write_text(text.replace(*CHANGED), encoding="utf-8")
+    return path
+
+
+def _stored(assistant) -> dict[str, np.ndarray]:
+    got = assistant.store._collection.get(include=["embeddings"])
+    return dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
+
+
+def test_a_changed_profile_embeds_only_its_own_chunk_and_sentences(tmp_path):
+    first = make_mini_assistant(tmp_path / "index")
+    first.ensure_index()
+    everything = len(first.embedder.passages)
+    before = _stored(first)
+
+    counting = FakeEmbedder()
+    second = make_mini_assistant(tmp_path / "index", counting)
+    second.corpus_path = _changed_report(tmp_path)
+    info = second.ensure_index()
+
+    changed = [c for c in second.store.all_chunks() if CHANGED[1] in c.text]
+    assert info.built and len(changed) == 1
+    # the changed chunk (as a passage) and its one sentence, nothing else
+    assert counting.passages == [changed[0].embed_text, changed[0].text]
+    assert everything > 10 * len(counting.passages)
+    after = _stored(second)
+    assert before.keys() == after.keys()
+    texts = {c.id: c.embed_text for c in second.store.all_chunks()}
+    for chunk_id, vector in after.items():  # the vectors a full build would give (Chroma rounds in the last bit)
+        np.testing.assert_allclose(vector, counting._vector(texts[chunk_id]), atol=1e-6)
+    assert "Referat für Digitales" in second.ask("Wo liegt die Digitalisierung in Bamberg?").text
+
+
+def test_an_unchanged_index_is_opened_without_embedding_and_force_embeds_it_all(tmp_path):
+    make_mini_assistant(tmp_path / "index").ensure_index()
+    counting = FakeEmbedder()
+    assistant = make_mini_assistant(tmp_path / "index", counting)
+    assert not assistant.ensure_index().built and counting.passages == []
+    assert assistant.ensure_index(force=True).built and len(counting.passages) > 10
+
+
+def _build(index_dir, embedder, chunks, reuse=True):
+    manifest = Manifest("corpus", embedder.name, "chunker", len(chunks))
+    return IndexBuilder(ChromaStore(index_dir), embedder, reuse=reuse).run(manifest, chunks)
+
+
+def test_without_reuse_everything_is_embedded_again(tmp_path, mini_report):
+    chunks = StructureChunker().run(mini_report)
+    first = FakeEmbedder()
+    assert _build(tmp_path, first, chunks).reused == 0
+    again = FakeEmbedder()
+    stats = _build(tmp_path, again, chunks, reuse=False)
+    assert stats.reused == 0 and stats.embedded == len(first.passages)
+    assert sorted(again.passages) == sorted(first.passages)
+    assert _build(tmp_path, FakeEmbedder(), chunks).embedded == 0  # with reuse: nothing
+
+
+def test_vectors_of_another_embedder_are_not_reused(tmp_path, mini_report):
+    chunks = StructureChunker().run(mini_report)
+    _build(tmp_path, FakeEmbedder(), chunks)
+    other = Named()
+    assert _build(tmp_path, other, chunks).reused == 0 and len(other.passages) > 10
