@@ -65,6 +65,8 @@ class BuildInfo:
     seconds: float
     chunks: int
     location: str
+    embedded: int = 0  # texts (passages and sentences) embedded by this build
+    reused: int = 0  # texts whose vectors the build took from the previous index
 
 
 # Sentences in a question that address the assistant instead of asking about the report ("Ignore all
@@ -187,17 +189,32 @@ class Assistant:
                 return self.build_info
             return self._open_index(force, progress or Progress.off())
 
-    def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
+    def build_index(self, force: bool = False, progress: Progress | None = None) -> BuildInfo:
+        """What ``build-index`` does: build the index if the report, chunker or embedder changed (or
+        ``force``), without preparing to answer from it (:meth:`ensure_index` does both)."""
+        with self._index_lock:
+            start = time.perf_counter()
+            chunks, info = self._build(force, progress or Progress.off())
+            self._warm_intents()
+            return replace(info, seconds=time.perf_counter() - start)
+
+    def _build(self, force: bool, progress: Progress) -> tuple[list[Chunk], BuildInfo]:
         start = time.perf_counter()
         report = self.load_report()
         chunks = self.chunker.run(report)
         manifest = self._manifest(chunks)
-        built = False
+        stats = None
         if force or not self.store.open(manifest):
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force).run(
-                manifest, chunks)
-            built = True
+            stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress,
+                                 reuse=not force).run(manifest, chunks)
+        return chunks, BuildInfo(stats is not None, time.perf_counter() - start, len(chunks), self.store.location,
+                                 stats.embedded if stats else 0, stats.reused if stats else 0)
+
+    def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
+        start = time.perf_counter()
+        chunks, info = self._build(force, progress)
+        report = self.report
         stored = self.store.all_chunks()
         self._by_place = {}
         for chunk in stored:
@@ -215,13 +232,17 @@ class Assistant:
         sparse.warm_up()
         self._warm_understanding(report)
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
-        self.build_info = BuildInfo(built, time.perf_counter() - start, len(stored), self.store.location)
+        self.build_info = replace(info, seconds=time.perf_counter() - start, chunks=len(stored))
         return self.build_info
 
-    def _warm_understanding(self, report: Report) -> None:
-        """The intent examples' vectors (cached beside the index) and the speller's vocabulary."""
+    def _warm_intents(self) -> None:
+        """The intent examples' vectors (cached beside the index)."""
         self.understanding.classifier.warm_up(self.embedder, self.store.index_dir)
         self.understanding.asks.warm_up(self.embedder, self.store.index_dir)
+
+    def _warm_understanding(self, report: Report) -> None:
+        """The intent examples' vectors and the speller's vocabulary."""
+        self._warm_intents()
         if self.understanding.speller is None:
             examples = [t for texts in self.understanding.classifier.examples.values() for t in texts]
             self.understanding.speller = Speller.from_texts(

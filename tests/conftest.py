@@ -93,6 +93,11 @@ class MiniAssistant(Assistant):
             mp.setattr(service, "load_report", load_mini_report)
             return super().ensure_index(force, progress)
 
+    def build_index(self, force: bool = False, progress=None):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(service, "load_report", load_mini_report)
+            return super().build_index(force, progress)
+
 
 # Bag-of-words cosines are far lower than a neural model's, so the confidence bar is lowered.
 FAKE_MIN_SIMILARITY = 0.30

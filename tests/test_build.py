@@ -138,3 +138,12 @@ def test_vectors_of_another_embedder_are_not_reused(tmp_path, mini_report):
     _build(tmp_path, FakeEmbedder(), chunks)
     other = Named()
     assert _build(tmp_path, other, chunks).reused == 0 and len(other.passages) > 10
+
+
+def test_build_index_builds_and_counts_without_preparing_to_answer(tmp_path):
+    assistant = make_mini_assistant(tmp_path / "index")
+    info = assistant.build_index()
+    assert info.built and info.embedded == len(assistant.embedder.passages) and info.reused == 0
+    assert assistant._retriever is None  # the command line needs no BM25, speller or answerer
+    again = make_mini_assistant(tmp_path / "index").build_index()
+    assert not again.built and again.embedded == 0
