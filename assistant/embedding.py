@@ -125,7 +125,8 @@ class ProcessPoolEmbedder:
     when the ``with`` block ends. Vectors come back in the order of the texts. If the processes cannot run
     (a script without ``if __name__ == "__main__"``, a worker killed), the rest is embedded in process."""
 
-    def __init__(self, factory: Callable[[], Embedder], workers: int = 2, batch_size: int = 8) -> None:
+    def __init__(self, factory: Callable[[], Embedder], workers: int = 2, batch_size: int = 8,
+                 in_process_batches: int = 8) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         if batch_size < 1:
@@ -134,6 +135,9 @@ class ProcessPoolEmbedder:
         self.workers = workers
         # small batches keep both processes busy to the end and the progress bar moving
         self.batch_size = batch_size
+        # up to this many batches (a rebuild after a small change) are embedded here: starting the processes
+        # (a Python, numpy and the model each) costs more than they would save
+        self.in_process_batches = in_process_batches
         self.name = factory().name  # models load lazily: building one here loads nothing
         self._pool: ProcessPoolExecutor | None = None
 
@@ -153,6 +157,9 @@ class ProcessPoolEmbedder:
         """The passages' vectors, one array per batch, in order, so a caller can show progress."""
         batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
         done = 0
+        if len(batches) <= self.in_process_batches:  # a few changed texts: not worth starting processes
+            yield from self._in_process(batches)
+            return
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
@@ -163,9 +170,12 @@ class ProcessPoolEmbedder:
         except BrokenProcessPool as exc:
             log.warning("the embedding processes stopped (%s); embedding the rest in this process", exc)
             self.close()
-            model = self.factory()
-            for batch in batches[done:]:
-                yield np.asarray(model.embed_passages(batch), dtype=np.float32)
+            yield from self._in_process(batches[done:])
+
+    def _in_process(self, batches: list[list[str]]) -> Iterator[np.ndarray]:
+        model = self.factory()
+        for batch in batches:
+            yield np.asarray(model.embed_passages(batch), dtype=np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         out = list(self.iter_passages(texts))

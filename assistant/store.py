@@ -183,7 +183,7 @@ class ChromaStore:
             for c, v in zip(chunks, vectors, strict=False)
         ]
         for i in range(0, len(nodes), 256):
-            self._vector_store.add(nodes[i : i + 256])
+            self._llama().add(nodes[i : i + 256])
         collection.modify(metadata={**(collection.metadata or {}), "complete": "yes"})
         for other in client.list_collections():
             other_name = other if isinstance(other, str) else other.name
@@ -200,27 +200,28 @@ class ChromaStore:
                 raise
 
     def _use(self, collection) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self._collection = collection
-        self._vector_store = ChromaVectorStore(chroma_collection=collection)
+        self._vector_store = None  # made when first needed: importing llama-index takes seconds
         self._known = {}
+
+    def _llama(self):
+        """llama-index's ``ChromaVectorStore`` over the open collection (writes, and queries before the
+        chunks were read)."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self._require())
+        return self._vector_store
 
     # -- reading -------------------------------------------------------------------
     def _require(self):
-        if self._vector_store is None:
+        if self._collection is None:
             raise IndexError_("the index is not open: run 'python -m assistant build-index'")
-        return self._vector_store
+        return self._collection
 
     def query(self, vector: np.ndarray, top_k: int, city: str | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity, optionally only those of one city."""
-        from llama_index.core.vector_stores.types import (
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
-
-        store = self._require()
+        self._require()
         if self._known:  # the texts are in memory already: ask Chroma for ids and distances only (~5x faster)
             try:
                 got = self._collection.query(query_embeddings=[vector.tolist()], n_results=top_k,
@@ -234,10 +235,12 @@ class ChromaStore:
                 # the score llama-index's ChromaVectorStore gives: similarity exp(-distance), then 1 + log
                 return [(self._known[i], 1.0 + math.log(max(math.exp(-d), 1e-12))) for i, d in zip(ids, distances,
                                                                                                    strict=True)]
+        from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters, VectorStoreQuery
+
         filters = MetadataFilters(filters=[MetadataFilter(key="city", value=city)]) if city else None
         q = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=top_k, filters=filters)
         try:
-            result = store.query(q)
+            result = self._llama().query(q)
         except Exception as exc:
             if _is_not_found(exc) and self._reopen():
                 return self.query(vector, top_k, city)

@@ -19,7 +19,7 @@ TEXTS = [f"Stadt {i} baut {'Radwege' if i % 2 else 'Kitas'} und Sensoren Nummer 
 
 def test_two_worker_processes_give_the_vectors_in_order_and_report_every_batch():
     done = []
-    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=4) as pool:
+    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=4, in_process_batches=0) as pool:
         vectors = embed_passages(pool, TEXTS, done.append)
         assert pool._pool is not None  # the processes run while the block lasts
     assert pool._pool is None  # ... and are stopped after it
@@ -28,7 +28,7 @@ def test_two_worker_processes_give_the_vectors_in_order_and_report_every_batch()
 
 
 def test_workers_that_die_leave_the_rest_to_this_process(caplog):
-    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4) as pool:
+    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_batches=0) as pool:
         vectors = pool.embed_passages(TEXTS)
     np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS))
     assert "embedding the rest in this process" in caplog.text
@@ -147,3 +147,10 @@ def test_build_index_builds_and_counts_without_preparing_to_answer(tmp_path):
     assert assistant._retriever is None  # the command line needs no BM25, speller or answerer
     again = make_mini_assistant(tmp_path / "index").build_index()
     assert not again.built and again.embedded == 0
+
+
+def test_a_few_texts_are_embedded_without_starting_processes():
+    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_batches=6) as pool:
+        vectors = pool.embed_passages(TEXTS)
+        assert pool._pool is None
+    np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS))
