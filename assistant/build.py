@@ -56,7 +56,8 @@ class IndexBuilder:
                                                    [s for _, _, s in sentences], known)
         finally:
             getattr(self.embedder, "close", lambda: None)()  # worker processes are not kept while serving
-        self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors)
+        with self.progress.step("writing the index", len(chunks) + len(sentences), "vectors") as bar:
+            self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors, bar.update)
         stats = BuildStats(first + second, len(chunks) + len(sentences) - first - second)
         log.info("index written: %d texts embedded, %d reused from the previous index", stats.embedded,
                  stats.reused)

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import IndexError_
+from .progress import Progress
 from .types import Chunk
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -141,12 +142,15 @@ class ChromaStore:
         return True
 
     def rebuild(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
-                sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray) -> None:
+                sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray,
+                on_written: Callable[[int], object] | None = None) -> None:
         """Write a fresh collection for this manifest, then drop older ones of this prefix.
 
         ``sentences`` are (chunk id, position, text) with their vectors, kept in a
         companion collection so answers can pick sentences without embedding them.
+        ``on_written`` is told how many vectors (sentences, then chunks) each write stored.
         """
+        done = on_written or (lambda n: None)
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         if len(sentences) != len(sentence_vectors):
@@ -166,6 +170,7 @@ class ChromaStore:
                 metadatas=[{"chunk_id": cid, "position": pos} for cid, pos, _ in part],
                 embeddings=sentence_vectors[i : i + 512].tolist(),
             )
+            done(len(part))
         collection = client.create_collection(
             name,
             embedding_function=None,  # never let Chroma embed: its default model downloads
@@ -184,6 +189,7 @@ class ChromaStore:
         ]
         for i in range(0, len(nodes), 256):
             self._llama().add(nodes[i : i + 256])
+            done(len(nodes[i : i + 256]))
         collection.modify(metadata={**(collection.metadata or {}), "complete": "yes"})
         for other in client.list_collections():
             other_name = other if isinstance(other, str) else other.name
@@ -302,9 +308,10 @@ class ChromaStore:
         return [c for c in found if (c.metadata or {}).get("complete") == "yes"
                 and embedder in (None, (c.metadata or {}).get("embedder"))]
 
-    def copy_to(self, target: ChromaStore) -> Manifest:
+    def copy_to(self, target: ChromaStore, progress: Progress | None = None) -> Manifest:
         """Write this store's complete collection, vectors included, into ``target`` (e.g. a Chroma server),
-        so a server is filled without embedding the report again. Returns the copied manifest."""
+        so a server is filled without embedding the report again (a bar on ``progress``, if given).
+        Returns the copied manifest."""
         try:
             complete = self._complete()
         except IndexError_:
@@ -323,8 +330,9 @@ class ChromaStore:
         sent = self._sentences.get(include=["documents", "metadatas", "embeddings"])
         sentences = [(m["chunk_id"], int(m["position"]), d) for d, m in zip(sent["documents"], sent["metadatas"],
                                                                             strict=True)]
-        target.rebuild(manifest, chunks, np.asarray(got["embeddings"], dtype=np.float32), sentences,
-                       np.asarray(sent["embeddings"], dtype=np.float32))
+        with (progress or Progress.off()).step("copying the index", len(chunks) + len(sentences), "vectors") as bar:
+            target.rebuild(manifest, chunks, np.asarray(got["embeddings"], dtype=np.float32), sentences,
+                           np.asarray(sent["embeddings"], dtype=np.float32), bar.update)
         return manifest
 
     def ping(self) -> bool:

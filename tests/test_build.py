@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from conftest import MINI_REPORT, make_mini_assistant
@@ -10,6 +12,7 @@ from fake_embedder import FakeEmbedder, dies_in_a_worker
 from assistant.build import IndexBuilder
 from assistant.chunking import StructureChunker
 from assistant.embedding import ProcessPoolEmbedder, embed_passages
+from assistant.progress import Progress
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.store import ChromaStore, Manifest
@@ -154,3 +157,17 @@ def test_a_few_texts_are_embedded_without_starting_processes():
         vectors = pool.embed_passages(TEXTS)
         assert pool._pool is None
     np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS))
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_copying_an_index_shows_how_many_vectors_are_written(tmp_path, mini_assistant):
+    stream = Terminal()
+    target = ChromaStore(tmp_path / "copy")
+    manifest = mini_assistant.store.copy_to(target, Progress(stream=stream))
+    vectors = manifest.count + len(mini_assistant.store.sentence_vectors())
+    assert "copying the index: 100%" in stream.getvalue() and f"{vectors}/{vectors}" in stream.getvalue()
+    assert ChromaStore(tmp_path / "copy").open(manifest)
