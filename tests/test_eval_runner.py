@@ -139,3 +139,15 @@ def test_progress_shows_items_done_and_the_running_accuracy(tiny_set):
     out = stream.getvalue()
     assert "qa" in out and "4/4" in out
     assert "accuracy 50.0%" in out
+
+
+def test_spread_takes_items_evenly_over_the_set():
+    from eval.dataset import spread
+
+    items = list(range(10))
+    assert spread(items, 5) == [0, 2, 4, 6, 8]
+    assert spread(items, 3) == [0, 3, 6]
+    assert spread([1, 2], 5) == [1, 1, 1, 2, 2]
+    assert spread([], 3) == []
+    with pytest.raises(ValueError, match="-1"):
+        spread(items, -1)
