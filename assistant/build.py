@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,16 +41,21 @@ class IndexBuilder:
     (e.g. a :class:`~assistant.embedding.ProcessPoolEmbedder`). ``reuse=False`` embeds everything."""
 
     def __init__(self, store: ChromaStore, embedder: Embedder, progress: Progress | None = None,
-                 reuse: bool = True) -> None:
+                 reuse: bool = True, on_fraction: Callable[[float], object] | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.progress = progress or Progress.off()
         self.reuse = reuse
+        self.on_fraction = on_fraction or (lambda fraction: None)  # told the share of texts embedded so far
+        self._total = self._done = 0
 
     def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
         known = self.store.stored_vectors(manifest.embedder, content_key) if self.reuse else {}
         known = dict(known)  # the vectors embedded now are added to it
+        texts = [c.embed_text for c in chunks] + [s for _, _, s in sentences]
+        self._total, self._done = len({k for k in map(content_key, texts) if k not in known}), 0
+        self.on_fraction(0.0)
         try:
             vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in chunks], known)
             sentence_vectors, second = self._embed("[2/2] embedding sentences", "sentences",
@@ -72,7 +78,12 @@ class IndexBuilder:
         if todo:
             text_of = dict(zip(keys, texts, strict=True))
             with self.progress.step(label, len(todo), unit) as bar:
-                fresh = embed_passages(self.embedder, [text_of[k] for k in todo], bar.update)
+                def done(n: int) -> None:
+                    bar.update(n)
+                    self._done += n
+                    self.on_fraction(self._done / max(self._total, 1))
+
+                fresh = embed_passages(self.embedder, [text_of[k] for k in todo], done)
             known.update(zip(todo, fresh, strict=True))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32), 0

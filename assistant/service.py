@@ -23,7 +23,7 @@ from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
 from .cities import CityMatcher
 from .corpus import corpus_hash, load_report
-from .errors import InputError
+from .errors import IndexBuilding, InputError
 from .facts import FigureAnswerer
 from .language import LanguageDetector
 from .messages import say
@@ -131,6 +131,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
         self.build_info: BuildInfo | None = None
+        self.index_progress: float | None = None  # while the index is being embedded: the share done
         self.conversations = conversations or ConversationStore()
         self._index_lock = threading.Lock()
         # Optional language model that rewrites retrieval answers (None: extractive only).
@@ -206,8 +207,12 @@ class Assistant:
         stats = None
         if force or not self.store.open(manifest):
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress,
-                                 reuse=not force).run(manifest, chunks)
+            try:
+                stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
+                                     on_fraction=lambda share: setattr(self, "index_progress", share)).run(
+                    manifest, chunks)
+            finally:
+                self.index_progress = None
         return chunks, BuildInfo(stats is not None, time.perf_counter() - start, len(chunks), self.store.location,
                                  stats.embedded if stats else 0, stats.reused if stats else 0)
 
@@ -277,13 +282,16 @@ class Assistant:
         Bad input and unknown conversation ids raise InputError; a missing answer is a refusal.
         ``on_delta`` receives the pieces of a generated answer as they pass the grounding check."""
         t0 = time.perf_counter()
-        if self._retriever is None:
-            self.ensure_index()
         conversation = None
         if conversation_id is not None:
             conversation = self.conversations.get(conversation_id, language if language in ("de", "en") else "de")
             previous_language = conversation.focus.language or previous_language
         hint = language if language in ("de", "en") else (previous_language or "de")
+        if self._retriever is None:
+            building = self.index_progress
+            if building is not None:  # say how far the build is rather than keep the asker waiting for minutes
+                raise IndexBuilding(say(hint, "index_building", percent=int(building * 100)), int(building * 100))
+            self.ensure_index()
         text = strip_instructions(clean_question(question, self.max_question_chars, hint))
         if self.languages.foreign(text):  # a clear reply instead of a guess in the wrong language
             reply = language if language in ("de", "en") else "en"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from fake_embedder import FakeEmbedder, dies_in_a_worker
 from assistant.build import IndexBuilder
 from assistant.chunking import StructureChunker
 from assistant.embedding import ProcessPoolEmbedder, embed_passages
+from assistant.errors import IndexBuilding
 from assistant.progress import Progress
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -171,3 +173,47 @@ def test_copying_an_index_shows_how_many_vectors_are_written(tmp_path, mini_assi
     vectors = manifest.count + len(mini_assistant.store.sentence_vectors())
     assert "copying the index: 100%" in stream.getvalue() and f"{vectors}/{vectors}" in stream.getvalue()
     assert ChromaStore(tmp_path / "copy").open(manifest)
+
+
+# -- a question while the index is being built: how far it is, not a wait of minutes ----------------
+class Held(FakeEmbedder):
+    """Embeds in batches of four and holds after the first until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def iter_passages(self, texts):
+        for i in range(0, len(texts), 4):
+            if i:
+                self.started.set()
+                assert self.release.wait(30)
+            yield self.embed_passages(texts[i : i + 4])
+
+
+def test_a_question_during_the_build_is_told_how_far_it_is(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant.api import create_app
+
+    held = Held()
+    assistant = make_mini_assistant(tmp_path / "index", held)
+    builder = threading.Thread(target=assistant.ensure_index)
+    builder.start()
+    try:
+        assert held.started.wait(30)
+        with pytest.raises(IndexBuilding, match=r"Suchindex wird gerade aufgebaut \(\d+ %\)") as caught:
+            assistant.ask("Wie viele Einwohner hat Aachen?")
+        assert 0 < caught.value.percent < 100
+        english = pytest.raises(IndexBuilding, match=r"^Building the index \(\d+ %\)")
+        with english:
+            assistant.ask("How many people live in Aachen?", language="en")
+        client = TestClient(create_app(assistant, Settings(index_dir=tmp_path / "index"), ui=False))
+        response = client.post("/api/v1/ask", json={"question": "Wie viele Einwohner hat Aachen?"})
+        assert response.status_code == 503 and response.json()["error"]["code"] == "index_building"
+        assert "building the index (" in response.json()["error"]["message"]
+    finally:
+        held.release.set()
+        builder.join(30)
+    assert assistant.index_progress is None
+    assert "Aachen" in assistant.ask("Wie viele Einwohner hat Aachen?").text
