@@ -56,12 +56,9 @@ class IndexBuilder:
         texts = [c.embed_text for c in chunks] + [s for _, _, s in sentences]
         self._total, self._done = len({k for k in map(content_key, texts) if k not in known}), 0
         self.on_fraction(0.0)
-        try:
-            vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in chunks], known)
-            sentence_vectors, second = self._embed("[2/2] embedding sentences", "sentences",
-                                                   [s for _, _, s in sentences], known)
-        finally:
-            getattr(self.embedder, "close", lambda: None)()  # worker processes are not kept while serving
+        vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in chunks], known)
+        sentence_vectors, second = self._embed("[2/2] embedding sentences", "sentences",
+                                               [s for _, _, s in sentences], known)
         with self.progress.step("writing the index", len(chunks) + len(sentences), "vectors") as bar:
             self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors, bar.update)
         stats = BuildStats(first + second, len(chunks) + len(sentences) - first - second)

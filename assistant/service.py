@@ -213,6 +213,7 @@ class Assistant:
                     manifest, chunks)
             finally:
                 self.index_progress = None
+                getattr(self.passage_embedder, "close", lambda: None)()  # its processes are not kept while serving
         return chunks, BuildInfo(stats is not None, time.perf_counter() - start, len(chunks), self.store.location,
                                  stats.embedded if stats else 0, stats.reused if stats else 0)
 

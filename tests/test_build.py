@@ -217,3 +217,20 @@ def test_a_question_during_the_build_is_told_how_far_it_is(tmp_path):
         builder.join(30)
     assert assistant.index_progress is None
     assert "Aachen" in assistant.ask("Wie viele Einwohner hat Aachen?").text
+
+
+def test_the_build_stops_the_passage_embedders_processes_but_not_the_question_embedder(tmp_path):
+    class Closable(FakeEmbedder):
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    questions, passages = Closable(), Closable()
+    assistant = make_mini_assistant(tmp_path / "index", questions)
+    assistant.passage_embedder = passages
+    assistant.build_index()
+    assert passages.closed and not questions.closed
+    plain = make_mini_assistant(tmp_path / "plain", Closable())
+    plain.build_index()
+    assert not plain.embedder.closed
