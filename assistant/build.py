@@ -30,7 +30,8 @@ def content_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class BuildStats:
-    """How many passages and sentences a build embedded, and how many it took from the old index."""
+    """How many distinct passages and sentences a build embedded, and how many it took from the old index
+    (a text that occurs twice is embedded once and counted in neither the second time)."""
 
     embedded: int
     reused: int
@@ -53,15 +54,16 @@ class IndexBuilder:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
         known = self.store.stored_vectors(manifest.embedder, content_key) if self.reuse else {}
         known = dict(known)  # the vectors embedded now are added to it
-        texts = [c.embed_text for c in chunks] + [s for _, _, s in sentences]
-        self._total, self._done = len({k for k in map(content_key, texts) if k not in known}), 0
+        keys = [content_key(t) for t in [c.embed_text for c in chunks] + [s for _, _, s in sentences]]
+        reused = sum(k in known for k in keys)
+        self._total, self._done = len({k for k in keys if k not in known}), 0
         self.on_fraction(0.0)
         vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in chunks], known)
         sentence_vectors, second = self._embed("[2/2] embedding sentences", "sentences",
                                                [s for _, _, s in sentences], known)
         with self.progress.step("writing the index", len(chunks) + len(sentences), "vectors") as bar:
             self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors, bar.update)
-        stats = BuildStats(first + second, len(chunks) + len(sentences) - first - second)
+        stats = BuildStats(first + second, reused)
         log.info("index written: %d texts embedded, %d reused from the previous index", stats.embedded,
                  stats.reused)
         return stats

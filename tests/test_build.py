@@ -105,6 +105,7 @@ def test_a_changed_profile_embeds_only_its_own_chunk_and_sentences(tmp_path):
     assert info.built and len(changed) == 1
     # the changed chunk (as a passage) and its one sentence, nothing else
     assert counting.passages == [changed[0].embed_text, changed[0].text]
+    assert info.embedded == 2 and info.reused >= everything - 2
     assert everything > 10 * len(counting.passages)
     after = _stored(second)
     assert before.keys() == after.keys()
