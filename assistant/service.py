@@ -195,7 +195,7 @@ class Assistant:
         ``force``), without preparing to answer from it (:meth:`ensure_index` does both)."""
         with self._index_lock:
             start = time.perf_counter()
-            chunks, info = self._build(force, progress or Progress.off())
+            _, info = self._build(force, progress or Progress.off())
             self._warm_intents()
             return replace(info, seconds=time.perf_counter() - start)
 
