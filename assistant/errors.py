@@ -17,6 +17,14 @@ class IndexError_(AssistantError):
     """The search index is missing, corrupt or unreachable; the message says how to fix it."""
 
 
+class IndexBuilding(IndexError_):
+    """A question came while the index is being built; the message says how far the build is."""
+
+    def __init__(self, message: str, percent: int) -> None:
+        super().__init__(message)
+        self.percent = percent
+
+
 class ConfigError(AssistantError):
     """A setting is invalid or an optional dependency is missing."""
 

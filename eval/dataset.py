@@ -50,6 +50,14 @@ class Dialogue:
     turns: tuple[Turn, ...]
 
 
+def spread(items: list, n: int) -> list:
+    """``n`` items evenly spaced over ``items`` (every kind of a set sorted by kind is in; repeats when
+    ``n`` is larger than the set)."""
+    if n < 0:
+        raise ValueError(f"n must not be negative, got {n}")
+    return [items[(i * len(items)) // n % len(items)] for i in range(n)] if items else []
+
+
 def _lines(path: Path):
     try:
         text = Path(path).read_text(encoding="utf-8")

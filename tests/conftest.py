@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import socket
@@ -11,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
+from fake_embedder import FakeEmbedder
 
 from assistant import service
 from assistant.answer import ExtractiveAnswerer
@@ -87,38 +86,6 @@ def data_dir(tmp_path_factory):
     mp.undo()
 
 
-class FakeEmbedder:
-    """Deterministic bag of words: each lowercased word and its first five letters are hashed
-    into 256 dimensions, then L2-normalised. Texts that share words are close."""
-
-    name = "fake-bow"
-    dim = 256
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def _vector(self, text: str) -> np.ndarray:
-        vec = np.zeros(self.dim, dtype=np.float32)
-        for word in re.findall(r"\w+", text.lower()):
-            for feature in {word, word[:5]}:
-                vec[int(hashlib.md5(feature.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norm = float(np.linalg.norm(vec))
-        if not norm:
-            vec[0] = 1.0
-            return vec
-        return vec / norm
-
-    def embed_query(self, text: str) -> np.ndarray:
-        self.calls += 1
-        return self._vector(text)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        self.calls += 1
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self._vector(t) for t in texts])
-
-
 def run_cli(*args: str, index_dir: Path) -> subprocess.CompletedProcess:
     """``python -m assistant ...`` in a fresh, offline process using the given index directory."""
     env = {**os.environ, **OFFLINE_ENV, "ASSISTANT_INDEX_DIR": str(index_dir)}
@@ -137,6 +104,11 @@ class MiniAssistant(Assistant):
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(service, "load_report", load_mini_report)
             return super().ensure_index(force, progress)
+
+    def build_index(self, force: bool = False, progress=None):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(service, "load_report", load_mini_report)
+            return super().build_index(force, progress)
 
 
 # Bag-of-words cosines are far lower than a neural model's, so the confidence bar is lowered.

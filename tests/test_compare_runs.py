@@ -45,3 +45,14 @@ def test_only_the_top_five_retrieved_are_compared():
     assert differences(a, b) == []
     c = {"x": {**base, "retrieved": ["Emden", "Anhang A", "Anhang A", "Gütersloh", "Wuppertal", "Karlsruhe"]}}
     assert differences(a, c) and "retrieved" in differences(a, c)[0]
+
+
+def test_a_sample_of_the_items_is_compared_with_subset(tmp_path, capsys):
+    a = write(tmp_path / "a.jsonl", [ROW, {**ROW, "id": "q2"}, {**ROW, "id": "q3"}])
+    b = write(tmp_path / "b.jsonl", [{**ROW, "id": "q2"}])
+    assert main([a, b]) == 1  # without --subset the missing items count
+    assert main(["--subset", a, b]) == 0 and "same results for all 1 items" in capsys.readouterr().out
+    c = write(tmp_path / "c.jsonl", [{**ROW, "id": "q2", "correct": False}, {**ROW, "id": "q9"}])
+    assert main(["--subset", a, c]) == 1
+    err = capsys.readouterr().err
+    assert "q2: correct differs" in err and "q9: only in the second run" in err

