@@ -255,6 +255,11 @@ class FigureAnswerer:
                 label = say(lang, "among_cities", cities=", ".join(among), label=label[:1].lower() + label[1:])
             text = say(lang, "ranking_one", label=label, city=f.city,
                        value=self._with_unit(metric, f.value(metric), lang, dative=True), ref="[1]")
+            if among:
+                # the whole order of the cities asked among, each cited: a next question ("and the smallest
+                # among them?") still has all of them in focus
+                ordered_all = sorted(pool, key=lambda x: x.value(metric), reverse=desc)
+                return self._listing(question, lang, text, ordered_all, metric)
             if metric == "density":
                 text += " " + say(lang, "density", city=f.city, value=self._fmt(metric, f.density, lang),
                                   population=number(f.population, lang), area=number(f.area_km2, lang), ref="[1]")
