@@ -78,6 +78,10 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+# The key of the PostgreSQL advisory lock under which the tables are created (any number unique to this app).
+_SCHEMA_LOCK = 0x41544C4153  # "ATLAS"
+
+
 class Database:
     """An engine for ``url`` with the service's tables created. Share one per process."""
 
@@ -104,10 +108,18 @@ class Database:
             _sqlite_setup(self.engine)
         self.url = parsed.render_as_string(hide_password=True)
         try:
-            metadata.create_all(self.engine)
+            self._create_tables()
         except OperationalError as exc:
             self.engine.dispose()
             raise AssistantError(f"the database at {self.url} cannot be used: {exc.orig}".strip()) from exc
+
+    def _create_tables(self) -> None:
+        """The tables, once: replicas that start together on one PostgreSQL take turns (an advisory lock held
+        for the transaction), since "create if missing" is a check and then a create, not one step."""
+        with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            metadata.create_all(connection)
 
     def close(self) -> None:
         self.engine.dispose()

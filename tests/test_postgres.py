@@ -88,3 +88,32 @@ def test_two_apps_share_one_postgres_log_and_its_insights(mini_assistant, postgr
         page = first.get("/admin", headers={"Authorization": "Bearer k"}).text
     assert "<strong>2</strong> questions" in page and "Wie hoch ist der Eiffelturm in Paris?" in page
     assert not (tmp_path / "d0").exists()  # nothing went to a SQLite file
+
+
+def test_replicas_starting_together_create_the_tables_once(postgres_url):
+    # a fresh database: several processes' first Database() at once must not race on CREATE TABLE
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS fresh_start"))
+        connection.execute(text("CREATE DATABASE fresh_start"))
+    admin.dispose()
+    fresh = make_url(postgres_url).set(database="fresh_start").render_as_string(hide_password=False)
+    errors, opened = [], []
+
+    def start() -> None:
+        try:
+            opened.append(Database(fresh))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for db in opened:
+        db.close()
+    assert errors == [] and len(opened) == 6
