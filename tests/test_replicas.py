@@ -59,6 +59,21 @@ def ask(url: str, question: str, token: str | None = None, request_id: str | Non
     return httpx.post(f"{url}/api/v1/ask", json=body, headers=headers, timeout=30)
 
 
+def start_replicas(tmp_path: Path, chroma_url: str, procs: list[subprocess.Popen], database_url: str = "") -> list[str]:
+    """The index built once into the shared Chroma server, then two replicas on it (added to ``procs`` at once,
+    for the caller to stop), ready to answer: their URLs."""
+    filler = MiniAssistant(MINI_REPORT, ChromaStore(tmp_path / "unused", url=chroma_url), FakeEmbedder(),
+                           others_path=OTHER_CITIES, top_k=5,
+                           answerer=ExtractiveAnswerer(min_similarity=FAKE_MIN_SIMILARITY))
+    assert filler.ensure_index().chunks > 0
+    ports = [free_port(), free_port()]
+    procs.extend(replica(port, chroma_url, database_url=database_url) for port in ports)
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    for url, proc in zip(urls, procs, strict=True):
+        wait_ready(url, proc)
+    return urls
+
+
 def stop(proc: subprocess.Popen) -> str:
     if proc.poll() is None:
         proc.kill()
@@ -71,15 +86,7 @@ def test_a_conversation_continues_across_two_replicas(tmp_path):
     server.start()
     procs: list[subprocess.Popen] = []
     try:
-        filler = MiniAssistant(MINI_REPORT, ChromaStore(tmp_path / "unused", url=server.url), FakeEmbedder(),
-                               others_path=OTHER_CITIES, top_k=5,
-                               answerer=ExtractiveAnswerer(min_similarity=FAKE_MIN_SIMILARITY))
-        assert filler.ensure_index().chunks > 0  # the index is built once, into the shared server
-        ports = [free_port(), free_port()]
-        procs = [replica(port, server.url) for port in ports]
-        a, b = (f"http://127.0.0.1:{port}" for port in ports)
-        for url, proc in zip((a, b), procs, strict=True):
-            wait_ready(url, proc)
+        a, b = start_replicas(tmp_path, server.url, procs)
 
         first = ask(a, "Wie viele Einwohner hat Bamberg?").json()
         assert "77.179" in first["answer"]
@@ -116,15 +123,7 @@ def test_two_replicas_on_one_postgres_log_one_conversation_under_one_id(tmp_path
     server.start()
     procs: list[subprocess.Popen] = []
     try:
-        filler = MiniAssistant(MINI_REPORT, ChromaStore(tmp_path / "unused", url=server.url), FakeEmbedder(),
-                               others_path=OTHER_CITIES, top_k=5,
-                               answerer=ExtractiveAnswerer(min_similarity=FAKE_MIN_SIMILARITY))
-        assert filler.ensure_index().chunks > 0
-        ports = [free_port(), free_port()]
-        procs = [replica(port, server.url, database_url=cluster.url) for port in ports]
-        a, b = (f"http://127.0.0.1:{port}" for port in ports)
-        for url, proc in zip((a, b), procs, strict=True):
-            wait_ready(url, proc)
+        a, b = start_replicas(tmp_path, server.url, procs, cluster.url)
         first = ask(a, "Wie viele Einwohner hat Bamberg?").json()
         second = ask(b, "Und die Fläche?", first["conversation_id"]).json()
         assert "Bamberg" in second["answer"] and "55" in second["answer"]
