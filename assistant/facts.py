@@ -123,6 +123,7 @@ class FigureAnswerer:
             # The profiles give population as of 31.12.2017 and area as of 31.12.2018 only.
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), mode="figures")
         superlative = _DESC.search(question) or _ASC.search(question)
+        largest_first = bool(_DESC.search(question)) and not _ASC.search(question)
         threshold = query.condition if query is not None else condition(question)
         city_word = bool(_CITY_WORD.search(_ATLAS.sub(" ", question)))
         if not metrics:
@@ -140,7 +141,7 @@ class FigureAnswerer:
             # "Welche Stadt mit weniger als 100.000 Einwohnern hat die größte Fläche?"
             t_metric = "population" if threshold.value >= 1000 else "area"
             r_metric = "area" if t_metric == "population" else "population"
-            return self._ranking(question, lang, r_metric, desc=bool(_DESC.search(question)) and not _ASC.search(question),
+            return self._ranking(question, lang, r_metric, desc=largest_first,
                                  within=(t_metric, threshold))
         if threshold and not (len(cities) == 1 and not city_word):
             return self._filter(question, lang, metrics[0], threshold)
@@ -157,10 +158,10 @@ class FigureAnswerer:
         # Stadt hat die meisten Einwohner?" after a talk about two cities asks about all
         among = len(cities) >= 2 and not (city_word and query is not None and query.focus_cities)
         if superlative and among:
-            return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question),
+            return self._ranking(question, lang, metrics[0], desc=largest_first,
                                  among=cities)
         if superlative and (not cities or city_word):
-            return self._ranking(question, lang, metrics[0], desc=bool(_DESC.search(question)) and not _ASC.search(question))
+            return self._ranking(question, lang, metrics[0], desc=largest_first)
         if not self._asks_figure(question, metrics, query):
             return None  # "Welche Akteure ... neben Bevölkerung, Verwaltung ...?": the word is named, not asked
         if len(cities) >= 2:

@@ -30,8 +30,6 @@ _PERSON_NAME = re.compile(
     r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
     r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
     r"referent\w*|director|koordinator\w*|coordinator)\b", re.I)
-# "Project focus" ways of resolving a follow-up: the project talked about answers it, if its passage can.
-_ABOUT_PROJECT = ("project", "ordinal", "project of city")
 
 
 class Answerer(Protocol):

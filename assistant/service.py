@@ -46,6 +46,8 @@ _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|
 # "außer Leipzig", "apart from Bonn and Köln": the cities named there are not the ones asked about.
 _BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)\s+"
                       r"((?:[\w.-]+(?:\s*,\s*|\s+)){1,4})", re.I)
+# How a follow-up was resolved when it is about the project talked about (see chat.FollowUps).
+_ABOUT_PROJECT = ("project", "ordinal", "project of city")
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -407,7 +409,8 @@ class Assistant:
         wanted = list(dict.fromkeys([*(cities or []), *named]))
         # a town the asker mentions about themselves ("I live in Kassel and ...") is not what they ask about
         unprofiled = [m.name for m in self.matcher.find(query.core) if not m.profiled]
-        project = resolved.project if resolved.how in ("project", "ordinal", "project of city") else None
+        # a follow-up resolved to the project talked about ("Wer ist daran beteiligt?"): its passage answers first
+        project = resolved.project if resolved.how in _ABOUT_PROJECT else None
         return replace(query, text=text, attribute=attribute, cities=tuple(named), wanted=tuple(wanted),
                        unprofiled=tuple(unprofiled), besides=tuple(sorted(besides)), project=project,
                        focus_cities=focus)
