@@ -149,7 +149,7 @@ def _api_router(assistant: SerialAssistant, guard, metrics: Metrics, carried: Ca
             answer, cid = await assistant.run(work)
         except Exception as exc:  # noqa: BLE001 - mapped to a JSON error (and logged) there
             raise from_assistant_error(exc) from exc
-        request.state.conversation_id = answer.conversation_id
+        request.state.conversation_id = cid  # the id, not the token: the token holds the last question
         request.state.refused = answer.refused
         metrics.answered(answer, "api")
         if questions is not None:  # logged under the conversation's own id, not the token the client carries

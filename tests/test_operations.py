@@ -102,6 +102,9 @@ def test_the_request_id_is_in_the_header_and_the_json_log_line(mini_assistant, c
     first = lines[0]
     assert first["logger"] == "assistant.access" and first["level"] == "INFO" and first["time"].endswith("Z")
     assert first["path"] == "/api/v1/ask" and first["status"] == 200 and "message" not in first
+    # the conversation's id, not the token the client carries (it holds the asker's last question)
+    assert first["conversation_id"] and first["conversation_id"] != given.json()["conversation_id"]
+    assert "Aachen" not in json.dumps(first) and len(first["conversation_id"]) <= 64
 
 
 def test_log_lines_written_on_the_answering_thread_carry_the_request_id(mini_assistant, caplog, monkeypatch):
