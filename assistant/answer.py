@@ -272,13 +272,18 @@ class ExtractiveAnswerer:
                  max_sentences: int = 3, max_chars: int = 420, passages: int = 4,
                  weights: SentenceWeights | None = None,
                  observer: Callable[[str, list[Scored]], None] | None = None,
-                 refusal: RefusalModel | None = None, companion_margin: float = 0.03) -> None:
+                 refusal: RefusalModel | None = None, quote_confidence: float = 0.7) -> None:
         if not 0 < min_similarity < 1:
             raise ValueError(f"min_similarity must be in (0, 1), got {min_similarity}")
+        if not 0 < quote_confidence <= 1:
+            raise ValueError(f"quote_confidence must be in (0, 1], got {quote_confidence}")
         self.min_similarity = min_similarity
         self.max_sentences = max_sentences
-        # A sentence of the best one's passage scored within this of it is quoted too.
-        self.companion_margin = companion_margin
+        # The best passage's sentences are quoted, best first, until the weights' calibrated probabilities
+        # say the answer is among them this surely (or the length limits are reached): one sentence when
+        # the scores are sure, more when they are not. 0.7 is the highest level at which the median answer
+        # of the tuning sets stays within 300 characters (0.5-0.8 measured: accuracy 0.792-0.804).
+        self.quote_confidence = quote_confidence
         self.max_chars = max_chars
         self.passages = passages
         self.weights = weights or SentenceWeights.load()
@@ -463,12 +468,15 @@ class ExtractiveAnswerer:
         best = max(scored, key=lambda s: s.score)
         chosen = [best]
         same = sorted((s for s in scored if s.hit_index == best.hit_index and s is not best), key=lambda s: -s.score)
+        probability = dict(zip(map(id, scored), self.weights.probabilities([s.score for s in scored]), strict=True))
+        sure = probability[id(best)]
         for s in same:
             length = sum(len(c.sentence) for c in chosen)
             if len(chosen) >= self.max_sentences or length + len(s.sentence) > self.max_chars:
                 break
-            if s.score >= best.score - self.companion_margin or (length < 90 and abs(s.position - best.position) == 1):
+            if sure < self.quote_confidence or (length < 90 and abs(s.position - best.position) == 1):
                 chosen.append(s)
+                sure += probability[id(s)]
         cues = asked.cues
         if cues and not any(c.search(x.sentence) for c in cues for x in chosen):
             # A who/why/what-is-it-called question: add the passage's best sentence of that kind.

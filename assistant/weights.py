@@ -46,19 +46,25 @@ HAND_WEIGHTS: dict[str, float] = {
 FEATURES: tuple[str, ...] = tuple(HAND_WEIGHTS)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 WEIGHTS_PATH = Path(__file__).parent / "pack" / "sentence_weights.json"
+# The hand weights read as logits: similarity 1.0 -> 30 (a 0.03 similarity gap ~ e^0.9); a fit replaces it.
+HAND_TEMPERATURE = 30.0
 
 
 class SentenceWeights:
     """A weight per feature, from a fitted file or the hand-set defaults."""
 
-    def __init__(self, weights: dict[str, float], source: str = "hand") -> None:
+    def __init__(self, weights: dict[str, float], source: str = "hand", temperature: float = HAND_TEMPERATURE) -> None:
         unknown = set(weights) - set(FEATURES)
         if unknown:
             raise ValueError(f"unknown sentence features {sorted(unknown)}; known: {list(FEATURES)}")
         if weights.get("similarity", 0.0) <= 0:
             raise ValueError(f"the similarity weight must be positive, got {weights.get('similarity')}")
+        if not temperature > 0:
+            raise ValueError(f"the temperature must be positive, got {temperature}")
         self.source = source
         self.vector = np.array([float(weights.get(name, 0.0)) for name in FEATURES])
+        # Scores times the temperature are the logits of "this candidate is the one that answers".
+        self.temperature = float(temperature)
 
     @classmethod
     def hand(cls) -> SentenceWeights:
@@ -71,12 +77,19 @@ class SentenceWeights:
             return cls.hand()
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         try:
-            return cls(data["weights"], f"fitted:{data.get('data_hash', '?')}")
+            return cls(data["weights"], f"fitted:{data.get('data_hash', '?')}",
+                       float(data.get("temperature", HAND_TEMPERATURE)))
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path}: expected a 'weights' object of feature -> number") from exc
 
     def score(self, features: np.ndarray) -> float:
         return float(self.vector @ features)
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """How likely each candidate is the one that answers (a softmax over one question's candidates)."""
+        logits = self.temperature * (np.asarray(scores, dtype=float) - np.max(scores))
+        p = np.exp(logits)
+        return p / p.sum()
 
     def as_dict(self) -> dict[str, float]:
         return {name: round(float(w), 5) for name, w in zip(FEATURES, self.vector, strict=True)}

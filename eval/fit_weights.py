@@ -42,7 +42,6 @@ HELD_OUT = 0.3
 C = 1.0
 MAX_FALSE_REFUSALS = 0.0
 PENALTY = 0.1  # toward the hand-set weights, on standardised ones
-PRIOR_SCALE = 30.0  # the hand weights as logits: similarity 1.0 -> 30 (a 0.03 similarity gap ~ e^0.9)
 
 
 def held_out(key: str) -> bool:
@@ -105,12 +104,12 @@ def fit(groups: list[dict], penalty: float = PENALTY) -> dict[str, float]:
     from scipy.optimize import minimize
     from scipy.special import logsumexp
 
-    from assistant.weights import FEATURES, SentenceWeights
+    from assistant.weights import FEATURES, HAND_TEMPERATURE, SentenceWeights
 
     scale = np.vstack([g["x"] for g in groups]).std(axis=0)
     scale[scale == 0] = 1.0
     xs, ys = [g["x"] / scale for g in groups], [g["y"] for g in groups]
-    prior = SentenceWeights.hand().vector * scale * PRIOR_SCALE
+    prior = SentenceWeights.hand().vector * scale * HAND_TEMPERATURE
 
     def loss(u: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = 0.0, np.zeros_like(u)
@@ -127,6 +126,31 @@ def fit(groups: list[dict], penalty: float = PENALTY) -> dict[str, float]:
     if sim <= 0:
         raise SystemExit(f"the fitted similarity weight is not positive ({sim:.4f}); not writing weights")
     return {name: round(float(c / sim), 5) for name, c in zip(FEATURES, u, strict=True)}
+
+
+def fit_temperature(groups: list[dict], vector: np.ndarray) -> float:
+    """The factor that turns scores into calibrated logits: the likelihood of the right candidates, maximised
+    over that one number (the weights fixed)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import logsumexp
+
+    scores = [g["x"] @ vector for g in groups]
+
+    def loss(t: float) -> float:
+        return float(np.mean([logsumexp(t * s) - logsumexp(t * s[g["y"]]) for s, g in zip(scores, groups, strict=True)]))
+
+    return round(float(minimize_scalar(loss, bounds=(0.1, 1000.0), method="bounded").x), 3)
+
+
+def calibration(groups: list[dict], weights) -> dict[str, float] | None:
+    """The mean probability given to each question's best candidate beside how often it is right: close
+    numbers mean the answer stage's "how sure" can be trusted."""
+    if not groups:
+        return None
+    best = [(weights.probabilities(g["x"] @ weights.vector).max(), g["y"][int(np.argmax(g["x"] @ weights.vector))])
+            for g in groups]
+    return {"best_probability": round(float(np.mean([p for p, _ in best])), 4),
+            "best_right": round(float(np.mean([y for _, y in best])), 4)}
 
 
 def data_hash(paths: list[Path]) -> str:
@@ -224,12 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     weights = fit(train)
     fitted = SentenceWeights(weights, "fitted").vector
     hand = SentenceWeights.hand().vector
+    temperature = fit_temperature(train, fitted)
+    calibrated = SentenceWeights(weights, "fitted", temperature)
     result = {
         "data_hash": data_hash(paths), "sets": [p.name for p in paths], "penalty": PENALTY,
         "embedder": assistant.embedder.name,
         "groups": {"train": len(train), "held_out": len(test)},
         "top1": {"train": {"hand": top1(train, hand), "fitted": top1(train, fitted)},
                  "held_out": {"hand": top1(test, hand), "fitted": top1(test, fitted)}},
+        "temperature": temperature,
+        "calibration": {"train": calibration(train, calibrated), "held_out": calibration(test, calibrated)},
         "weights": weights,
     }
     return _write_or_check(args, args.out, result)
@@ -245,6 +273,8 @@ def _write_or_check(args, out: Path, result: dict) -> int:
             return 1
         far = {k: (stored["weights"].get(k), v) for k, v in result["weights"].items()
                if abs(stored["weights"].get(k, 0.0) - v) > 0.02 + 0.05 * abs(v)}
+        if "temperature" in result and abs(stored.get("temperature", 0.0) - result["temperature"]) > 0.05 * result["temperature"]:
+            far["temperature"] = (stored.get("temperature"), result["temperature"])
         if far:
             print(f"the refitted weights differ from the stored ones: {far}", file=sys.stderr)
             return 1

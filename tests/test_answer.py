@@ -237,6 +237,32 @@ def test_the_sentence_with_the_asked_word_the_best_one_lacks_is_added():
     assert "Januar 2020" in quote
 
 
+@pytest.mark.parametrize(("temperature", "sentences"), [(1000.0, 1), (0.001, 3)])
+def test_more_sentences_are_quoted_the_less_sure_the_scores_are(temperature, sentences):
+    from assistant.weights import HAND_WEIGHTS
+
+    text = ("Die Stadt hat eine Digitalstrategie mit sieben Handlungsfeldern beschlossen, darunter Bildung und Verkehr. "
+            "Die Strategie der Stadt wurde gemeinsam mit Hochschulen und Unternehmen aus der Region erarbeitet. "
+            "Für die Umsetzung der Strategie ist eine Stabsstelle im Büro des Oberbürgermeisters zuständig.")
+    answerer = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", temperature), quote_confidence=0.9)
+    quote = _run("Was sagt die Digitalstrategie der Stadt?", _hit(text), answerer=answerer).citations[0].quote
+    assert quote.count(". ") + 1 == sentences
+
+
+def test_probabilities_are_a_softmax_of_the_scores_times_the_temperature():
+    import numpy as np
+
+    from assistant.weights import HAND_WEIGHTS
+
+    p = SentenceWeights(HAND_WEIGHTS, "hand", 10.0).probabilities([0.5, 0.4, 0.4])
+    assert p.sum() == pytest.approx(1.0)
+    assert p[0] / p[1] == pytest.approx(np.exp(1.0)) and p[1] == pytest.approx(p[2])
+    with pytest.raises(ValueError, match="temperature"):
+        SentenceWeights(HAND_WEIGHTS, "hand", 0.0)
+    with pytest.raises(ValueError, match="quote_confidence"):
+        ExtractiveAnswerer(quote_confidence=1.5)
+
+
 def test_a_partitive_how_many_is_answered_by_n_of_m():
     first = _hit("Im Workshop wurden zunächst 53 Städte als Kandidaten der Studie ausgewählt.",
                  section="2.1 Konzept", city="")
