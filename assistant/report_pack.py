@@ -22,12 +22,24 @@ class ReportPack:
     fields: dict[str, str]  # Handlungsfeld -> the pattern of its words (kept as text: chat.py builds on it)
     lighthouse: re.Pattern  # a lighthouse project, by any of its names
     projects: re.Pattern  # any word for a project
+    names: re.Pattern  # the report's own names ("Smart-City-Atlas", "Studie")
+
+    def without_names(self, text: str) -> str:
+        """The text with the report's names dropped where they qualify the cities asked about ("Welche
+        Atlas-Städte", "Städte im Atlas", "cities covered by the report"): they are all the report's cities."""
+        names = self.names.pattern
+        cities = r"st[äa]dte\w*|kommunen|cities|city|towns|municipalities"
+        text = re.sub(rf"\b(?:{names})[- ]?(?=(?:{cities})\b)", "", text, flags=re.I)
+        cities = r"\w*st[äa]dte\w*|\w*kommunen|cities|city|towns|municipalities"  # "Großstädte im Atlas" too
+        qualifier = (r"(?:(?:im|in|aus|laut|gemäß|des|der|in|from|of|covered by|according to|listed in)\s+)?"
+                     r"(?:(?:dem|der|des|den|the|this|your)\s+)?")
+        return re.sub(rf"\b({cities})\s+{qualifier}(?:{names})\b", r"\1", text, flags=re.I)
 
     @classmethod
     def load(cls, path: Path = REPORT_PACK_PATH) -> ReportPack:
         with Path(path).open("rb") as fh:
             data = tomllib.load(fh)
-        missing = {"sections", "fields", "lighthouse"} - set(data)
+        missing = {"sections", "fields", "lighthouse", "report"} - set(data)
         if missing:
             raise ValueError(f"{path}: missing table(s) {sorted(missing)}")
 
@@ -43,7 +55,8 @@ class ReportPack:
         fields = {name: pattern(f"fields.{name}", text).pattern for name, text in data["fields"].items()}
         light = data["lighthouse"]
         return cls(sections, fields, pattern("lighthouse.words", light.get("words")),
-                   pattern("lighthouse.projects", light.get("projects")))
+                   pattern("lighthouse.projects", light.get("projects")),
+                   pattern("report.names", data["report"].get("names")))
 
 
 @cache

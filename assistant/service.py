@@ -30,6 +30,7 @@ from .language import LanguageDetector
 from .messages import say
 from .progress import Progress
 from .projects import ProjectAnswerer
+from .report_pack import report_pack
 from .retrieval import HybridRetriever
 from .router import Exact, Passages, Refusals, Router, SideBySide
 from .store import ChromaStore, Manifest
@@ -166,13 +167,15 @@ class Assistant:
         report = load_report(self.corpus_path)
         self.matcher = CityMatcher.from_files([c.name for c in report.cities], self.others_path)
         self.followups = FollowUps(self.matcher, ProjectAnswerer.field_of)
-        self._folded_corpus = re.sub(r"[^a-z0-9]", "", fold(" ".join(s.text for s in report.sections)
-                                                       + " ".join(c.name for c in report.cities)))
+        folded = fold(" ".join(s.text for s in report.sections))
+        self._report_words = set(re.findall(r"\w+", folded))
+        self._folded_corpus = re.sub(r"[^a-z0-9]", "", folded + fold(" ".join(c.name for c in report.cities)))
         self.figures = FigureAnswerer.from_report(report)
         self.projects = ProjectAnswerer(report)
         self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread)
         self.understanding = Understanding(ExemplarClassifier.from_file("attribute"), find_cities=self.matcher.find,
-                                           asks=ExemplarClassifier.from_file("asks"))
+                                           asks=ExemplarClassifier.from_file("asks"),
+                                           without_names=report_pack().without_names)
         # The answerers in the order they are asked; those reading the index find it through the accessors.
         self._passages = Passages(lambda: self._retriever, self.answerer, self._sentences_of, lambda: self._rarity,
                                   self._following, lambda: self.study)
@@ -435,10 +438,19 @@ class Assistant:
         edition = _EDITION.search(text)
         if edition and edition.group(1) != "2019":
             return edition.group(0)
+        def unknown(name: str) -> bool:
+            key = re.sub(r"[^a-z0-9]", "", fold(name))
+            return len(key) >= 6 and name.lower() not in _COMMON_NAMES and key not in self._folded_corpus
+
         for match in _NAME.finditer(text):
             name = match.group(0)
-            key = re.sub(r"[^a-z0-9]", "", fold(name))
-            if len(key) >= 6 and name.lower() not in _COMMON_NAMES and key not in self._folded_corpus:
+            if not unknown(name):
+                continue
+            # "LoRaWAN-Ausbau", "CDO-Stelle": a name the report knows joined to an everyday word is asked
+            # about by that name; only the name parts decide (a short one must be one of the report's words).
+            parts = [p for p in name.split("-") if _NAME.fullmatch(p) or p[:2].isupper()]
+            if "-" not in name or not parts or any(
+                    unknown(p) if len(p) >= 6 else fold(p) not in self._report_words for p in parts):
                 return name
         return None
 

@@ -47,6 +47,10 @@ _META = re.compile(r"\bdazu\b|\bdarüber\b|\babout (?:it|this|that)\b|\bon (?:it
 _PERSONAL = re.compile(r"\b(?:ich|mich|mir|wir|uns|mein\w*|unser\w*|du|dich|dir|dein\w*|i|i'm|i've|i'd|me|my|we|"
                        r"we're|we've|us|our|ours)\b", re.I)
 _CITIES_WORD = re.compile(r"st[äa]dte|städten|kommunen|cities|towns|municipalities", re.I)
+_OTHER_CITIES = re.compile(r"\b(?:other|any|more|further|andere\w*|weitere\w*|noch (?:eine|mehr)|sonst noch)\s+"
+                           r"(?:\w+\s+)?(?:cities|towns|municipalities|st[äa]dte\w*|kommunen)\b", re.I)
+_LEADING_BESIDES = re.compile(r"^\s*(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)\b[^,?]{1,60},\s*",
+                              re.I)
 # "... und fragt, ob ...", "... and asks whether ...": an embedded yes/no question.
 _EMBEDDED = re.compile(r"\b(?:ob|whether)\b", re.I)
 # Finite verbs and auxiliaries that open a yes/no question ("Hat Ulm ...?", "Did the city ...?").
@@ -247,8 +251,10 @@ class Understanding:
 
     def __init__(self, classifier: ExemplarClassifier, speller: Speller | None = None,
                  find_cities: Callable[[str], list] | None = None, min_margin: float = 0.015,
-                 asks: ExemplarClassifier | None = None, list_margin: float = 0.05) -> None:
+                 asks: ExemplarClassifier | None = None, list_margin: float = 0.05,
+                 without_names: Callable[[str], str] | None = None) -> None:
         self.classifier = classifier
+        self.without_names = without_names  # drops the report's own names where they only frame the question
         self.asks = asks
         self.list_margin = list_margin
         self.speller = speller
@@ -256,12 +262,17 @@ class Understanding:
         self.min_margin = min_margin
 
     def prepare(self, text: str) -> str:
-        """The question spelled right: the text the service embeds (the prefetcher embeds the same)."""
-        return self.speller.correct(text) if self.speller is not None else text
+        """The question spelled right and without the report's names that only frame it: the text the
+        service embeds (the prefetcher embeds the same)."""
+        text = self.speller.correct(text) if self.speller is not None else text
+        return self.without_names(text) if self.without_names is not None else text
 
     def run(self, text: str, lang: str, embed: Callable[[str], np.ndarray] | None = None) -> Query:
         text = self.prepare(text)
         core, context = core_question(text)
+        # "Apart from Leipzig, do other cities ...?": the question proper follows the cities set aside
+        # (the service reads those from the whole text)
+        core = _LEADING_BESIDES.sub("", core) or core
         cities: tuple[str, ...] = ()
         if context and self.find_cities is not None and not any(m.profiled for m in self.find_cities(core)):
             cities = tuple(dict.fromkeys(m.name for m in self.find_cities(context) if m.profiled))
@@ -277,8 +288,12 @@ class Understanding:
                 asks, asks_margin = self.asks.classify(core_vector)
                 # meaning and one word together: the examples alone confuse "which cities" with "how many"
                 lists = asks == "cities" and asks_margin >= self.list_margin and bool(_CITIES_WORD.search(core))
+        keywords, yes_no = is_keywords(core), is_yes_no(core, lang)
+        # "Haben noch andere Städte ...?", "Do any other cities ...?": a yes/no question about other cities
+        # is answered by naming them
+        lists = lists or (yes_no and bool(_OTHER_CITIES.search(core)))
         return Query(asked=text, text=text, language=lang, core=core, attribute=attribute, attribute_margin=margin,
                      lists_cities=lists,
-                     condition=condition(core), yes_no=is_yes_no(core, lang), keywords=is_keywords(core),
+                     condition=condition(core), yes_no=yes_no, keywords=keywords,
                      context_cities=cities,
                      vector=vector)

@@ -142,6 +142,13 @@ def test_names_and_editions_the_report_does_not_know_are_refused(mini_assistant,
     assert "»" in answer.text and "nicht vor" in answer.text
 
 
+def test_a_known_name_joined_to_an_everyday_word_is_asked_about_by_that_name(mini_assistant):
+    # "BirdEScooter-Ausbau": the report knows the name, not the compound; "QuuxScooter-Ausbau": neither
+    assert "nicht vor" not in mini_assistant.ask("Wie läuft der BirdEScooter-Ausbau in Bamberg?").text
+    answer = mini_assistant.ask("Wie läuft der QuuxScooter-Ausbau in Bamberg?")
+    assert answer.refused and "»QuuxScooter-Ausbau«" in answer.text
+
+
 def test_a_name_the_report_knows_is_not_refused(mini_assistant):
     answer = mini_assistant.ask("Was ist der Bird-E-Scooter in Bamberg?")
     assert not answer.refused

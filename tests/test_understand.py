@@ -134,6 +134,12 @@ def test_understanding_reads_slots_from_the_core_and_keeps_context_cities():
     assert q.yes_no and q.condition == Condition("more", 90_000) and q.vector is not None
     q = understanding.run("Welche App gibt es wann?", "de", emb.embed_query)
     assert q.attribute is None and not q.yes_no
+    # the cities set aside first, then a yes/no question about other cities: a list of them
+    q = understanding.run("Neben Xstadt, gibt es noch weitere Städte mit Sensoren?", "de", emb.embed_query)
+    assert q.yes_no and q.lists_cities and q.core == "gibt es noch weitere Städte mit Sensoren?"
+    q = understanding.run("Apart from Xtown, do any other towns run sensors?", "en", emb.embed_query)
+    assert q.yes_no and q.lists_cities
+    assert not understanding.run("Gibt es in Xstadt Sensoren?", "de", emb.embed_query).lists_cities
 
 
 @pytest.mark.parametrize(("text", "lang", "yes_no"), [
