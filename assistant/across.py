@@ -17,7 +17,7 @@ import numpy as np
 
 from .corpus import FIGURES_SECTION
 from .messages import say
-from .text import WordSpread, fold, split_sentences
+from .text import Abbreviations, WordSpread, fold, split_sentences
 from .types import Answer, Citation, Report
 
 WHICH_CITIES = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen st[äa]dten\b|\bwelche kommunen\b|"
@@ -29,6 +29,7 @@ zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihr
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 """.split())
+_NAMED = re.compile(r"\b[A-ZÄÖÜ]{3,}s?\b|\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ]\w*")  # "CDO", "LoRaWAN", "KielRegion"
 _ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
 
 
@@ -47,7 +48,7 @@ class CityFinder:
 
     def __init__(self, report: Report, glossary: dict[str, tuple[str, ...]] | None = None,
                  max_spread: int = 15, max_cities: int = 25, spread: WordSpread | None = None,
-                 quoted: int = 8, meaning_margin: float = 0.025) -> None:
+                 quoted: int = 8, meaning_margin: float = 0.025, abbreviations: Abbreviations | None = None) -> None:
         if max_spread < 1 or max_cities < 1:
             raise ValueError(f"max_spread and max_cities must be positive, got {max_spread}, {max_cities}")
         if not 0 <= meaning_margin < 1:
@@ -58,6 +59,8 @@ class CityFinder:
         self.max_cities = max_cities
         self.quoted = quoted
         self.glossary = glossary or {}
+        # "CDO" asked finds "Chief Digital Officer" written, and the reverse
+        self.abbreviations = abbreviations or Abbreviations({})
         self._sentences: list[_Sentence] = []
         # How many profiles contain a term (also inside longer words); shareable with ProjectAnswerer.
         self.spread = spread or WordSpread.of_profiles(report)
@@ -67,7 +70,7 @@ class CityFinder:
                 if section.section == FIGURES_SECTION:
                     continue
                 for sentence in split_sentences(section.text):
-                    folded = fold(sentence)
+                    folded = self.abbreviations.expand(sentence)
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
                                                      folded, folded.replace("-", " ")))
 
@@ -145,6 +148,7 @@ class CityFinder:
         ``query_vector``: the question's embedding (see :meth:`attach_vectors`)."""
         if cities or not (asked or WHICH_CITIES.search(question)):
             return None
+        question = self.abbreviations.shorten(question)
         terms = self.terms(question, lang)
         if not terms:
             return None
@@ -167,7 +171,10 @@ class CityFinder:
             close = float(meaning.max()) - self.meaning_margin
         # Words half the profiles use ("App", "Bürger") do not pick the cities on their own (unless as the
         # question's phrase, "Chief Digital Officer"); an English word's stand-ins count together.
-        common = close < np.inf and not phrase and max(map(self.spread, rarest)) > self.max_spread
+        # A name or abbreviation ("CDO", "WLAN", "LoRaWAN") names one thing wherever it stands: never common.
+        named = {self._stem(fold(w)) for w in _NAMED.findall(question)}
+        common = close < np.inf and not phrase and max(map(self.spread, rarest)) > self.max_spread \
+            and not named & set(rarest)
         best: dict[str, tuple[int, float, _Sentence]] = {}
         for (_, s), sim in zip(found, meaning, strict=True):
             score = sum(any(t in s.folded for t in group) for group in terms)

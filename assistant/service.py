@@ -35,7 +35,7 @@ from .retrieval import HybridRetriever
 from .router import Exact, Passages, Refusals, Router, SideBySide
 from .store import ChromaStore, Manifest
 from .study import StudyNumbers
-from .text import fold, split_sentences
+from .text import Abbreviations, fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
 from .understand import ExemplarClassifier, Query, Speller, Understanding
 from .weights import RefusalModel
@@ -172,7 +172,8 @@ class Assistant:
         self._folded_corpus = re.sub(r"[^a-z0-9]", "", folded + fold(" ".join(c.name for c in report.cities)))
         self.figures = FigureAnswerer.from_report(report)
         self.projects = ProjectAnswerer(report)
-        self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread)
+        self.across = CityFinder(report, self.answerer.glossary, spread=self.projects.spread,
+                                 abbreviations=Abbreviations.of_text(" ".join(s.text for s in report.sections)))
         self.understanding = Understanding(ExemplarClassifier.from_file("attribute"), find_cities=self.matcher.find,
                                            asks=ExemplarClassifier.from_file("asks"),
                                            without_names=report_pack().without_names)

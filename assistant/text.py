@@ -66,6 +66,71 @@ class WordSpread:
         return self._counts[word]
 
 
+_UNFOLD = {"ae": "ä", "oe": "ö", "ue": "ü", "ss": "ß"}
+_TERM = r"[A-Za-zÄÖÜäöüß][\w&-]*"
+_LONG_THEN_SHORT = re.compile(rf"((?:{_TERM}\s+){{0,6}}{_TERM})\s+\(([A-ZÄÖÜ][A-Za-zÄÖÜ]{{1,7}})\)")
+_SHORT_THEN_LONG = re.compile(rf"\b([A-ZÄÖÜ][A-Za-zÄÖÜ]{{1,7}})\s+\(((?:{_TERM}\s+){{0,6}}{_TERM})\)")
+
+
+class Abbreviations:
+    """The abbreviations a text defines itself ("Chief Digital Officer (CDO)", "EFRE (Europäischer Fonds
+    ...)"): the capitals of the short form are the initials of the long form's words. A text that writes
+    one form answers a question that asks with the other."""
+
+    def __init__(self, pairs: dict[str, set[str]]) -> None:
+        self.pairs = {short: frozenset(fold(long) for long in longs) for short, longs in pairs.items()}
+        # the short forms as written ("MIT", not the word "mit"); the long forms in any case, as written or folded
+        self._short = re.compile(r"\b(" + "|".join(map(re.escape, sorted(self.pairs, key=len, reverse=True)))
+                                 + r")\b") if self.pairs else None
+        self._by_long = {long: short for short, longs in self.pairs.items() for long in longs}
+        def spelled_any_way(folded: str) -> str:  # "fuer" matches "für" and "fuer"
+            return re.sub(r"ae|oe|ue|ss", lambda m: f"(?:{m.group(0)}|{_UNFOLD[m.group(0)]})", re.escape(folded))
+
+        self._long = re.compile(r"\b(" + "|".join(spelled_any_way(long) for long in sorted(
+            self._by_long, key=len, reverse=True)) + r")\b", re.I) if self._by_long else None
+
+    @staticmethod
+    def _initials(words: list[str]) -> list[str]:
+        return [w[0].upper() for w in words if w[0].isupper() or len(w) > 3]
+
+    @classmethod
+    def of_text(cls, text: str) -> Abbreviations:
+        pairs: dict[str, set[str]] = {}
+        for m in _LONG_THEN_SHORT.finditer(text):
+            words, short = m.group(1).split(), m.group(2)
+            capitals = [c for c in short if c.isupper()]
+            for k in range(2, len(words) + 1):  # the fewest last words that spell the capitals
+                if cls._initials(words[-k:]) == capitals:
+                    pairs.setdefault(short, set()).add(" ".join(words[-k:]))
+                    break
+        for m in _SHORT_THEN_LONG.finditer(text):
+            short, words = m.group(1), m.group(2).split()
+            capitals = [c for c in short if c.isupper()]
+            if len(capitals) >= 2 and len(words) >= 2 and cls._initials(words) == capitals:
+                pairs.setdefault(short, set()).add(" ".join(words))
+        return cls({short: longs for short, longs in pairs.items() if sum(c.isupper() for c in short) >= 2})
+
+    def others(self, text: str) -> list[str]:
+        """The other form (folded) of each abbreviation the text uses that the text does not write too."""
+        folded = fold(text)
+        extra = []
+        if self._short is not None:
+            extra += [long for m in self._short.finditer(text) for long in sorted(self.pairs[m.group(1)])]
+        if self._long is not None:
+            extra += [fold(self._by_long[fold(m.group(1))]) for m in self._long.finditer(text)]
+        return [e for e in dict.fromkeys(extra) if e not in folded]
+
+    def expand(self, text: str) -> str:
+        """The text folded, with the other form of each abbreviation it uses added at its end."""
+        return " ".join([fold(text), *self.others(text)])
+
+    def shorten(self, text: str) -> str:
+        """The text with each long form written as its abbreviation ("chief digital officer" -> "CDO")."""
+        if self._long is None:
+            return text
+        return self._long.sub(lambda m: self._by_long[fold(m.group(1))], text)
+
+
 _OR = re.compile(r"(\S+)\s+(?:bzw\.?|beziehungsweise|oder|or)\s+(?:(?:ein|eine|einen|einer|der|die|das|den|a|an|the)\s+)?(\S+)",
                  re.I)
 

@@ -123,6 +123,19 @@ def test_a_word_many_profiles_use_still_lists_its_cities_compactly(finder, real_
     assert [row[0] for row in answer.table[1:]] == cities
 
 
+def test_an_abbreviation_and_its_long_form_list_the_same_cities_whatever_the_language(real_report):
+    from assistant.across import CityFinder
+    from assistant.answer import load_glossary
+    from assistant.text import Abbreviations
+
+    abbreviations = Abbreviations.of_text(" ".join(s.text for s in real_report.sections))
+    finder = CityFinder(real_report, load_glossary(), abbreviations=abbreviations)
+    lists = [{c.source for c in finder.run(q, lang, []).citations} for q, lang in [
+        ("Welche Städte haben einen CDO?", "de"), ("In welchen Städten gibt es einen Chief Digital Officer?", "de"),
+        ("which cities employ a chief digital officer", "en"), ("Which cities have a CDO?", "en")]]
+    assert all(cities == lists[0] for cities in lists) and len(lists[0]) > 12
+
+
 def _meaning(finder, close_when):
     """A copy of the finder whose sentences' vectors are made up: along one axis for the sentences
     ``close_when`` accepts (the ones "about" the question), along another for the rest."""
