@@ -17,7 +17,7 @@ import numpy as np
 from .corpus import FIGURES_SECTION
 from .messages import say
 from .report_pack import report_pack
-from .text import split_sentences
+from .text import HOW_MANY_DE, split_sentences
 from .types import Answer, Chunk, Citation, Hit
 from .weights import FEATURES, SUPPORT_FEATURES, RefusalModel, SentenceWeights
 from .weights import INDEX as _F
@@ -33,7 +33,7 @@ _STOPWORDS = set(
     "might shall must".split()
 )
 _TOKEN = re.compile(r"[a-zäöüß0-9]{2,}")
-_QUANTITY = re.compile(r"\bwie ?viele?\b|\bhow (many|much|often)\b|\bwie oft\b|\bwie häufig\b|\banzahl\b|\bwie hoch\b|\bkoste|\bcost|\bbudget|"
+_QUANTITY = re.compile(rf"\b{HOW_MANY_DE}\b|\bhow (many|much|often)\b|\bwie oft\b|\bwie häufig\b|\banzahl\b|\bwie hoch\b|\bkoste|\bcost|\bbudget|"
                        r"\bnumber of\b|\brate\b|\bquote\b|\bco2\b|\bprozent|\bpercent|\bwie gro(ß|ss) (ist|war) (der|die|das) (anteil|zahl)", re.I)
 # Amounts (money, CO2) rather than counts: the number must come with what is measured.
 _AMOUNT = re.compile(r"\bwie viel\b|\bhow much\b", re.I)
@@ -110,7 +110,7 @@ _REASON = re.compile(r"^Da\b|, da\b|\bweil\b|\baufgrund\b|\bwegen\b|\bdenn\b|\bd
 _ENUMERATION = re.compile(r"\b(zwei|drei|vier|fünf|sechs|two|three|four|five|six)\b(?! (jahre|years|monate|months))|"
                           r"\btop\b", re.I)
 # "Wie viele Partner ...", "how many positions ...": the counted word, to find "13 Partnern", "drei Stellen".
-_COUNTED = re.compile(r"\b(?:wie ?viele?|how many|how much|wie oft|how often|anzahl (?:der |an )?|number of)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+_COUNTED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many|how much|wie oft|how often|anzahl (?:der |an )?|number of)\s+((?:[\w-]+\s+){{0,2}}[\w-]+)", re.I)
 _NUMBER_WORD = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
                 r"hundert|tausend|dutzend)")
 _NUMBER_THEN = re.compile(r"\b" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-]+))", re.I)
@@ -118,7 +118,7 @@ _FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were w
                       "been be will would originally initially ursprünglich zunächst insgesamt "
                       "haben sind wurden werden wurde gibt es there in im".split())
 # "Wie viele der befragten Kommunen ...", "how many of the towns ...": answered by "N der M ...".
-_PARTITIVE_ASKED = re.compile(r"\b(?:wie ?viele|how many)\s+(?:der|von|of)\b", re.I)
+_PARTITIVE_ASKED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many)\s+(?:der|von|of)\b", re.I)
 _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?" + _NUMBER_WORD + r"\b", re.I)
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
 _ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .amounts import Condition, condition
 from .corpus import FIGURES_SECTION
 from .messages import number, say
+from .text import HOW_MANY_DE
 from .types import Answer, Citation, Report
 
 _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|populous|people live|leben in|"
@@ -26,7 +27,7 @@ _SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|s
                         r"\b(welche|which)\s+(stadt|city|town)\s+(ist|is)\s+(die|the)\s+"
                         r"(gr[öo](ß|ss)te|kleinste|largest|biggest|smallest)\b", re.I)
 # How a question asks for a figure (as opposed to naming "Bevölkerung" or "test area" in passing).
-_FIGURE_ASKED = re.compile(r"\bwie ?viele?\b|\bwie ?viel\b|\bwie gro(?:ß|ss)\b|\bhow (?:many|much|big|large)\b|\banzahl\b|"
+_FIGURE_ASKED = re.compile(rf"\b{HOW_MANY_DE}\b|\bwie gro(?:ß|ss)\b|\bhow (?:many|much|big|large)\b|\banzahl\b|"
                            r"zahl\b|\bnumber\b|\bfigure\b|\bkm\b|km2|km²|quadrat|square|\bsize\b|\bgr[öo](?:ß|ss)e\b|"
                            r"\bwhat is the (?:population|area)\b|\bwie hoch\b|\bvergleich|\bcompar|\bmehr\b|\bmore\b|"
                            r"\bweniger\b|\bfewer\b|\bless\b|\bgr[öo](?:ß|ss)er\b|\bkleiner\b|\blarger\b|\bsmaller\b|"

@@ -12,14 +12,14 @@ from .amounts import condition
 from .grounding import number_values
 from .messages import field_label, say
 from .report_pack import report_pack
-from .text import WordSpread, alternatives, fold, split_sentences
+from .text import HOW_MANY_DE, WordSpread, alternatives, fold, split_sentences
 from .types import Answer, Citation, Project, Report
 
 # The Handlungsfelder and the words for lighthouse projects are the report pack's (pack/report.toml).
 FIELD_NAMES = report_pack().fields
 LIGHTHOUSE = report_pack().lighthouse
 _PROJECT = report_pack().projects
-_COUNT = re.compile(r"\bwie ?viele\b|\bhow many\b|\banzahl\b|\bnumber of\b", re.I)
+_COUNT = re.compile(rf"\b{HOW_MANY_DE}\b|\bhow many\b|\banzahl\b|\bnumber of\b", re.I)
 _LIST = re.compile(r"\bwelche[sn]?\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt es\b|\bnenne|\bname\b|\bshow\b", re.I)
 # The profile's own project examples, as opposed to projects mentioned in passing in its text.
 _EXAMPLES = re.compile(r"projektbeispiel|leuchtt[uü]rm|lighthouse|example|beispielprojekt|projekte\b.*\bvor\b"
@@ -52,7 +52,7 @@ _FIELD_PROJECT = re.compile(r"\w(?:s|ungs|täts|tur|form|welt|heits|dels)projekt
                             r"\b(?:education|mobility|health|security|retail|energy|administration|society|data|"
                             r"infrastructure)\s+projects?\b", re.I)
 # "Wie viele Projekte ...", "how many lighthouse projects ...": projects are what is counted.
-_COUNT_PROJECTS = re.compile(r"\b(?:wie ?viele|how many|anzahl der|number of)\s+(?:[\w-]+\s+)?"
+_COUNT_PROJECTS = re.compile(rf"\b(?:{HOW_MANY_DE}|how many|anzahl der|number of)\s+(?:[\w-]+\s+)?"
                              r"(?:projekte?|projektbeispiele?|leuchtturmprojekte?|projects?|lighthouse|examples?)\b", re.I)
 _TITLE_STOP = {"der", "die", "das", "und", "für", "fur", "im", "in", "am", "an", "von", "zur", "zum", "mit", "des",
                "den", "dem", "the", "of", "and", "for", "digitale", "digitaler", "digitales", "smart", "city",

@@ -14,11 +14,11 @@ import re
 from .answer import ExtractiveAnswerer, covers
 from .grounding import number_values
 from .messages import say
-from .text import split_sentences
+from .text import HOW_MANY_DE, split_sentences
 from .types import Answer, Chunk, Citation, Hit
 
 # "Wie viele Städte umfasst der Atlas?", "How many cities took part in the study?": the number of profiles.
-_HOW_MANY_CITIES = re.compile(r"\b(?:wie ?viele|how many|anzahl der|number of)\s+(?:der\s+|the\s+)?"
+_HOW_MANY_CITIES = re.compile(rf"\b(?:{HOW_MANY_DE}|how many|anzahl der|number of)\s+(?:der\s+|the\s+)?"
                               r"(?:städte|staedte|kommunen|cities|municipalities|towns)\b", re.I)
 # What else such a question may say: only words about the study and its profiles, so that "Wie viele
 # Städte haben eine Digitale Agenda?" is not answered with the number of profiles.

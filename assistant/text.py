@@ -40,6 +40,8 @@ def fold(text: str) -> str:
 
 
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß-]*")
+# German "how many / how much" in all its forms: "wie viele", "wieviel", "aus wie vielen", "wie vieler"
+HOW_MANY_DE = r"wie ?viel(?:e[nmrs]?)?"
 
 
 def words(text: str) -> list[str]:

@@ -270,6 +270,15 @@ def test_probabilities_are_a_softmax_of_the_scores_times_the_temperature():
         ExtractiveAnswerer(quote_confidence=1.5)
 
 
+@pytest.mark.parametrize("question", ["Aus wie vielen Mitgliedern besteht der Beirat?",
+                                      "In wievielen Sitzungen berät der Beirat?", "Wie vieler Mitglieder bedarf der Beirat?"])
+def test_every_form_of_wie_viele_asks_for_a_number(question):
+    text = ("Der Beirat berät die Stadt bei der Digitalisierung. Ihm gehören Vertreter aus Wirtschaft, "
+            "Wissenschaft und Zivilgesellschaft an.")
+    answer = _run(question, _hit(text), city="Musterstadt")
+    assert answer.refused and not answer.citations  # no sentence gives a number
+
+
 def test_a_partitive_how_many_is_answered_by_n_of_m():
     first = _hit("Im Workshop wurden zunächst 53 Städte als Kandidaten der Studie ausgewählt.",
                  section="2.1 Konzept", city="")
