@@ -20,6 +20,17 @@ def test_the_patterns_read_questions(real_report):
     assert pack.lighthouse.search("Welche Vorzeigeprojekte gibt es?") and not pack.lighthouse.search("EU Lighthouse City")
 
 
+
+@pytest.mark.parametrize(("question", "section"), [
+    ("Welche Hürden stehen der Stadt im Weg?", "Chancen & Herausforderungen"),
+    ("What drawbacks does the town fear?", "Chancen & Herausforderungen"),
+    ("Can ordinary people take part in shaping the plans?", "Stakeholder & Beteiligung"),
+    ("Was erhofft sich die Stadt davon?", "Motivation & Zielsetzung"),
+])
+def test_a_sections_everyday_words_name_it(question, section):
+    assert section in [name for words, name in report_pack().sections if words.search(question)]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[fields]\n", "missing table"),
     ("[sections]\nA = '('\n[fields]\n[lighthouse]\nwords = 'x'\nprojects = 'y'\n[report]\nnames = 'r'\n",
