@@ -143,10 +143,11 @@ class CityFinder:
         return ""
 
     def run(self, question: str, lang: str, cities: list[str], asked: bool = False,
-            query_vector: np.ndarray | None = None) -> Answer | None:
+            query_vector: np.ndarray | None = None, within=None) -> Answer | None:
         """``asked``: the understanding stage read the question as asking for a list of cities;
-        ``query_vector``: the question's embedding (see :meth:`attach_vectors`)."""
-        if cities or not (asked or WHICH_CITIES.search(question)):
+        ``query_vector``: the question's embedding (see :meth:`attach_vectors`); ``within``: only the
+        cities of a size (``facts.Within``), named in the answer's head."""
+        if cities or not (asked or within is not None or WHICH_CITIES.search(question)):
             return None
         question = self.abbreviations.shorten(question)
         terms = self.terms(question, lang)
@@ -177,15 +178,22 @@ class CityFinder:
             and not named & set(rarest)
         best: dict[str, tuple[int, float, _Sentence]] = {}
         for (_, s), sim in zip(found, meaning, strict=True):
+            if within is not None and s.city not in within.cities:
+                continue
             score = sum(any(t in s.folded for t in group) for group in terms)
             worded = score >= need and any(t in s.folded for t in rarest) and not common
             if (worded or sim >= close) and (score, sim) > best.get(s.city, (0, -np.inf, None))[:2]:
                 best[s.city] = (score, float(sim), s)
         if not best:
+            if within is not None and found:  # the thing is in other profiles, not in those of this size
+                return Answer(question, say(lang, "cities_none_within", condition=within.condition), lang, False,
+                              (), mode="across")
             return None
         chosen = [s for *_, s in sorted(best.values(), key=lambda x: (-x[0], -x[1], x[2].city))][: self.max_cities]
         chosen.sort(key=lambda s: s.city)
-        lines = [say(lang, "cities_head" if len(chosen) > 1 else "cities_head_one", count=len(chosen))]
+        head = "cities_head" if within is None else "cities_head_within"
+        lines = [say(lang, head if len(chosen) > 1 else head + "_one", count=len(chosen),
+                     condition=within.condition if within is not None else "")]
         cites = []
         for i, s in enumerate(chosen, 1):
             section = s.section.removeprefix("Projektbeispiele: ")

@@ -96,3 +96,17 @@ def condition(text: str) -> Condition | None:
             return Condition("around", value, value - spread, value + spread)
         return Condition("more" if re.fullmatch(_MORE, op, re.I) else "less", value)
     return None
+
+
+_UNIT_AFTER = r"(?:\s*(?:einwohner\w*|inhabitants|residents|people|menschen|leuten|km2|km²|quadratkilometer\w*|square kilometres|square kilometers))?"
+_WITH_BEFORE = (r"(?:\b(?:mit|with|having)\s+)?(?:(?:einer|eine|an|a)\s+)?"
+                r"(?:(?:fläche|flaeche|area|population|einwohnerzahl|bevölkerung|size)\s+)?(?:(?:von|of)\s+)?")
+
+
+def without_condition(text: str) -> str:
+    """The text without the condition on an amount it states ("Welche Städte mit mehr als 500.000 Einwohnern
+    haben einen CDO?" -> "Welche Städte haben einen CDO?")."""
+    text = spell_out(text)
+    for pattern in (_BETWEEN, _COMPARED):
+        text = re.sub(_WITH_BEFORE + pattern.pattern + _UNIT_AFTER, " ", text, count=1, flags=re.I)
+    return re.sub(r"\s{2,}", " ", text).strip()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .amounts import Condition, condition
+from .amounts import Condition, condition, without_condition
 from .corpus import FIGURES_SECTION
 from .messages import number, say
 from .text import HOW_MANY_DE
@@ -57,6 +57,20 @@ _SIZE_CLASS_WORDS = set("""welche welcher which wie viele wieviele how many list
 cities city sind ist is are gibt es there im in der die den des atlas smart-city-atlas smart city studie study
 zählen zählt gehören zu als gelten count counted as of the untersucht untersuchten examined profiled covered
 wurden were werden insgesamt total""".split())
+
+
+@dataclass(frozen=True)
+class Within:
+    """A which-cities question that also asks about a size: the cities of that size, the size in words,
+    and the question without it ("Welche Großstädte haben einen CDO?" -> "Welche Städte haben einen CDO?")."""
+
+    cities: frozenset[str]
+    condition: str
+    rest: str
+
+
+_HAVE = {"haben", "hat", "have", "has", "mit", "with", "über", "ueber", "over", "having"}
+_NEGATED = re.compile(r"\b(?:keine|nicht|no|not|non)[- ]\s*(?:\w+\s+)?$", re.I)
 
 
 def _size_class(question: str) -> tuple[str, float] | None:
@@ -171,6 +185,34 @@ class FigureAnswerer:
             return self._single(question, lang, cities[0], metrics)
         return None
 
+    def within(self, question: str, lang: str, query=None) -> Within | None:
+        """The size filter of a which-cities question that asks something else too; None for a question
+        about the sizes alone (``run`` lists those) or without a size."""
+        if _size_class(question) or not _SIZE_CLASS_ASKS.search(question) or _DESC.search(question) \
+                or _ASC.search(question):
+            return None  # the sizes alone, a ranking, or not a which-cities question ("Wie viele Mittelstädte ...?")
+        for pattern, (op, value) in _SIZE_CLASSES:
+            found = pattern.search(question)
+            if found:
+                if _NEGATED.search(question[: found.start()]):  # "die keine Großstädte sind"
+                    op = "less" if op == "more" else "more"
+                rest = pattern.sub("Städte" if lang == "de" else "cities", question, count=1)
+                return self._within(lang, "population", Condition(op, value), rest)
+        cond = query.condition if query is not None else condition(question)
+        if cond is None or not _CITY_WORD.search(question) or not (_POP.search(question) or _AREA.search(question)):
+            return None  # "mehr als 40 Städte": an amount, not a size
+        metric = "area" if _AREA.search(question) and not _POP.search(question) else "population"
+        rest = without_condition(question)
+        if _POP.search(rest) or _AREA.search(rest) or rest == question:
+            return None  # the figures are what is asked ("... und wie viele Einwohner haben sie?")
+        return self._within(lang, metric, cond, rest)
+
+    def _within(self, lang: str, metric: str, cond: Condition, rest: str) -> Within | None:
+        if all(w in _SIZE_CLASS_WORDS | _HAVE for w in re.findall(r"[\wäöüß-]+", rest.lower())):
+            return None  # nothing else is asked: "Welche Städte haben mehr als 500.000 Einwohner?"
+        cities = frozenset(f.city for f in self.figures.values() if cond.holds(f.value(metric)))
+        return Within(cities, self._condition(lang, metric, cond, dative=True), rest)
+
     @staticmethod
     def _asks_figure(question: str, metrics: list[str], query) -> bool:
         """Whether a question that names a figure asks for it: the understanding stage read that attribute,
@@ -269,12 +311,13 @@ class FigureAnswerer:
         label = say(lang, f"top_{metric}_{direction}", n=n)
         return self._listing(question, lang, say(lang, "ranking_many", label=label), ordered, metric)
 
-    def _condition(self, lang: str, metric: str, cond: Condition) -> str:
-        """The condition in words: "mehr als 100.000 Einwohner", "zwischen 50 und 100 km²"."""
+    def _condition(self, lang: str, metric: str, cond: Condition, dative: bool = False) -> str:
+        """The condition in words: "mehr als 100.000 Einwohner", "zwischen 50 und 100 km²" (after "mit":
+        "Einwohnern")."""
         key = {"more": "more_than", "less": "less_than", "around": "around", "between": "between"}[cond.op]
         return say(lang, key, value=self._fmt(metric, cond.value, lang),
                    low=self._fmt(metric, cond.low or 0, lang), high=self._fmt(metric, cond.high or 0, lang),
-                   unit=say(lang, "unit_" + metric))
+                   unit=say(lang, "unit_" + metric + ("_dative" if dative else "")))
 
     def _filter(self, question: str, lang: str, metric: str, cond: Condition) -> Answer:
         if metric == "population" and cond.value < 1000 and _AREA.search(question):

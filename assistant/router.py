@@ -88,7 +88,11 @@ class Exact:
 
     def answer(self, query: Query) -> Answer | None:
         text, lang, named = query.text, query.language, list(query.cities)
-        exact = (self.figures.run(text, lang, named, query)
+        # "Welche Großstädte haben einen CDO?": which cities, among those of a size
+        within = None if named else self.figures.within(text, lang, query)
+        exact = ((self.across.run(within.rest, lang, named, query_vector=query.vector, within=within)
+                  if within is not None else None)
+                 or self.figures.run(text, lang, named, query)
                  # "Welche Städte ...?" over all profiles, unless it asks for lighthouse projects (Anhang A)
                  or (None if LIGHTHOUSE.search(text) else
                      self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector))

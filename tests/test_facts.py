@@ -219,3 +219,44 @@ def test_a_superlative_among_named_or_focused_cities_ranks_only_them(figures, re
     every = Query(asked="x", text="Welche Stadt hat die meisten Einwohner?", language="de", cities=("Bonn", "Jena"),
                   focus_cities=True)
     assert "Berlin" in figures.run(every.text, "de", list(every.cities), every).text
+
+
+@pytest.mark.parametrize(("question", "lang", "rest", "small", "large"), [
+    ("Welche Städte mit mehr als 500.000 Einwohnern haben ein Reallabor?", "de", "Welche Städte haben ein Reallabor?",
+     "Ulm", "Berlin"),
+    ("Which towns with fewer than 100k inhabitants run a living lab?", "en", "Which towns run a living lab?",
+     "Emden", "Köln"),
+    ("Welche Mittelstädte haben eine Bürger-App?", "de", "Welche Städte haben eine Bürger-App?", "Emden", "Köln"),
+    ("Welche Städte, die keine Großstädte sind, nutzen Sensoren?", "de", None, "Emden", "Köln"),
+])
+def test_a_which_cities_question_with_a_size_is_asked_among_the_cities_of_that_size(figures, question, lang, rest,
+                                                                                    small, large):
+    within = figures.within(question, lang)
+    assert (small in within.cities) != (large in within.cities)
+    if rest is not None:
+        assert within.rest == rest
+    assert re.search(r"\d", within.condition)
+
+
+@pytest.mark.parametrize("question", [
+    "Welche Städte haben mehr als 500.000 Einwohner?",  # the sizes alone: a filter
+    "Wie viele Mittelstädte wurden untersucht?",  # a count, not which cities
+    "Nennen mehr als 40 Städte Mobilität als Handlungsfeld?",  # an amount of cities, not a size
+    "Welche Stadt mit mehr als 500.000 Einwohnern hat die größte Fläche?",  # a ranking
+    "Welche Städte haben einen CDO?",  # no size
+])
+def test_other_questions_have_no_size_to_ask_among(figures, question):
+    assert figures.within(question, "de") is None
+
+
+def test_the_cities_of_a_size_that_say_it_are_listed_and_the_head_names_the_size(real_report, figures):
+    from assistant.across import CityFinder
+    from assistant.answer import load_glossary
+
+    finder = CityFinder(real_report, load_glossary())
+    question = "Welche Großstädte haben einen Chief Digital Officer?"
+    within = figures.within(question, "de")
+    answer = finder.run(within.rest, "de", [], within=within)
+    cities = {c.source for c in answer.citations}
+    assert cities and cities <= within.cities and "Emden" not in cities  # Emden has a CDO but is small
+    assert "mehr als 100.000 Einwohnern" in answer.text

@@ -54,6 +54,9 @@ def test_exact_answers_get_the_passages_they_were_drawn_from_and_lighthouse_ques
         def run(self, *args, **kwargs):
             return None
 
+        def within(self, *args, **kwargs):
+            return None
+
     class Lists(Never):
         def run(self, text, lang, named, **kwargs):
             return Answer(text, "listed", lang, False)
