@@ -156,6 +156,11 @@ _WHICH_ARE_THOSE = re.compile(r"^\W*(?:und\s+|and\s+)?(?:welche\s+(?:sind|waren)
                               r"which\s+(?:are|were)\s+(?:they|those|these|that)|which\s+ones|what\s+are\s+they|"
                               r"(?:nenne|nenn|liste|list|name)\s+(?:sie|die|them|those|these)(?:\s+auf)?)\b", re.I)
 _HOW_MANY = re.compile(r"\bwie\s*viele\b|\bhow many\b|\bwhat number of\b|\banzahl der\b|\bnumber of\b", re.I)
+# "Welche Städte haben einen CDO?" - "Wie viele sind das?": the list again, whose head counts it.
+_HOW_MANY_ARE_THOSE = re.compile(r"^\W*(?:und\s+|and\s+|so\s+)?(?:wie\s*viele|how many)(?:\s+\w+)?\s+"
+                                 r"(?:sind|waren|are|were|is)\s+(?:das|dies|diese|es|those|these|that|they|there)"
+                                 r"(?:\s+(?:denn|insgesamt|genau|in total|altogether|exactly))?\W*$", re.I)
+_LISTS = re.compile(r"^\W*(?:welche|which|what|nenne|list|name|in welchen|in which)\b", re.I)
 # "Which other cities have one?", "Wo gibt es das noch?": the last question, asked of all the other cities.
 _OTHER_CITIES = re.compile(r"\b(?:welche|which|what)\s+(?:anderen?|weiteren?|other|else)\s+(?:st[äa]dte|cities|towns|kommunen)\b|"
                            r"\b(?:andere|weitere|other|more)\s+(?:st[äa]dte|cities|towns|kommunen)\b|"
@@ -183,6 +188,8 @@ class FollowUps:
             listing = _HOW_MANY.sub(lambda m: "which" if m.group(0).lower().startswith(("how", "what", "number"))
                                     else "welche", focus.topic, count=1)
             return Resolved(listing, focus.cities if not _ABOUT_ALL.search(listing) else (), None, "those")
+        if focus.topic and _HOW_MANY_ARE_THOSE.search(question) and _LISTS.search(focus.topic):
+            return Resolved(focus.topic, tuple(self.matcher.profiled(focus.topic)), None, "count those")
         if focus.topic and not named and _OTHER_CITIES.search(question):
             # "Hat Darmstadt einen CDO?" - "Welche anderen Städte haben einen?": every profile is read for it
             topic = focus.topic

@@ -266,3 +266,15 @@ def test_other_cities_asks_the_last_question_of_every_profile(followups):
     english = followups.run("Which other cities have one?", Focus(topic="Does Ulm have a data lab?", cities=("Ulm",)))
     assert english.text == "Which cities: Does have a data lab?"
     assert followups.run("Und andere Themen in Ulm?", focus).how != "other cities"  # a city named: not this
+
+
+def test_how_many_are_those_asks_the_listing_again_whose_head_counts_it(real_report):
+    followups = FollowUps(CityMatcher.from_files([c.name for c in real_report.cities], OTHER_CITIES))
+    listed = Focus(topic="Welche Städte betreiben ein Reallabor?", cities=("Ulm", "Jena"))
+    resolved = followups.run("Und wie viele sind das insgesamt?", listed)
+    assert (resolved.text, resolved.cities, resolved.how) == ("Welche Städte betreiben ein Reallabor?", (), "count those")
+    projects = followups.run("how many projects are those?", Focus(topic="Which projects does Ulm have?", cities=("Ulm",)))
+    assert projects.cities == ("Ulm",) and projects.how == "count those"
+    # not after a question that listed nothing, nor a count with a condition of its own
+    assert followups.run("Wie viele sind das?", Focus(topic="Wer leitet das Amt?", cities=("Ulm",))).how != "count those"
+    assert followups.run("Wie viele davon haben eine App?", listed).how != "count those"
