@@ -488,20 +488,18 @@ class ExtractiveAnswerer:
         if _ENUMERATION.search(question) or _ANNOUNCES.search(best.sentence):
             self.enumerate(question, chosen, scored, continuation.get(best.hit_index))
         order = {best.hit_index: 0, continuation.get(best.hit_index): 1}
-        chosen.sort(key=lambda s: (order[s.hit_index], s.position))
         hit = hits[best.hit_index]
-        quote = chosen[0].sentence
-        for before, s in zip(chosen, chosen[1:], strict=False):
-            adjacent = before.position >= 0 and (
-                s.position == before.position + 1 or (s.hit_index != before.hit_index and s.position == 0))
-            quote += (" " if adjacent else " … ") + s.sentence
-        passage = hit.chunk.text
-        if chosen[0].position < 0:  # the heading is quoted: it is part of the cited passage
-            passage = f"{hit.chunk.section}\n\n{passage}"
-        if any(s.hit_index != best.hit_index for s in chosen):  # the enumeration went on in the next chunk
-            passage += "\n\n" + hits[continuation[best.hit_index]].chunk.text
-        citations = [Citation(1, hit.chunk.source, hit.chunk.section, passage, quote, hit.chunk.id)]
-        text = self.frame(lang, hit, quote) + " [1]"
+
+        def quoted_text(chosen: list[Scored]) -> str:
+            chosen.sort(key=lambda s: (order[s.hit_index], s.position))
+            quote = chosen[0].sentence
+            for before, s in zip(chosen, chosen[1:], strict=False):
+                adjacent = before.position >= 0 and (
+                    s.position == before.position + 1 or (s.hit_index != before.hit_index and s.position == 0))
+                quote += (" " if adjacent else " … ") + s.sentence
+            return quote
+
+        quote = quoted_text(chosen)
         # A second passage is cited when it is nearly as relevant: from another source, or from another section
         # of the same one when its sentence holds an asked word the quote lacks (a near tie between two
         # sections of a profile, one of which names what was asked).
@@ -510,12 +508,26 @@ class ExtractiveAnswerer:
         others = [s for s in near if hits[s.hit_index].chunk.source != hit.chunk.source
                   or (hits[s.hit_index].chunk.section != hit.chunk.section
                       and any(covers(g, self.terms(s.sentence)) and not covers(g, quoted) for g in groups))]
-        if others:
-            second = max(others, key=lambda s: s.score)
-            if len(text) + len(second.sentence) < 600:
-                h2 = hits[second.hit_index]
-                citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
-                text += " " + self.frame(lang, h2, second.sentence) + " [2]"
+        second = max(others, key=lambda s: s.score) if others else None
+        # The second passage outranks the first one's weaker companions: they make room for it.
+        antecedent = next((c for c in chosen if c.position == best.position - 1 and _ANAPHORIC.match(best.sentence)), None)
+        while second is not None and len(self.frame(lang, hit, quote)) + len(second.sentence) >= 590:
+            spare = [c for c in chosen if c is not best and c is not antecedent]
+            if not spare:
+                break
+            chosen.remove(min(spare, key=lambda c: c.score))
+            quote = quoted_text(chosen)
+        passage = hit.chunk.text
+        if chosen[0].position < 0:  # the heading is quoted: it is part of the cited passage
+            passage = f"{hit.chunk.section}\n\n{passage}"
+        if any(s.hit_index != best.hit_index for s in chosen):  # the enumeration went on in the next chunk
+            passage += "\n\n" + hits[continuation[best.hit_index]].chunk.text
+        citations = [Citation(1, hit.chunk.source, hit.chunk.section, passage, quote, hit.chunk.id)]
+        text = self.frame(lang, hit, quote) + " [1]"
+        if second is not None and len(text) + len(second.sentence) < 600:
+            h2 = hits[second.hit_index]
+            citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
+            text += " " + self.frame(lang, h2, second.sentence) + " [2]"
         if quantity and not figure_only and not self.gives_figure(asked, quote):
             text += " " + say(lang, "figure_not_given")
         support = self.support(asked, question, quote, hit, best)

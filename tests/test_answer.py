@@ -256,6 +256,21 @@ def test_more_sentences_are_quoted_the_less_sure_the_scores_are(temperature, sen
     assert quote.count(". ") + 1 == sentences
 
 
+def test_a_second_passage_nearly_as_relevant_is_cited_before_the_first_ones_weaker_companions():
+    from assistant.weights import HAND_WEIGHTS
+
+    long = " und das ist in einem langen Satz über viele weitere Einzelheiten der Umsetzung beschrieben worden"
+    first = _hit(". ".join(f"Die Stadt betreibt ein Reallabor Nummer {i}{long}" for i in range(3)) + ".",
+                 section="Projekt A")
+    second = _hit(f"Auch Nachbarstadt betreibt ein Reallabor{long}.", section="Projekt B", city="Nachbarstadt")
+    # the passages' ranks do not count here: the two passages' sentences tie
+    flat = {**HAND_WEIGHTS, "passage_rank": 0.0, "first_sentence": 0.0}
+    unsure = ExtractiveAnswerer(weights=SentenceWeights(flat, "hand", 0.001))
+    answer = _run("Wer betreibt ein Reallabor?", first, second, answerer=unsure)
+    assert [c.source for c in answer.citations] == ["Musterstadt", "Nachbarstadt"]
+    assert len(answer.text) < 600
+
+
 def test_probabilities_are_a_softmax_of_the_scores_times_the_temperature():
     import numpy as np
 
