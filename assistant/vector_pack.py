@@ -1,7 +1,7 @@
 """Vectors shipped with the report, so that a fresh clone builds its index without embedding the report.
 
 A pack is two files: ``<name>.npz`` (``keys``: the :func:`~assistant.build.content_key` of each embedded
-text; ``vectors``: float16, one row per key) and ``<name>.json``, its manifest (the embedder's name and
+text; ``vectors``: float32, one row per key) and ``<name>.json``, its manifest (the embedder's name and
 package version, the corpus hash and chunker version it was made from, the row count and the SHA-256 of
 the ``.npz``). ``python -m assistant build-index --export-vectors`` writes it from the built index.
 
@@ -85,7 +85,7 @@ class VectorPack:
         return manifest
 
     def vectors_for(self, embedder) -> dict[str, np.ndarray]:
-        """The shipped vectors by content key, as float32, if they were made by ``embedder`` (same name and
+        """The shipped vectors by content key if they were made by ``embedder`` (same name and
         package version); empty if there is no pack, it is another embedder's, or it is damaged (warned)."""
         if not self.path.exists() and not self.manifest_path.exists():
             return {}
@@ -118,8 +118,6 @@ class VectorPack:
         vectors = vectors.astype(np.float32)
         if not np.isfinite(vectors).all():
             raise ValueError("it holds vectors that are not finite")
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = np.divide(vectors, norms, out=vectors, where=norms > 0)  # unit length again after float16
         return dict(zip((str(k) for k in keys), vectors, strict=True))
 
     def write(self, vectors: dict[str, np.ndarray], embedder, corpus_hash: str, chunker_version: str) -> PackManifest:
@@ -128,7 +126,9 @@ class VectorPack:
         if not vectors:
             raise ValueError("no vectors to write")
         keys = sorted(vectors)
-        matrix = np.vstack([vectors[k] for k in keys]).astype(np.float16)
+        # float32, as the index holds them: with float16 (half the size) one near tie in 900 evaluation
+        # answers came out otherwise than with the embedded vectors
+        matrix = np.vstack([vectors[k] for k in keys]).astype(np.float32)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".npz")
         try:
