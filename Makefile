@@ -57,11 +57,10 @@ check: setup-test
 	$(PY) -m ruff check assistant tests eval app.py
 	$(PY) -m pytest -m '$(CHECK_MARKERS)'
 
+# pytest runs beside the evaluation gate and the Chroma-server stage (.ci/suite; SERIAL=1: one after the other).
 test: index chromium postgresql setup-test setup-st
 	$(PY) -m ruff check assistant tests eval app.py
-	$(PY) -m pytest
-	$(PY) -m eval --gate
-	.ci/chroma-server
+	PY=$(PY) .ci/suite
 
 # Only the tests of the optional sentence-transformers backend.
 test-st: setup-test setup-st

@@ -2,7 +2,9 @@
 
 Every passage and sentence is keyed by a hash of the text that is embedded (:func:`content_key`), so
 a build after a change in one city profile embeds only that profile's chunks and sentences and takes
-the vectors of everything else from the collection built before (same embedder, text unchanged).
+the vectors of everything else from the collection built before (same embedder, text unchanged). Vectors
+shipped with the report (:class:`~assistant.vector_pack.VectorPack`) are reused the same way, so a fresh
+clone embeds only what changed since they were made.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder, embed_passages
+from .errors import IndexError_
 from .progress import Progress
 from .store import ChromaStore, Manifest
 from .text import split_sentences
 from .types import Chunk
+from .vector_pack import PackManifest, VectorPack
 
 log = logging.getLogger(__name__)
 
@@ -28,34 +32,46 @@ def content_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
 
 
+def embedded_texts(chunks: list[Chunk]) -> list[str]:
+    """Every text a build embeds: each chunk's ``embed_text``, then each sentence of each chunk."""
+    return [c.embed_text for c in chunks] + [s for c in chunks for s in split_sentences(c.text)]
+
+
 @dataclass(frozen=True)
 class BuildStats:
     """How many distinct passages and sentences a build embedded, and how many it took from the old index
-    (a text that occurs twice is embedded once and counted in neither the second time)."""
+    or the shipped vectors (``shipped`` of them from the latter; a text that occurs twice is embedded once
+    and counted in neither the second time)."""
 
     embedded: int
     reused: int
+    shipped: int = 0
 
 
 class IndexBuilder:
     """Writes the index of ``chunks`` for ``manifest`` into ``store``, embedding with ``embedder``
-    (e.g. a :class:`~assistant.embedding.ProcessPoolEmbedder`). ``reuse=False`` embeds everything."""
+    (e.g. a :class:`~assistant.embedding.ProcessPoolEmbedder`), taking the vectors it can from the index
+    built before and from ``shipped``. ``reuse=False`` embeds everything."""
 
     def __init__(self, store: ChromaStore, embedder: Embedder, progress: Progress | None = None,
-                 reuse: bool = True, on_fraction: Callable[[float], object] | None = None) -> None:
+                 reuse: bool = True, on_fraction: Callable[[float], object] | None = None,
+                 shipped: VectorPack | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.progress = progress or Progress.off()
         self.reuse = reuse
+        self.shipped = shipped
         self.on_fraction = on_fraction or (lambda fraction: None)  # told the share of texts embedded so far
         self._total = self._done = 0
 
     def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
-        known = self.store.stored_vectors(manifest.embedder, content_key) if self.reuse else {}
-        known = dict(known)  # the vectors embedded now are added to it
-        keys = [content_key(t) for t in [c.embed_text for c in chunks] + [s for _, _, s in sentences]]
+        shipped = self.shipped.vectors_for(self.embedder) if self.reuse and self.shipped is not None else {}
+        stored = self.store.stored_vectors(manifest.embedder, content_key) if self.reuse else {}
+        known = {**shipped, **stored}  # the vectors embedded now are added to it
+        keys = [content_key(t) for t in embedded_texts(chunks)]
         reused = sum(k in known for k in keys)
+        from_pack = sum(k in shipped and k not in stored for k in keys)
         self._total, self._done = len({k for k in keys if k not in known}), 0
         self.on_fraction(0.0)
         vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in chunks], known)
@@ -63,9 +79,9 @@ class IndexBuilder:
                                                [s for _, _, s in sentences], known)
         with self.progress.step("writing the index", len(chunks) + len(sentences), "vectors") as bar:
             self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors, bar.update)
-        stats = BuildStats(first + second, reused)
-        log.info("index written: %d texts embedded, %d reused from the previous index", stats.embedded,
-                 stats.reused)
+        stats = BuildStats(first + second, reused, from_pack)
+        log.info("index written: %d texts embedded, %d reused (%d of them shipped with the report)",
+                 stats.embedded, stats.reused, stats.shipped)
         return stats
 
     def _embed(self, label: str, unit: str, texts: list[str],
@@ -87,3 +103,18 @@ class IndexBuilder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32), 0
         return np.vstack([known[k] for k in keys]).astype(np.float32), len(todo)
+
+
+def export_vectors(store: ChromaStore, manifest: Manifest, chunks: list[Chunk], embedder: Embedder,
+                   pack: VectorPack) -> PackManifest:
+    """Write the vectors ``store`` holds for every text the index of ``chunks`` embeds as ``pack`` (the
+    vectors to ship with the report). ``IndexError_`` if the index of ``manifest`` is not built."""
+    if not store.open(manifest):
+        raise IndexError_(f"no current index at {store.location}: run `python -m assistant build-index` first")
+    stored = store.stored_vectors(manifest.embedder, content_key)
+    keys = {content_key(t) for t in embedded_texts(chunks)}
+    missing = keys - stored.keys()
+    if missing:
+        raise IndexError_(f"the index at {store.location} lacks {len(missing)} of the report's vectors: "
+                          "rebuild it with `python -m assistant build-index --force`")
+    return pack.write({k: stored[k] for k in keys}, embedder, manifest.corpus_hash, manifest.chunker_version)

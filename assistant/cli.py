@@ -74,6 +74,19 @@ def _insights(settings, since, fmt: str, out: str | None) -> None:
     print(f"{insights.total} questions, {len(insights.drafts)} drafts: {fmt} written to {out}", file=sys.stderr)
 
 
+def _export_vectors(assistant, path: str) -> None:
+    from .vector_pack import VectorPack
+
+    if not path:
+        raise InputError("--export-vectors needs a PATH when ASSISTANT_SHIPPED_VECTORS is empty")
+    from pathlib import Path
+
+    pack = VectorPack(Path(path))
+    manifest = assistant.export_vectors(pack)
+    print(f"{manifest.count} vectors of {manifest.embedder} {manifest.embedder_version} written to {pack.path} "
+          f"(manifest {pack.manifest_path})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     build.add_argument("--quiet", action="store_true",
                        help="no progress bars (they are drawn only on a terminal anyway; ASSISTANT_PROGRESS=false)")
+    build.add_argument("--export-vectors", nargs="?", const="", metavar="PATH",
+                       help="then write the report's vectors from the index as the pack to ship (default: "
+                            "ASSISTANT_SHIPPED_VECTORS, corpus/smart-city-atlas-2019.vectors.npz)")
     sub.add_parser("serve", help="serve the chat UI and the APIs on ASSISTANT_HOST:ASSISTANT_PORT")
     feedback = sub.add_parser("feedback", help="the ratings given in the chat")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True, metavar="export")
@@ -121,8 +137,11 @@ def main(argv: list[str] | None = None) -> int:
 
             info = assistant.build_index(force=args.force, progress=Progress(settings.progress and not args.quiet))
             state = "built" if info.built else "up to date"
-            texts = f"; {info.embedded} texts embedded, {info.reused} reused" if info.built else ""
+            texts = (f"; {info.embedded} texts embedded, {info.reused} reused, {info.shipped} of them shipped"
+                     if info.built else "")
             print(f"index {state}: {info.chunks} chunks at {info.location} ({info.seconds:.1f} s{texts})")
+            if args.export_vectors is not None:
+                _export_vectors(assistant, args.export_vectors or settings.shipped_vectors)
             return 0
         if args.command == "feedback":
             from .db import database_url

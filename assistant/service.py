@@ -18,7 +18,7 @@ import numpy as np
 from .across import CityFinder
 from .answer import ExtractiveAnswerer, TermRarity
 from .bm25 import FastSparseIndex
-from .build import IndexBuilder
+from .build import IndexBuilder, export_vectors
 from .chat import ConversationStore, FollowUps, Resolved, Turn, next_focus
 from .chunking import StructureChunker
 from .cities import CityMatcher
@@ -38,6 +38,7 @@ from .study import StudyNumbers
 from .text import Abbreviations, fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
 from .understand import ExemplarClassifier, Query, Speller, Understanding
+from .vector_pack import PackManifest, VectorPack
 from .weights import RefusalModel
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ class BuildInfo:
     chunks: int
     location: str
     embedded: int = 0  # texts (passages and sentences) embedded by this build
-    reused: int = 0  # texts whose vectors the build took from the previous index
+    reused: int = 0  # texts whose vectors the build took from the previous index or the shipped vectors
+    shipped: int = 0  # of those, the texts whose vectors were shipped with the report
 
 
 # Sentences in a question that address the assistant instead of asking about the report ("Ignore all
@@ -106,7 +108,7 @@ class Assistant:
                  top_k: int = 8, max_question_chars: int = 2000, chunker: StructureChunker | None = None,
                  answerer: ExtractiveAnswerer | None = None,
                  conversations: ConversationStore | None = None, writer=None, handoff: Handoff | None = None,
-                 passage_embedder=None) -> None:
+                 passage_embedder=None, shipped_vectors: VectorPack | None = None) -> None:
         self.corpus_path = Path(corpus_path)
         self.store = store
         self.embedder = embedder
@@ -114,6 +116,7 @@ class Assistant:
         if passage_embedder is not None and passage_embedder.name != embedder.name:
             raise ValueError(f"the passage embedder {passage_embedder.name!r} is not {embedder.name!r}")
         self.passage_embedder = passage_embedder
+        self.shipped_vectors = shipped_vectors  # vectors of the report a build may take instead of embedding
         self.others_path = others_path
         self.top_k = top_k
         self.max_question_chars = max_question_chars
@@ -149,7 +152,8 @@ class Assistant:
         others = settings.corpus_path.parent / "other_cities.txt"
         contact = Contact(settings.handoff_text, settings.handoff_url, settings.handoff_email, settings.handoff_phone)
         return cls(settings.corpus_path, store, embedder, others, settings.top_k, settings.max_question_chars,
-                   writer=make_writer(settings), handoff=Handoff(contact), passage_embedder=passages)
+                   writer=make_writer(settings), handoff=Handoff(contact), passage_embedder=passages,
+                   shipped_vectors=VectorPack(Path(settings.shipped_vectors)) if settings.shipped_vectors else None)
 
     # -- index ---------------------------------------------------------------------
     def _manifest(self, chunks: list[Chunk]) -> Manifest:
@@ -219,13 +223,21 @@ class Assistant:
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
             try:
                 stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
-                                     on_fraction=lambda share: setattr(self, "index_progress", share)).run(
-                    manifest, chunks)
+                                     on_fraction=lambda share: setattr(self, "index_progress", share),
+                                     shipped=self.shipped_vectors).run(manifest, chunks)
             finally:
                 self.index_progress = None
                 getattr(self.passage_embedder, "close", lambda: None)()  # its processes are not kept while serving
         return chunks, BuildInfo(stats is not None, time.perf_counter() - start, len(chunks), self.store.location,
-                                 stats.embedded if stats else 0, stats.reused if stats else 0)
+                                 stats.embedded if stats else 0, stats.reused if stats else 0,
+                                 stats.shipped if stats else 0)
+
+    def export_vectors(self, pack: VectorPack) -> PackManifest:
+        """Write the vectors of every text the index of the current report holds as ``pack`` (what
+        ``build-index --export-vectors`` ships); the index must be built."""
+        chunks = self.chunker.run(self.load_report())
+        manifest = self._manifest(chunks)
+        return export_vectors(self.store, manifest, chunks, self.passage_embedder or self.embedder, pack)
 
     def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
         start = time.perf_counter()

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # processes that embed the report while the index is built (one model each, one core each; at most
     # as many as there are cores); 1 embeds in the process itself
     build_workers: int = Field(default=2, ge=1, le=64)
+    # vectors of the report shipped in the repository (assistant/vector_pack.py): the build takes those that
+    # match the embedder and the text instead of embedding them; empty: embed everything
+    shipped_vectors: str = str(ROOT / "corpus" / "smart-city-atlas-2019.vectors.npz")
     # progress bars on stderr for build-index and `python -m eval` (drawn only on a terminal)
     progress: bool = True
     # a second model instance embeds waiting questions on another core (off on a single core)

@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.progress import Progress
     from assistant.service import Assistant
     from assistant.settings import Settings
+    from assistant.vector_pack import VectorPack
 
-    from .baseline import NaiveBaseline
+    from .baseline import SHIPPED, NaiveBaseline
     from .dataset import DatasetError, load_dialogues, load_qa, spread
     from .metrics import variant_gap
     from .report import write_report
@@ -109,11 +110,13 @@ def main(argv: list[str] | None = None) -> int:
             summary["dialogue.citation.precision"] = summary["dialogue"]["dialogue.citation.precision"]
         baseline = None
         if not args.no_baseline:
-            baseline = NaiveBaseline(settings.corpus_path, assistant.embedder, cache_dir=settings.index_dir)
+            baseline = NaiveBaseline(settings.corpus_path, assistant.embedder, cache_dir=settings.index_dir,
+                                     shipped=VectorPack(SHIPPED))
             baseline.build()
             summary["baseline"] = summary_for(run_baseline(baseline, items, progress))
             summary["baseline"]["index.build_s"] = round(baseline.build_s, 2)
             summary["baseline"]["index.cached"] = baseline.cached
+            summary["baseline"]["index.shipped"] = baseline.shipped_count
         summary["sets"] = {}
         for name, path in extra.items():
             set_items = load_qa(path)

