@@ -3,8 +3,9 @@
 The score of a sentence is ``weights @ features``. The weights are fitted on our own evaluation questions
 (``python -m eval.fit_weights``, a pairwise logistic regression: the sentence that holds the asked fact
 against the other candidates of the same question) and stored with the hash of the data they came from.
-They are scaled so that the dense similarity counts 1.0: the answer stage's margins ("within 0.03 of the
-best") stay in units of similarity whatever was fitted.
+They are scaled so that the dense similarity counts 1.0: the answer stage's margins ("within 0.01 of the
+best") stay in units of similarity whatever was fitted; the fitted temperature turns a question's scores
+into probabilities (how many sentences the quote needs).
 """
 
 from __future__ import annotations
