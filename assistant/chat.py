@@ -163,8 +163,9 @@ _HOW_MANY_ARE_THOSE = re.compile(r"^\W*(?:und\s+|and\s+|so\s+)?(?:wie\s*viele|ho
 _LISTS = re.compile(r"^\W*(?:welche|which|what|nenne|list|name|in welchen|in which)\b", re.I)
 # "Which other cities have one?", "Wo gibt es das noch?": the last question, asked of all the other cities.
 _OTHER_CITIES = re.compile(r"\b(?:welche|which|what)\s+(?:anderen?|weiteren?|other|else)\s+(?:st[äa]dte|cities|towns|kommunen)\b|"
-                           r"\b(?:andere|weitere|other|more)\s+(?:st[äa]dte|cities|towns|kommunen)\b|"
+                           r"\b(?:andere[nr]?|weitere[nr]?|other|more)\s+(?:st[äa]dte[n]?|cities|towns|kommunen)\b|"
                            r"\bwo (?:gibt es|gab es) (?:das|so etwas|sowas) (?:noch|auch)\b|\bwhere else\b|"
+                           r"\b(?:anderswo|woanders|elsewhere)\b|"
                            r"\bwer (?:hat|macht) (?:das|so etwas|sowas) (?:noch|auch)\b", re.I)
 # A fragment that only swaps one thing of the last question: "Und im Bereich Bildung?", "And for education?"
 _FRAGMENT_WORDS = 6

@@ -266,6 +266,8 @@ def test_other_cities_asks_the_last_question_of_every_profile(followups):
     english = followups.run("Which other cities have one?", Focus(topic="Does Ulm have a data lab?", cities=("Ulm",)))
     assert english.text == "Which cities: Does have a data lab?"
     assert followups.run("Und andere Themen in Ulm?", focus).how != "other cities"  # a city named: not this
+    for asked in ("Gibt es so etwas auch in anderen Städten?", "Gibt es das auch woanders?", "Is there one elsewhere?"):
+        assert followups.run(asked, focus).how == "other cities"
 
 
 def test_how_many_are_those_asks_the_listing_again_whose_head_counts_it(real_report):
