@@ -186,12 +186,12 @@ class CityFinder:
                 best[s.city] = (score, float(sim), s)
         if not best:
             if within is not None and found:  # the thing is in other profiles, not in those of this size
-                return Answer(question, say(lang, "cities_none_within", condition=within.condition), lang, False,
-                              (), mode="across")
+                return Answer(question, say(lang, f"cities_none_{within.heads}", condition=within.condition), lang,
+                              False, (), mode="across")
             return None
         chosen = [s for *_, s in sorted(best.values(), key=lambda x: (-x[0], -x[1], x[2].city))][: self.max_cities]
         chosen.sort(key=lambda s: s.city)
-        head = "cities_head" if within is None else "cities_head_within"
+        head = "cities_head" if within is None else f"cities_head_{within.heads}"
         lines = [say(lang, head if len(chosen) > 1 else head + "_one", count=len(chosen),
                      condition=within.condition if within is not None else "")]
         cites = []

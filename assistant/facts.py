@@ -65,8 +65,18 @@ class Within:
     and the question without it ("Welche Großstädte haben einen CDO?" -> "Welche Städte haben einen CDO?")."""
 
     cities: frozenset[str]
-    condition: str
+    condition: str  # the size in words; "" for the cities named before ("Welche davon ...?")
     rest: str
+
+    @property
+    def heads(self) -> str:
+        """Which answer heads name the group: ``within`` (a size) or ``those`` (the cities named before)."""
+        return "within" if self.condition else "those"
+
+
+def asks_ranking(question: str) -> bool:
+    """The question asks for the largest or smallest ("die kleinste", "the most inhabitants")."""
+    return bool(_DESC.search(question) or _ASC.search(question))
 
 
 _HAVE = {"haben", "hat", "have", "has", "mit", "with", "über", "ueber", "over", "having"}

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from .facts import Within, asks_ranking
 from .messages import say
 from .projects import LIGHTHOUSE
 from .types import Answer, Hit
@@ -88,9 +89,10 @@ class Exact:
 
     def answer(self, query: Query) -> Answer | None:
         text, lang, named = query.text, query.language, list(query.cities)
-        # "Welche Großstädte haben einen CDO?": which cities, among those of a size
-        within = None if named else self.figures.within(text, lang, query)
-        exact = ((self.across.run(within.rest, lang, named, query_vector=query.vector, within=within)
+        # "Welche Großstädte haben einen CDO?": which cities, among those of a size; "Welche davon haben
+        # auch ein Reallabor?": among the cities just named
+        within = self.figures.within(text, lang, query) if not named else of_those(query)
+        exact = ((self.across.run(within.rest, lang, [], query_vector=query.vector, within=within)
                   if within is not None else None)
                  or self.figures.run(text, lang, named, query)
                  # "Welche Städte ...?" over all profiles, unless it asks for lighthouse projects (Anhang A)
@@ -99,6 +101,22 @@ class Exact:
                  or self.projects.run(text, lang, named, listing=query.yes_no or query.keywords or query.lists_cities)
                  or (None if named else self.study().profiled(text, lang)))
         return None if exact is None else replace(exact, retrieved=self.hits_for(exact))
+
+
+# "Welche davon ...?", "Which of them ...?": a question about the cities just named, one by one.
+_OF_THOSE = re.compile(r"^\W*(?:und\s+|and\s+)?(?:welche[rns]?\s+(?:davon|von (?:ihnen|diesen|denen))|"
+                       r"welche dieser (?:st[äa]dte|kommunen)|which of (?:them|those|these)(?: cities| towns)?)\b", re.I)
+
+
+def of_those(query: Query):
+    """The cities of the conversation's focus, when the question asks which of them say something
+    ("Welche davon haben auch ein Reallabor?"); not a ranking ("Welche davon ist die kleinste?")."""
+    found = _OF_THOSE.search(query.text)
+    if not (len(query.cities) >= 2 and found) or asks_ranking(query.text) or query.attribute:
+        return None
+    lead = "Welche" if query.language == "de" else "Which"
+    rest = re.sub(r"\s*\([^()]*\)\s*$", "", query.text[found.end():])  # the cities the follow-up filled in
+    return Within(frozenset(query.cities), "", f"{lead}{rest}")
 
 
 def sparse_text(query: Query, bridged_words: Callable[[str], set[str]]) -> str:

@@ -83,3 +83,17 @@ def test_english_questions_search_the_german_words_they_stand_for():
     assert sparse_text(en, lambda text: {"offene", "daten"}) == "open data portal daten offene"
     de = Query(asked="x", text="Offene Daten", language="de")
     assert sparse_text(de, lambda text: {"unused"}) == "Offene Daten"
+
+
+def test_which_of_those_asks_among_the_cities_just_named():
+    from assistant.router import of_those
+
+    named = ("Ulm", "Jena", "Emden")
+    q = of_those(Query(asked="x", text="Welche davon haben auch ein Reallabor? (Ulm, Jena, Emden)", language="de",
+                       cities=named))
+    assert q.cities == frozenset(named) and q.rest == "Welche haben auch ein Reallabor?" and q.heads == "those"
+    english = of_those(Query(asked="x", text="Which of them run a living lab?", language="en", cities=named))
+    assert english.rest == "Which run a living lab?"
+    for text in ("Welche davon ist die kleinste?", "Welche Projekte hat Ulm?"):  # a ranking; not "of those"
+        assert of_those(Query(asked="x", text=text, language="de", cities=named)) is None
+    assert of_those(Query(asked="x", text="Welche davon hat ein Reallabor?", language="de", cities=("Ulm",))) is None
