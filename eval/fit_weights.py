@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = collect_support(assistant, items)
         result = {"data_hash": data_hash(paths), "sets": [p.name for p in paths], "embedder": assistant.embedder.name,
                   **fit_refusal([r for r in rows if not held_out(r["key"])], [r for r in rows if held_out(r["key"])])}
-        return _write_or_check(args, out, result)
+        return _write_or_check(args, out, result, same=lambda stored: _same_decisions(stored, result, rows))
     args.out = args.out or WEIGHTS_PATH
     assistant.answerer.weights = SentenceWeights.hand()  # candidates as the hand weights rank them
     groups = collect(assistant, items)
@@ -263,7 +263,27 @@ def main(argv: list[str] | None = None) -> int:
     return _write_or_check(args, args.out, result)
 
 
-def _write_or_check(args, out: Path, result: dict) -> int:
+def _same_decisions(stored: dict, refit: dict, rows: list[dict]) -> dict:
+    """Where a stored refusal model and its refit differ in what they decide. Two of the support features
+    add up to nearly one (coverage and what is missing), so their weights alone may trade places while every
+    probability stays the same: the decisions are compared, not the weights."""
+    from assistant.weights import SUPPORT_FEATURES
+
+    x = np.vstack([r["x"] for r in rows])
+
+    def prob(model: dict) -> np.ndarray:
+        w = np.array([model["weights"].get(n, 0.0) for n in SUPPORT_FEATURES])
+        return 1 / (1 + np.exp(-(x @ w + model["intercept"])))
+
+    p_stored, p_refit = prob(stored), prob(refit)
+    flipped = float(np.mean((p_stored >= stored["threshold"]) != (p_refit >= refit["threshold"])))
+    drift = float(np.mean(np.abs(p_stored - p_refit)))
+    return {k: v for k, v in {"decisions_flipped": flipped, "mean_probability_drift": drift}.items()
+            if v > {"decisions_flipped": 0.01, "mean_probability_drift": 0.02}[k]}
+
+
+def _write_or_check(args, out: Path, result: dict, same=None) -> int:
+    """``same(stored)``, if given, says where a refit differs from the stored file (else the weights are compared)."""
     print(json.dumps({k: v for k, v in result.items() if k != "weights"}, indent=1))
     if args.check:
         stored = json.loads(out.read_text(encoding="utf-8"))
@@ -271,8 +291,9 @@ def _write_or_check(args, out: Path, result: dict) -> int:
             print(f"stale: the weights were fitted on data {stored.get('data_hash')}, the sets are now "
                   f"{result['data_hash']}; run python -m eval.fit_weights", file=sys.stderr)
             return 1
-        far = {k: (stored["weights"].get(k), v) for k, v in result["weights"].items()
-               if abs(stored["weights"].get(k, 0.0) - v) > 0.02 + 0.05 * abs(v)}
+        far = same(stored) if same is not None else {
+            k: (stored["weights"].get(k), v) for k, v in result["weights"].items()
+            if abs(stored["weights"].get(k, 0.0) - v) > 0.02 + 0.05 * abs(v)}
         if "temperature" in result and abs(stored.get("temperature", 0.0) - result["temperature"]) > 0.05 * result["temperature"]:
             far["temperature"] = (stored.get("temperature"), result["temperature"])
         if far:
