@@ -45,18 +45,22 @@ _NUMBER_WORDS = {
 # Mittelstädte have fewer than 100.000 inhabitants, Großstädte more (the study's own line, chapter 2:
 # "alle 80 deutschen Großstädte ... sowie ausgewählte Städte mit weniger als 100.000 Einwohnern").
 _SIZE_CLASSES = (
+    # a Millionenstadt has a million inhabitants or more (the usual German line)
+    (re.compile(r"\bmillionenst[äa]dte?n?\b|\bmillion[- ]plus cities\b|\bcities of (?:over )?a million\b", re.I),
+     ("more", 1_000_000.0)),
     (re.compile(r"\bmittelst[äa]dte?n?\b|\bmedium[- ]sized\b|\bmid[- ]sized\b", re.I), ("less", 100_000.0)),
     (re.compile(r"\bgro(?:ß|ss)st[äa]dte?n?\b|\blarge cities\b|\bmajor cities\b|\bbig cities\b", re.I),
      ("more", 100_000.0)),
 )
 # Which ones (a how-many is answered by the chapters, which count their "13 Mittelstädte" themselves).
-_SIZE_CLASS_ASKS = re.compile(r"\b(welche|which|liste|list|nenne|name)\b", re.I)
+_SIZE_CLASS_ASKS = re.compile(r"\b(welche|which|liste|list|nenne|name|gibt es|are there)\b", re.I)
 # What else "Welche Städte im Atlas sind Mittelstädte?" may say (so that "Welche Mittelstädte haben eine
 # Digitale Agenda?" is not answered with a list of sizes).
 _SIZE_CLASS_WORDS = set("""welche welcher which wie viele wieviele how many liste list nenne name städte stadt staedte
 cities city sind ist is are gibt es there im in der die den des atlas smart-city-atlas smart city studie study
 zählen zählt gehören zu als gelten count counted as of the untersucht untersuchten examined profiled covered
-wurden were werden insgesamt total""".split())
+wurden were werden insgesamt total noch weitere andere other more any further außer ausser besides apart from except
+und and""".split())
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,8 @@ class FigureAnswerer:
                 if _NEGATED.search(question[: found.start()]):  # "die keine Großstädte sind"
                     op = "less" if op == "more" else "more"
                 rest = pattern.sub("Städte" if lang == "de" else "cities", question, count=1)
+                if _POP.search(rest) or _AREA.search(rest) or condition(rest):
+                    return None  # the sizes are what is asked ("..., i.e. over a million inhabitants?")
                 return self._within(lang, "population", Condition(op, value), rest)
         cond = query.condition if query is not None else condition(question)
         if cond is None or not _CITY_WORD.search(question) or not (_POP.search(question) or _AREA.search(question)):

@@ -47,7 +47,7 @@ _NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\wäöüß]*(?:-[\w�
 _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|20)\d\d)", re.I)
 # "außer Leipzig", "apart from Bonn and Köln": the cities named there are not the ones asked about.
 _BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)\s+"
-                      r"((?:[\w.-]+(?:\s*,\s*|\s+)){1,4})", re.I)
+                      r"((?:[\w.-]+(?:\s*,\s*|\s+|(?=[?!]|$))){1,4})", re.I)
 # How a follow-up was resolved when it is about the project talked about (see chat.FollowUps).
 _ABOUT_PROJECT = ("project", "ordinal", "project of city")
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}

@@ -244,6 +244,7 @@ def test_a_which_cities_question_with_a_size_is_asked_among_the_cities_of_that_s
     "Nennen mehr als 40 Städte Mobilität als Handlungsfeld?",  # an amount of cities, not a size
     "Welche Stadt mit mehr als 500.000 Einwohnern hat die größte Fläche?",  # a ranking
     "Welche Städte haben einen CDO?",  # no size
+    "Welche Städte sind Millionenstädte, also mit über einer Million Einwohnern?",  # the sizes, said twice
 ])
 def test_other_questions_have_no_size_to_ask_among(figures, question):
     assert figures.within(question, "de") is None
@@ -260,3 +261,10 @@ def test_the_cities_of_a_size_that_say_it_are_listed_and_the_head_names_the_size
     cities = {c.source for c in answer.citations}
     assert cities and cities <= within.cities and "Emden" not in cities  # Emden has a CDO but is small
     assert "mehr als 100.000 Einwohnern" in answer.text
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("Gibt es im Atlas noch weitere Millionenstädte?", "de"), ("Which million-plus cities are there?", "en")])
+def test_million_cities_are_those_with_a_million_inhabitants_or_more(figures, question, lang):
+    answer = figures.run(question, lang, [])
+    assert listed_cities(answer) == ["Berlin", "Hamburg", "München", "Köln"]

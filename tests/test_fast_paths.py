@@ -53,6 +53,7 @@ def test_dense_query_by_ids_equals_the_vector_store_query(mini_assistant, city):
     ("Hat außer Aachen noch eine Stadt ein Projekt dazu?", {"Aachen"}, "Hat außer noch eine Stadt ein Projekt dazu?"),
     ("Apart from Bamberg and Aachen, which cities do this?", {"Bamberg", "Aachen"}, "Apart from and , which cities"),
     ("Was macht Bamberg außer der App?", set(), "Was macht Bamberg außer der App?"),
+    ("Which cities run an app besides Aachen?", {"Aachen"}, "Which cities run an app besides"),  # at the end
 ])
 def test_cities_named_after_besides_are_not_the_ones_asked_about(mini_assistant, question, besides, left):
     text, found = mini_assistant._besides(question)
