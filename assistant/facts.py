@@ -87,14 +87,24 @@ _HAVE = {"haben", "hat", "have", "has", "mit", "with", "über", "ueber", "over",
 _NEGATED = re.compile(r"\b(?:keine|nicht|no|not|non)[- ]\s*(?:\w+\s+)?$", re.I)
 
 
-def _size_class(question: str) -> tuple[str, float] | None:
-    """The population filter a question about "Mittelstädte" or "Großstädte" asks for, if it asks nothing else."""
+def _size_class_in(question: str) -> tuple[re.Match, re.Pattern, tuple[str, float]] | None:
+    """The first size class a question names ("Mittelstädte"), where, and its population filter."""
     for pattern, threshold in _SIZE_CLASSES:
-        if pattern.search(question) and _SIZE_CLASS_ASKS.search(question):
-            rest = pattern.sub(" ", question.lower())
-            if all(w in _SIZE_CLASS_WORDS for w in re.findall(r"[\wäöüß-]+", rest)):
-                return threshold
+        found = pattern.search(question)
+        if found:
+            return found, pattern, threshold
     return None
+
+
+def _size_class(question: str) -> tuple[str, float] | None:
+    """The population filter a question about "Mittelstädte" or "Großstädte" asks for, if it asks nothing else
+    (a second class named is something else)."""
+    named = _size_class_in(question)
+    if named is None or not _SIZE_CLASS_ASKS.search(question):
+        return None
+    _, pattern, threshold = named
+    rest = pattern.sub(" ", question.lower())
+    return threshold if all(w in _SIZE_CLASS_WORDS for w in re.findall(r"[\wäöüß-]+", rest)) else None
 
 
 @dataclass(frozen=True)
@@ -205,15 +215,15 @@ class FigureAnswerer:
         if _size_class(question) or not _SIZE_CLASS_ASKS.search(question) or _DESC.search(question) \
                 or _ASC.search(question):
             return None  # the sizes alone, a ranking, or not a which-cities question ("Wie viele Mittelstädte ...?")
-        for pattern, (op, value) in _SIZE_CLASSES:
-            found = pattern.search(question)
-            if found:
-                if _NEGATED.search(question[: found.start()]):  # "die keine Großstädte sind"
-                    op = "less" if op == "more" else "more"
-                rest = pattern.sub("Städte" if lang == "de" else "cities", question, count=1)
-                if _POP.search(rest) or _AREA.search(rest) or condition(rest):
-                    return None  # the sizes are what is asked ("..., i.e. over a million inhabitants?")
-                return self._within(lang, "population", Condition(op, value), rest)
+        named = _size_class_in(question)
+        if named is not None:
+            found, pattern, (op, value) = named
+            if _NEGATED.search(question[: found.start()]):  # "die keine Großstädte sind"
+                op = "less" if op == "more" else "more"
+            rest = pattern.sub("Städte" if lang == "de" else "cities", question, count=1)
+            if _POP.search(rest) or _AREA.search(rest) or condition(rest):
+                return None  # the sizes are what is asked ("..., i.e. over a million inhabitants?")
+            return self._within(lang, "population", Condition(op, value), rest)
         cond = query.condition if query is not None else condition(question)
         if cond is None or not _CITY_WORD.search(question) or not (_POP.search(question) or _AREA.search(question)):
             return None  # "mehr als 40 Städte": an amount, not a size

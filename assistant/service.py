@@ -37,7 +37,7 @@ from .store import ChromaStore, Manifest
 from .study import StudyNumbers
 from .text import Abbreviations, fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
-from .understand import ExemplarClassifier, Query, Speller, Understanding
+from .understand import BESIDES, ExemplarClassifier, Query, Speller, Understanding
 from .vector_pack import PackManifest, VectorPack
 from .weights import RefusalModel
 
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*|\b[A-ZÄÖÜ]{2,}[\wäöüß]*-[A-ZÄÖÜ][\wäöüß]+")
 _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|20)\d\d)", re.I)
 # "außer Leipzig", "apart from Bonn and Köln": the cities named there are not the ones asked about.
-_BESIDES = re.compile(r"\b(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)\s+"
+_BESIDES = re.compile(rf"\b{BESIDES}\s+"
                       r"((?:[\w.-]+(?:\s*,\s*|\s+|(?=[?!]|$))){1,4})", re.I)
 # How a follow-up was resolved when it is about the project talked about (see chat.FollowUps).
 _ABOUT_PROJECT = ("project", "ordinal", "project of city")

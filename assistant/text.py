@@ -112,19 +112,15 @@ class Abbreviations:
                 pairs.setdefault(short, set()).add(" ".join(words))
         return cls({short: longs for short, longs in pairs.items() if sum(c.isupper() for c in short) >= 2})
 
-    def others(self, text: str) -> list[str]:
-        """The other form (folded) of each abbreviation the text uses that the text does not write too."""
+    def expand(self, text: str) -> str:
+        """The text folded, with the other form of each abbreviation it uses (and does not write too) at its end."""
         folded = fold(text)
         extra = []
         if self._short is not None:
             extra += [long for m in self._short.finditer(text) for long in sorted(self.pairs[m.group(1)])]
         if self._long is not None:
             extra += [fold(self._by_long[fold(m.group(1))]) for m in self._long.finditer(text)]
-        return [e for e in dict.fromkeys(extra) if e not in folded]
-
-    def expand(self, text: str) -> str:
-        """The text folded, with the other form of each abbreviation it uses added at its end."""
-        return " ".join([fold(text), *self.others(text)])
+        return " ".join([folded, *(e for e in dict.fromkeys(extra) if e not in folded)])
 
     def shorten(self, text: str) -> str:
         """The text with each long form written as its abbreviation ("chief digital officer" -> "CDO")."""

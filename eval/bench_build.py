@@ -17,13 +17,11 @@ the build used (its worker processes included), so a run slowed by other work ca
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,7 @@ import time
 from pathlib import Path
 
 from assistant.store import write_json_atomic
+from eval.bench_common import medians, parse_args
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -110,12 +109,7 @@ def changed_corpus(folder: Path) -> tuple[Path, str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "build-bench.json")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error(f"--runs must be at least 1, got {args.runs}")
+    args = parse_args(__doc__, HERE / "results" / "build-bench.json", argv)
     os.environ.update(ENV)
     workers = os.environ.get("ASSISTANT_BUILD_WORKERS", "2 (default)")
     result: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
@@ -144,16 +138,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(index, copy)
             changed.append(build(copy, corpus))
         print(f"one profile changed: {changed}", file=sys.stderr, flush=True)
-    result["cold"] = {"runs": cold, "median_wall_s": statistics.median(r["wall_s"] for r in cold),
-                      "median_cpu_s": statistics.median(r["cpu_s"] for r in cold)}
-    result["cold_shipped"] = {"runs": cold_shipped, "median_wall_s": statistics.median(r["wall_s"] for r in cold_shipped),
-                              "median_cpu_s": statistics.median(r["cpu_s"] for r in cold_shipped)}
-    result["reopen_unchanged"] = {"runs": reopen, "median_wall_s": statistics.median(r["wall_s"] for r in reopen),
-                                  "median_reported_s": statistics.median(r["reported_s"] for r in reopen)}
-    result["one_profile_changed"] = {
-        "city": city, "sections_changed": sections, "runs": changed,
-        "median_wall_s": statistics.median(r["wall_s"] for r in changed),
-        "median_reported_s": statistics.median(r["reported_s"] for r in changed)}
+    result["cold"] = medians(cold, "wall_s", "cpu_s")
+    result["cold_shipped"] = medians(cold_shipped, "wall_s", "cpu_s")
+    result["reopen_unchanged"] = medians(reopen, "wall_s", "reported_s")
+    result["one_profile_changed"] = {"city": city, "sections_changed": sections,
+                                     **medians(changed, "wall_s", "reported_s")}
     write_json_atomic(args.out, result)
     print(json.dumps({k: v for k, v in result.items()
                       if k not in ("cold", "cold_shipped", "reopen_unchanged", "one_profile_changed")}, ensure_ascii=False))

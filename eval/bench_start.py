@@ -11,9 +11,7 @@ busy machine inflates far less than the wall time, and the load average. Medians
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.store import write_json_atomic  # noqa: E402
 from eval.bench_api import free_port  # noqa: E402
+from eval.bench_common import medians, parse_args  # noqa: E402
 
 QUESTION = "Wie viele Einwohner hat Aachen?"
 
@@ -70,20 +69,14 @@ def one_start(timeout_s: float = 300.0) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "start-bench.json")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error(f"--runs must be at least 1, got {args.runs}")
+    args = parse_args(__doc__, HERE / "results" / "start-bench.json", argv)
     runs = []
     for i in range(args.runs):
         runs.append(one_start())
         print(f"run {i + 1}/{args.runs}: {runs[-1]}", file=sys.stderr, flush=True)
     result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
-              "command": "python -m assistant serve", "question": QUESTION, "runs": runs}
-    for key in ("page_s", "page_cpu_s", "answer_s", "answer_cpu_s"):
-        result[f"median_{key}"] = statistics.median(r[key] for r in runs)
+              "command": "python -m assistant serve", "question": QUESTION,
+              **medians(runs, "page_s", "page_cpu_s", "answer_s", "answer_cpu_s")}
     write_json_atomic(args.out, result)
     print(f"page {result['median_page_s']} s (cpu {result['median_page_cpu_s']} s), first answer "
           f"{result['median_answer_s']} s (cpu {result['median_answer_cpu_s']} s) -> {args.out}")
