@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from .errors import UnknownConversation
 from .messages import say
 from .projects import FIELD_NAMES
+from .understand import YES_NO_START
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,14 @@ _OTHER_CITIES = re.compile(r"\b(?:welche|which|what)\s+(?:anderen?|weiteren?|oth
                            r"\bwo (?:gibt es|gab es) (?:das|so etwas|sowas) (?:noch|auch)\b|\bwhere else\b|"
                            r"\b(?:anderswo|woanders|elsewhere)\b|"
                            r"\bwer (?:hat|macht) (?:das|so etwas|sowas) (?:noch|auch)\b", re.I)
+# "Seit wann?", "And why?", "Wer denn genau?": nothing but a question word, asked about the last question's topic.
+_ASK = (r"seit wann|bis wann|ab wann|since when|until when|by when|wie\s*viele|wie\s*viel|wie lange|how many|"
+        r"how much|how long|mit wem|von wem|with whom|by whom|welche[rsnm]?|which|what|wann|warum|wieso|weshalb|"
+        r"wer|wo|wie|was|when|why|who|where|how")
+_BARE_ASK = re.compile(rf"^\W*(?:(?:und|and|aber|but|also|so)\s+)?(?P<ask>{_ASK})"
+                       r"(?:\s+(?:denn|genau|eigentlich|dann|das|dies|so|exactly|then|that|is that|was that|so))*\W*$",
+                       re.I)
+_LEADING_ASK = re.compile(rf"^\W*(?:{_ASK})\b\s*", re.I)
 # A fragment that only swaps one thing of the last question: "Und im Bereich Bildung?", "And for education?"
 _FRAGMENT_WORDS = 6
 
@@ -189,7 +198,9 @@ class FollowUps:
             listing = _HOW_MANY.sub(lambda m: "which" if m.group(0).lower().startswith(("how", "what", "number"))
                                     else "welche", focus.topic, count=1)
             return Resolved(listing, focus.cities if not _ABOUT_ALL.search(listing) else (), None, "those")
-        if focus.topic and _HOW_MANY_ARE_THOSE.search(question) and _LISTS.search(focus.topic):
+        bare = _BARE_ASK.match(question)
+        if focus.topic and (_HOW_MANY_ARE_THOSE.search(question) or bare and _HOW_MANY.match(bare.group("ask"))) \
+                and _LISTS.search(focus.topic):
             return Resolved(focus.topic, tuple(self.matcher.profiled(focus.topic)), None, "count those")
         if focus.topic and not named and _OTHER_CITIES.search(question):
             # "Hat Darmstadt einen CDO?" - "Welche anderen Städte haben einen?": every profile is read for it
@@ -198,6 +209,12 @@ class FollowUps:
                 topic = topic.replace(f"({city})", " ").replace(city, " ")
             lead = "Which cities:" if re.search(r"\b(?:which|what|other|else|cities)\b", question, re.I) else "Welche Städte:"
             return Resolved(re.sub(r"\s{2,}", " ", f"{lead} {topic}").strip(), (), None, "other cities")
+        if focus.topic and bare:
+            # "Hat Bonn einen CDO?" - "Seit wann?": "Seit wann hat Bonn einen CDO?"
+            topic = _LEADING_ASK.sub("", focus.topic, count=1)
+            if YES_NO_START.match(topic):
+                topic = topic[:1].lower() + topic[1:]
+            return Resolved(f"{bare.group('ask')} {topic}", focus.cities, focus.project, "bare question")
         new_field = self.field_of(question)
         old_field = self.field_of(focus.topic) if focus.topic else None
         if (new_field and old_field and new_field != old_field and _LEAD.search(question)

@@ -18,6 +18,7 @@ from typing import Protocol
 from .facts import Within, asks_ranking
 from .messages import say
 from .projects import LIGHTHOUSE
+from .text import HOW_MANY_DE
 from .types import Answer, Hit
 from .understand import Query
 
@@ -25,6 +26,12 @@ from .understand import Query
 _GENERAL = re.compile(r"\bst[äa]dte[n]?\b|\bkommunen\b|\bcities\b|\bcities'|\bstudie\b|\bstudy\b|"
                       r"\batlas\b|\bmost cities\b|\bdie meisten\b|\bhäufigste|\bmost common\b|\binterviews?\b|"
                       r"\bempfehlungen\b|\brecommendations?\b|\bpionier|\bpioneer|\bfazit\b|\bconclusion\b", re.I)
+# "Wie viele Städte ...?", "how many of the cities ...?": a count of cities.
+_COUNTS_CITIES = re.compile(rf"(?:\b{HOW_MANY_DE}|\bhow many|\bwhat number of)\s+(?:(?:der|of the|of|the)\s+)?"
+                            r"(?:\w+\s+)?(?:st[äa]dte[n]?|kommunen|cities|towns|municipalities)\b", re.I)
+# "... laut Querschnittsanalyse", "in the cross-city analysis": what the study's own analysis counts.
+_ANALYSIS = re.compile(r"querschnitt|cross[- ]city|\banaly[sz]|\bauswertung|\bsurvey|\bbefragung|\binterview|"
+                       r"\bkapitel|\bchapter", re.I)
 # "Wie heißt der CDO?", "Who is the mayor of ...?": the profiles name roles and offices, never people.
 _PERSON_NAME = re.compile(
     r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist)\s+"
@@ -175,13 +182,16 @@ class Passages:
     quote says so plainly."""
 
     def __init__(self, retriever: Callable[[], object], answerer, sentences_of, rarity: Callable[[], object],
-                 following, study: Callable[[], object]) -> None:
+                 following, study: Callable[[], object],
+                 listing: Callable[[Query], Answer | None] | None = None) -> None:
         self.retriever = retriever
         self.answerer = answerer
         self.sentences_of = sentences_of
         self.rarity = rarity
         self.following = following
         self.study = study
+        # The cities whose profiles say what was asked ("Welche Städte haben einen CDO?"), with their count
+        self.listing = listing
 
     def answer(self, query: Query) -> Answer:
         text, lang, qvec, wanted = query.text, query.language, query.vector, list(query.wanted)
@@ -207,6 +217,12 @@ class Passages:
             # The passages did not count what was asked: the study's own counts may.
             than = "" if answer.refused else " ".join(c.quote for c in answer.citations)
             answer = self.study().run(text, lang, [], than) or answer
+        if (self.listing is not None and answer.refused and not query.cities and _COUNTS_CITIES.search(text)
+                and not _ANALYSIS.search(text)):
+            # "Wie viele Städte haben einen CDO?" where the study counts no such thing: the profiles that
+            # say so, counted in the list's head.
+            which = "Which cities" if lang == "en" else "Welche Städte"
+            answer = self.listing(replace(query, text=_COUNTS_CITIES.sub(which, text, count=1))) or answer
         if query.yes_no and not answer.refused and answer.mode == "extractive" and answer.citations:
             # "Hat Ulm einen CDO?": yes or no first, where the quote says so plainly; the evidence follows
             said = self.answerer.polarity(text, lang, answer.citations[0].quote, ignore, rarity)

@@ -183,7 +183,7 @@ class Assistant:
                                            without_names=report_pack().without_names)
         # The answerers in the order they are asked; those reading the index find it through the accessors.
         self._passages = Passages(lambda: self._retriever, self.answerer, self._sentences_of, lambda: self._rarity,
-                                  self._following, lambda: self.study)
+                                  self._following, lambda: self.study, self._cities_saying)
         self._router = Router([
             Refusals(self._unknown_name),
             Exact(self.figures, self.across, self.projects, lambda: self.study, self._hits_for),
@@ -281,6 +281,11 @@ class Assistant:
         """The text of a question that the service embeds (the prefetcher embeds the same)."""
         self.load_report()
         return self.understanding.prepare(question)
+
+    def _cities_saying(self, query: Query) -> Answer | None:
+        """The cities whose profiles say what a question asks, listed and counted."""
+        answer = self.across.run(query.text, query.language, [], asked=True, query_vector=query.vector)
+        return None if answer is None else replace(answer, retrieved=self._hits_for(answer))
 
     def _following(self, chunk: Chunk) -> Chunk | None:
         """The next chunk of a chunk's section, if the section was split."""

@@ -55,7 +55,7 @@ _LEADING_BESIDES = re.compile(rf"^\s*{BESIDES}\b[^,?]{{1,60}},\s*", re.I)
 # "... und fragt, ob ...", "... and asks whether ...": an embedded yes/no question.
 _EMBEDDED = re.compile(r"\b(?:ob|whether)\b", re.I)
 # Finite verbs and auxiliaries that open a yes/no question ("Hat Ulm ...?", "Did the city ...?").
-_YES_NO_START = re.compile(
+YES_NO_START = re.compile(
     r"^\s*(?:hat|haben|hatte|hatten|ist|sind|war|waren|gibt|gab|wird|werden|wurde|wurden|kann|können|konnte|"
     r"soll|sollen|will|wollen|plant|planen|nutzt|nutzen|setzt|setzen|bietet|bieten|verfügt|verfügen|gehört|"
     r"gehören|liegt|liegen|nennt|nennen|beschreibt|erwähnt|nimmt|nehmen|zählt|zählen|besitzt|existiert|"
@@ -106,7 +106,7 @@ def core_question(text: str) -> tuple[str, str]:
     while first > 0 and not _PERSONAL.search(pieces[first - 1]):
         first -= 1  # what comes before the question and is not about the asker belongs to it
     head = pieces[first]
-    if not (_YES_NO_START.match(head) or _QUESTION_WORD.match(head)):  # a question that opens its sentence is whole
+    if not (YES_NO_START.match(head) or _QUESTION_WORD.match(head)):  # a question that opens its sentence is whole
         starts = [0] + [m.end() for m in _CLAUSE.finditer(head)]
         at = next((i for i in starts if _QUESTION_WORD.search(_CLAUSE.split(head[i:], 1)[0])), 0)
         if at and _PERSONAL.search(head[:at]):
@@ -174,13 +174,13 @@ def _dictionaries() -> list:
 
 def is_yes_no(text: str, lang: str) -> bool:
     """Whether a question opens with its verb ("Hat Ulm ...?", "Was the bid ...?"); German "Was ist ...?" asks what."""
-    start = _YES_NO_START.match(text)
+    start = YES_NO_START.match(text)
     return bool(start) and not (lang != "en" and start.group(0).strip().lower() == "was")
 
 
 def is_keywords(text: str) -> bool:
     """Whether a question is typed as keywords: no question word, no verb-first start, no question mark."""
-    return not (_QUESTION_WORD.search(text) or _YES_NO_START.match(text) or "?" in text)
+    return not (_QUESTION_WORD.search(text) or YES_NO_START.match(text) or "?" in text)
 
 
 class ExemplarClassifier:

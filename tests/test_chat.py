@@ -280,3 +280,24 @@ def test_how_many_are_those_asks_the_listing_again_whose_head_counts_it(real_rep
     # not after a question that listed nothing, nor a count with a condition of its own
     assert followups.run("Wie viele sind das?", Focus(topic="Wer leitet das Amt?", cities=("Ulm",))).how != "count those"
     assert followups.run("Wie viele davon haben eine App?", listed).how != "count those"
+
+
+def test_a_bare_question_word_asks_about_the_last_question(followups):
+    focus = Focus(topic="Hat Trier eine Stabsstelle für Daten? (Trier)", cities=("Trier",))
+    since = followups.run("Seit wann denn?", focus)
+    assert (since.text, since.cities, since.how) == ("Seit wann hat Trier eine Stabsstelle für Daten? (Trier)",
+                                                     ("Trier",), "bare question")
+    # the last question's own question word gives way to the new one
+    english = followups.run("And why?", Focus(topic="Who runs the data lab in Trier?", cities=("Trier",)))
+    assert english.text == "why runs the data lab in Trier?"
+    assert followups.run("Since when exactly?", Focus(topic="Does Trier have a data lab?")).text == \
+        "Since when does Trier have a data lab?"
+    # more than a question word is a question of its own; without a last question there is nothing to ask about
+    assert followups.run("Seit wann gibt es das Amt?", focus).how != "bare question"
+    assert followups.run("Warum?", Focus()).text == "Warum?"
+
+
+def test_a_bare_how_many_after_a_listing_counts_the_listing(followups):
+    listed = Focus(topic="Welche Städte betreiben ein Datenlabor?", cities=("Ulm", "Jena"))
+    resolved = followups.run("Und wie viele?", listed)
+    assert (resolved.text, resolved.cities, resolved.how) == ("Welche Städte betreiben ein Datenlabor?", (), "count those")

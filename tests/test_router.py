@@ -97,3 +97,53 @@ def test_which_of_those_asks_among_the_cities_just_named():
     for text in ("Welche davon ist die kleinste?", "Welche Projekte hat Ulm?"):  # a ranking; not "of those"
         assert of_those(Query(asked="x", text=text, language="de", cities=named)) is None
     assert of_those(Query(asked="x", text="Welche davon hat ein Reallabor?", language="de", cities=("Ulm",))) is None
+
+
+def test_a_count_of_cities_the_study_does_not_give_is_the_list_of_profiles_that_say_it():
+    from assistant.router import Passages
+
+    class Retriever:
+        def run(self, *args, **kwargs):
+            return []
+
+    class Refusing:
+        """An answer stage whose passages do not give the figure."""
+
+        def run(self, text, lang, *args, **kwargs):
+            return Answer(text, "Diese Zahl nennt der Atlas nicht.", lang, True)
+
+        def bridged_words(self, text):
+            return set()
+
+        def terms(self, text):
+            return set(text.lower().split())
+
+        def counted_terms(self, text, lang):
+            return {"stadt"}
+
+        def counts(self, text):
+            return set()
+
+    class Study:
+        def run(self, *args, **kwargs):
+            return None
+
+    asked = []
+
+    def listing(query):
+        asked.append(query.text)
+        return Answer(query.text, "Diese 3 Städte nennen es in ihrem Steckbrief: ...", query.language, False)
+
+    passages = Passages(lambda: Retriever(), Refusing(), None, lambda: None, None, lambda: Study(), listing)
+
+    def ask(text, lang="de", **fields):
+        return passages.answer(Query(asked=text, text=text, language=lang, **fields))
+
+    assert ask("Wie viele Städte haben ein Datenlabor?").text.startswith("Diese 3 Städte")
+    assert ask("How many of the cities run a data lab?", "en").text.startswith("Diese 3 Städte")
+    assert asked == ["Welche Städte haben ein Datenlabor?", "Which cities run a data lab?"]
+    # not a count of something else, not a city's own figure, not what the study's analysis counted
+    assert ask("Wie viele Mitarbeiter hat das Datenlabor?").refused
+    assert ask("Wie viele Städte in Ulm?", cities=("Ulm",)).refused
+    assert ask("Wie viele Städte nennen laut Querschnittsanalyse Touristen als Zielgruppe?").refused
+    assert len(asked) == 2
