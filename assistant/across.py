@@ -20,15 +20,25 @@ from .messages import say
 from .text import Abbreviations, WordSpread, fold, split_sentences
 from .types import Answer, Citation, Report
 
-WHICH_CITIES = re.compile(r"\bwelche(?:n|r)? (?:der )?st[äa]dte\b|\bin welchen st[äa]dten\b|\bwelche kommunen\b|"
-                          r"\bwhich (?:of the )?(?:atlas |german )?cities\b|\bwhat cities\b|\bin which cities\b|"
+# Words that only say "the report's cities" ("Which two profiled cities", "Welche untersuchten Städte").
+_HOW_MANY_NAMED = "zwei drei vier fünf beiden two three four five both".split()
+_REPORTS_OWN = ("atlas german deutschen profiled surveyed studied featured participating profilierten porträtierten "
+                "untersuchten befragten teilnehmenden").split()
+_OF_THE_REPORT = rf"(?:(?:{'|'.join(_HOW_MANY_NAMED)}) )?(?:(?:{'|'.join(_REPORTS_OWN)}) )?"
+WHICH_CITIES = re.compile(rf"\bwelche(?:n|r)? (?:der )?{_OF_THE_REPORT}st[äa]dte\b|\bin welchen st[äa]dten\b|"
+                          rf"\bwelche kommunen\b|\bwhich (?:of the )?{_OF_THE_REPORT}(?:cities|towns|municipalities)\b|\bwhat cities\b|"
+                          r"\bin which cities\b|"
                           r"^\s*(?:welche stadt|which city)\b(?! (?:hat|has|ist|is) (?:die|the|am|most|meisten))", re.I)
 _STOP = set("""welche welcher welchen welches städte staedte stadt städten staedten kommunen atlas laut gibt haben
 hat sind ist war waren wurde wurden worden sein gewesen dabei wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
 zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihre ihren ihr sie es
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
-""".split())
+nennen nennt genannt erwähnen erwähnt mention mentions mentioned
+""".split()) | set(_REPORTS_OWN)
+_STOP |= {fold(w) for w in _STOP}
+# A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.
+_QUOTED = re.compile(r"[»«„“”\"]([^»«„“”\"]{2,60})[»«„“”\"]")
 _NAMED = re.compile(r"\b[A-ZÄÖÜ]{3,}s?\b|\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ]\w*")  # "CDO", "LoRaWAN", "KielRegion"
 _ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
 
@@ -89,6 +99,8 @@ class CityFinder:
         tokens = re.findall(r"[\w@.]+", question.replace("-", " "))
         words: list[tuple[int, list[str]]] = []  # (token position, the German words it stands for)
         for i, token in enumerate(tokens):
+            if fold(token) in _STOP:
+                continue
             if lang == "en":  # names as written (not the first word, capitalised anyway), others via the glossary
                 name = i > 0 and (token[:1].isupper() or any(ch.isdigit() for ch in token) or "@" in token)
                 german = [fold(token)] if name else [fold(g) for g in self.glossary.get(token.lower(), ())]
@@ -121,6 +133,13 @@ class CityFinder:
                 return sorted(found, key=lambda g: min(map(self.spread, g)))
         return []
 
+    def _name_pattern(self, name: str) -> re.Pattern:
+        """A quoted name as the profiles may write it: each word in any ending ("»Digitalen Modellregionen«" finds
+        "»Digitale Modellregion«"), short words as they are ("T-City")."""
+        words = fold(name).replace("-", " ").split()
+        parts = [re.escape(w) if len(w) <= 3 else re.escape(self._stem(w)) + r"\w*" for w in words]
+        return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)")
+
     @staticmethod
     def _stem(word: str) -> str:
         word = word.strip(".")
@@ -150,21 +169,29 @@ class CityFinder:
         if cities or not (asked or within is not None or WHICH_CITIES.search(question)):
             return None
         question = self.abbreviations.shorten(question)
+        # A quoted name that profiles write picks the cities on its own: the sentences naming it.
+        quoted = [self._name_pattern(m.group(1)) for m in _QUOTED.finditer(question) if len(m.group(1).strip()) >= 3]
+        named_in = [{s.city for s in self._sentences if q.search(s.spaced)} for q in quoted]
+        # ... if few profiles name it; one that many name ("»Digitale Stadt«") must be there, beside the words
+        needed = [q for q, cities in zip(quoted, named_in, strict=True) if len(cities) > self.max_spread]
+        quoted = [q for q, cities in zip(quoted, named_in, strict=True) if 0 < len(cities) <= self.max_spread]
         terms = self.terms(question, lang)
-        if not terms:
+        if not terms and not quoted:
             return None
         # Most of the question's words, both of two ("gewonnen oder Finalist" and "Bitkom").
-        rarest, need = terms[0], len(terms) if len(terms) <= 2 else (len(terms) + 1) // 2
+        rarest, need = (terms or [()])[0], len(terms) if len(terms) <= 2 else (len(terms) + 1) // 2
         # Words as common as "Chief ... Officer" pick the cities only as the question's phrase
         # ("Chief Digital Officer", not "Chief Information Officer").
         # So do a name's words ("Chief Urban Officer") wherever the profiles have the name as written.
-        phrase = self.phrase(question, names_only=min(map(self.spread, rarest)) <= self.max_spread)
+        phrase = "" if quoted else self.phrase(question, names_only=min(map(self.spread, rarest)) <= self.max_spread)
         if phrase and not any(t in phrase for t in rarest):
             phrase = ""  # the name is not what picks the cities ("CIO (Chief Information Officer)")
         # The sentences with any of the asked words; listed are those with the rarest and enough of the others,
         # and those about as close in meaning to the question as the closest of them.
         found = [(i, s) for i, s in enumerate(self._sentences)
-                 if any(t in s.folded for group in terms for t in group) and phrase in s.spaced]
+                 if (any(q.search(s.spaced) for q in quoted) if quoted else
+                     any(t in s.folded for group in terms for t in group) and phrase in s.spaced
+                     and all(q.search(s.spaced) for q in needed))]
         meaning = np.zeros(len(found))
         close = np.inf  # without vectors, the words alone decide
         if self._vectors is not None and query_vector is not None and found:
@@ -174,14 +201,14 @@ class CityFinder:
         # question's phrase, "Chief Digital Officer"); an English word's stand-ins count together.
         # A name or abbreviation ("CDO", "WLAN", "LoRaWAN") names one thing wherever it stands: never common.
         named = {self._stem(fold(w)) for w in _NAMED.findall(question)}
-        common = close < np.inf and not phrase and max(map(self.spread, rarest)) > self.max_spread \
+        common = close < np.inf and not phrase and not quoted and max(map(self.spread, rarest)) > self.max_spread \
             and not named & set(rarest)
         best: dict[str, tuple[int, float, _Sentence]] = {}
         for (_, s), sim in zip(found, meaning, strict=True):
             if within is not None and s.city not in within.cities:
                 continue
             score = sum(any(t in s.folded for t in group) for group in terms)
-            worded = score >= need and any(t in s.folded for t in rarest) and not common
+            worded = bool(quoted) or score >= need and any(t in s.folded for t in rarest) and not common
             if (worded or sim >= close) and (score, sim) > best.get(s.city, (0, -np.inf, None))[:2]:
                 best[s.city] = (score, float(sim), s)
         if not best:

@@ -194,6 +194,28 @@ def test_a_name_in_the_question_picks_cities_as_written(finder):
     assert "Darmstadt" in [c.source for c in darmstadt.citations]
 
 
+def test_a_quoted_name_few_profiles_write_picks_its_cities_on_its_own(finder):
+    # the other words ("Verkehrsleitsystem", "mitgewirkt") are the asker's, not the profiles'
+    answer = finder.run("Welche Städte haben am Verkehrsleitsystem »Park and Joy« mitgewirkt?", "de", [])
+    assert {c.source for c in answer.citations} == {"Bonn", "Cottbus"}
+    # "»T-City«" is not any "City", and a name's words may be inflected ("Modellregionen" / "Modellregion")
+    assert {c.source for c in finder.run('Which towns were in the "T-City" contest?', "en", []).citations} == \
+        {"Coburg", "Kaiserslautern"}
+    regions = finder.run("Welche Städte sind in den »Digitalen Modellregionen« dabei?", "de", [])
+    assert {"Aachen", "Gelsenkirchen", "Paderborn", "Soest", "Wuppertal"} <= {c.source for c in regions.citations}
+    # a name many profiles write must be there, and the other words still choose among them
+    won = finder.run("Welche Städte gewannen den Wettbewerb »Digitale Stadt«?", "de", [])
+    assert "Darmstadt" in {c.source for c in won.citations} and len(won.citations) <= 3  # of 19 naming it
+
+
+def test_which_cities_with_words_that_only_mean_the_reports_cities(finder):
+    for question in ("Which two profiled cities mention the Morgenstadt City Lab?",
+                     "Welche untersuchten Städte nennen das Morgenstadt City Lab?"):
+        assert "Chemnitz" in {c.source for c in finder.run(question, "de" if "Welche" in question else "en", []).citations}
+    # other words before "Städte" are part of the question ("which European cities"), not a listing of profiles
+    assert finder.run("Welcher Anteil der Städte nennt das Morgenstadt City Lab?", "de", []) is None
+
+
 @pytest.mark.parametrize(("question", "cities"), [
     ("Which cities are part of the Zukunftskommune@bw programme?", {"Heidelberg", "Ulm"}),
     ("Which cities mention LoRaWAN?", {"Karlsruhe", "Saarbrücken"}),
