@@ -64,6 +64,13 @@ _ABOUT_STUDY = re.compile(r"\bUntersuchungsgegenstand|\bIm Folgenden\b|\bim Rahm
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
 _REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
 _REPORT_YEAR = 2019  # the atlas appeared in March 2019
+# "Wurde die Stelle tatsächlich besetzt?", "Was it actually adopted as planned?": whether something happened ...
+_HAPPENED = re.compile(r"\b(?:tatsächlich|wirklich|actually|really|indeed|in fact|endgültig|finally|eventually|"
+                       r"in the end|am ende|letztlich|schließlich|wie geplant|as planned|planmäßig|on schedule)\b", re.I)
+# ... where the report (March 2019) only knows the plan ("ist im Januar 2020 geplant", "soll ... werden")
+_PLANNED = re.compile(r"\b(?:geplant|vorgesehen|plant|planen|beabsichtigt|angestrebt|soll|sollen|künftig|zukünftig|"
+                      r"voraussichtlich|in planung)\b|\bwird\b[^.]*\bwerden\b", re.I)
+_DONE = re.compile(r"\b(?:wurden?|erfolgte|beschloss|beschlossen|gestartet|eröffnet)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Years and dates are not the quantities a how-many question asks for.
 _DATES = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b|\b(19|20)\d\d(/(19|20)?\d\d)?\b")
@@ -530,6 +537,10 @@ class ExtractiveAnswerer:
             text += " " + self.frame(lang, h2, second.sentence) + " [2]"
         if quantity and not figure_only and not self.gives_figure(asked, quote):
             text += " " + say(lang, "figure_not_given")
+        if _HAPPENED.search(question) and _PLANNED.search(best.sentence) and not _DONE.search(best.sentence):
+            # Whether the plan came true the report cannot know: it says so, and gives the plan.
+            return Answer(question, say(lang, "refuse_planned", nearest=self.frame(lang, hit, quote) + " [1]"), lang,
+                          True, tuple(citations[:1]), retrieved)
         support = self.support(asked, question, quote, hit, best)
         if self.support_observer is not None:
             self.support_observer(question, support)

@@ -669,3 +669,16 @@ def test_a_second_place_is_answered_by_the_sentence_that_names_the_second_place(
     assert "Haushaltsmittel" in best("Welche Hürde nannten die Städte am zweithäufigsten?")
     assert "Haushaltsmittel" in best("What was the second most frequent obstacle the cities named?", "en")
     assert "Personal" in best("Welche Hürde nannten die Städte am häufigsten?")
+
+
+def test_whether_a_plan_came_true_is_not_known_to_the_report_which_gives_the_plan():
+    plan = _hit("Die Stadt betreibt zwei Bürgerbüros. Die Eröffnung des dritten Bürgerbüros ist für Herbst 2020 geplant.",
+                section="Meilensteine")
+    answer = _run("Wurde das dritte Bürgerbüro im Herbst 2020 tatsächlich eröffnet?", plan)
+    assert answer.refused and "Plan" in answer.text and "Herbst 2020 geplant" in answer.citations[0].quote
+    english = _run("Did the third citizens' office eventually open in autumn 2020?", plan, lang="en")
+    assert english.refused and english.text.startswith("Whether it happened")
+    # asked without doubting it, the plan is the answer; and what was done is not a plan
+    assert not _run("Wann soll das dritte Bürgerbüro eröffnen?", plan).refused
+    done = _hit("Das dritte Bürgerbüro wurde im Herbst 2018 eröffnet, ein viertes soll folgen.", section="Meilensteine")
+    assert not _run("Wurde das dritte Bürgerbüro tatsächlich eröffnet?", done).refused
