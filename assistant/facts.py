@@ -19,6 +19,11 @@ _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|
 _AREA = re.compile(r"fl[äa]che|km2|km²|quadratkilometer|square k|\barea\b|fl[äa]chengr", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
+# "Wie groß wird die Markthalle?", "How big is the new data centre?": the size of a thing, not of the city
+# (a city's name takes no article; "die Stadt", "the city" do).
+_SIZE_OF_A_THING = re.compile(r"\b(?:wie gro(?:ß|ss)|how (?:big|large))\s+(?:\w+\s+){1,2}?(?:die|der|das|den|dem|des|"
+                              r"ein|eine|einen|the|a|an|its|their)\s+(?!(?:\w*stadt|city|town|kommune|gemeinde)\b)\w+",
+                              re.I)
 _DESC = re.compile(r"gr[öo](ß|ss)te|meisten?\b|meister\b|weitl[äa]ufigste|st[äa]rkste|h[öo]chste|dichteste|am dichtesten|largest|biggest|most|highest|greatest|densest", re.I)
 _ASC = re.compile(r"kleinste|wenigsten|niedrigste|geringste|am d[üu]nnsten|smallest|fewest|lowest|least", re.I)
 _SIZE_SUPERLATIVE = re.compile(r"\b(?:gr[öo](?:ß|ss)te|kleinste|largest|biggest|smallest)", re.I)
@@ -170,7 +175,7 @@ class FigureAnswerer:
                 metrics = ["population"]
             elif len(cities) >= 2 and _SIZE_SUPERLATIVE.search(question):  # "Which of them is the largest?"
                 metrics = ["population"]
-            elif _SIZE.search(question) and cities:
+            elif _SIZE.search(question) and cities and not _SIZE_OF_A_THING.search(question):
                 metrics = ["population", "area"]
             elif len(cities) >= 2 and _COMPARE.search(question) and len(question.split()) <= 6:
                 metrics = ["population", "area"]

@@ -268,3 +268,17 @@ def test_the_cities_of_a_size_that_say_it_are_listed_and_the_head_names_the_size
 def test_million_cities_are_those_with_a_million_inhabitants_or_more(figures, question, lang):
     answer = figures.run(question, lang, [])
     assert listed_cities(answer) == ["Berlin", "Hamburg", "München", "Köln"]
+
+
+@pytest.mark.parametrize("question", ["Wie groß wird die neue Stadtbibliothek in Ulm?",
+                                      "How large is the planned data centre in Ulm?",
+                                      "Wie groß ist eigentlich das Gewerbegebiet in Ulm?"])
+def test_how_big_a_thing_in_a_city_is_not_the_citys_size(figures, question):
+    assert figures.run(question, "en" if question.startswith("How") else "de", ["Ulm"]) is None
+
+
+@pytest.mark.parametrize("question", ["Wie groß ist die Stadt Ulm?", "How big is the city of Ulm?",
+                                      "Wie groß ist Ulm eigentlich?"])
+def test_how_big_the_city_is_gives_its_figures(figures, question):
+    answer = figures.run(question, "en" if question.startswith("How") else "de", ["Ulm"])
+    assert answer is not None and "119" in answer.text
