@@ -176,6 +176,11 @@ _BARE_ASK = re.compile(rf"^\W*(?:(?:und|and|aber|but|also|so)\s+)?(?P<ask>{_ASK}
                        r"(?:\s+(?:denn|genau|eigentlich|dann|das|dies|so|exactly|then|that|is that|was that|so))*\W*$",
                        re.I)
 _LEADING_ASK = re.compile(rf"^\W*(?:{_ASK})\b\s*", re.I)
+# "Which cities have a living lab?" - "When does the one in Ulm start?": the thing the listing was about, in
+# one of the cities named.
+_THE_ONE = re.compile(r"\b(?:the|that) one\b|\b(?:das|der|die|den|dem) (?:in|aus|von)\b|\bthe one (?:in|of|from)\b", re.I)
+_CITIES_LEAD = re.compile(r"^\W*(?:welche[nr]?|which|what|in welchen|in which)\s+(?:\w+\s+){0,2}?"
+                          r"(?:st[äa]dte[n]?|kommunen|cities|towns|municipalities)\b\s*", re.I)
 # A fragment that only swaps one thing of the last question: "Und im Bereich Bildung?", "And for education?"
 _FRAGMENT_WORDS = 6
 
@@ -237,6 +242,9 @@ class FollowUps:
             if len(mine) == 1:
                 city, title = mine[0]
                 return Resolved(f"{question} (»{title}«)", (city,), (city, title), "project of city")
+        if named and focus.topic and _THE_ONE.search(question) and _CITIES_LEAD.search(focus.topic):
+            thing = _CITIES_LEAD.sub("", focus.topic, count=1).rstrip(" ?")
+            return Resolved(f"{question} ({thing})", named, None, "the one in")
         if named and focus.topic and self._only_names(question, named):
             return Resolved(self._swap_city(focus.topic, focus.cities, named), named, None, "same question")
         if named:

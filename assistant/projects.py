@@ -41,7 +41,8 @@ _QUESTION_STOP = set("""welche welcher welches welchen which what where gibt hab
 ein der die das den dem des und oder bzw also auch there are is any cities city städte stadt atlas projekte projekt
 project projects leuchtturmprojekte leuchtturmprojekt lighthouse beispiel beispiele example examples anhang appendix
 flagship flagships vorzeigeprojekt vorzeigeprojekte showcase bereich bereichen thema themen theme topic area im in zum zur von for about the of a an als as sind run runs nennen
-nennt listet list named""".split())
+nennt listet list named
+sie er es ihr ihre its their sonst noch weitere weiteren andere anderen else other others more""".split())
 # What else "Wie viele Leuchtturmprojekte gibt es (insgesamt)?" may say.
 _TOTAL_WORDS = set("""wie viele wieviele how many much anzahl number insgesamt total altogether overall all alle
 are there is es gibt werden wurden genannt named listed lists listet nennt enthalt contains contain includes

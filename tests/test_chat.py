@@ -301,3 +301,14 @@ def test_a_bare_how_many_after_a_listing_counts_the_listing(followups):
     listed = Focus(topic="Welche Städte betreiben ein Datenlabor?", cities=("Ulm", "Jena"))
     resolved = followups.run("Und wie viele?", listed)
     assert (resolved.text, resolved.cities, resolved.how) == ("Welche Städte betreiben ein Datenlabor?", (), "count those")
+
+
+def test_the_one_in_a_listed_city_is_the_thing_the_listing_was_about(followups):
+    listed = Focus(topic="Which cities run a bike-sharing scheme?", cities=("Ulm", "Jena"))
+    resolved = followups.run("How big is the one in Jena?", listed)
+    assert (resolved.text, resolved.cities, resolved.how) == ("How big is the one in Jena? (run a bike-sharing scheme)",
+                                                              ("Jena",), "the one in")
+    german = followups.run("Seit wann gibt es das in Ulm?", Focus(topic="Welche Städte haben ein Fahrradverleihsystem?"))
+    assert german.text == "Seit wann gibt es das in Ulm? (haben ein Fahrradverleihsystem)"
+    # after a question that listed no cities, a city named is a question of its own
+    assert followups.run("How big is the one in Jena?", Focus(topic="What does Ulm plan?")).how != "the one in"

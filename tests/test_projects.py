@@ -409,3 +409,9 @@ def test_a_list_of_projects_in_two_fields_lists_each_fields_projects(projects):
 def test_which_two_cities_with_the_most_projects_ranks_the_cities(projects):
     answer = projects.run("Which three cities present the most lighthouse projects?", "en", [])
     assert answer is not None and answer.table[0] == ("City", "Projects") and len(answer.table) > 1
+
+
+def test_a_city_listing_asked_with_else_or_other_words_lists_the_projects(projects):
+    for question in ("Und welche Projekte hat sie sonst noch? (Ulm)", "What other projects does it have? (Ulm)"):
+        answer = projects.run(question, "en" if question.startswith("What") else "de", ["Ulm"])
+        assert answer is not None and len(answer.citations) >= 2
