@@ -181,6 +181,9 @@ _LEADING_ASK = re.compile(rf"^\W*(?:{_ASK})\b\s*", re.I)
 _THE_ONE = re.compile(r"\b(?:the|that) one\b|\b(?:das|der|die|den|dem) (?:in|aus|von)\b|\bthe one (?:in|of|from)\b", re.I)
 _CITIES_LEAD = re.compile(r"^\W*(?:welche[nr]?|which|what|in welchen|in which)\s+(?:\w+\s+){0,2}?"
                           r"(?:st[äa]dte[n]?|kommunen|cities|towns|municipalities)\b\s*", re.I)
+_QUESTION_WORD = re.compile(r"\b(?:wie|was|wer|wo|wann|warum|welche[rsnm]?|how|what|who|where|when|why|which)\b", re.I)
+_SUPERLATIVE = re.compile(r"\b(?:\w+(?:est|ste|sten|ster|stes)|most|fewest|least|meisten|wenigsten)\b", re.I)
+_ARTICLES = {"a", "an", "the", "ein", "eine", "einen", "einem", "einer", "der", "die", "das", "den", "dem"}
 # A fragment that only swaps one thing of the last question: "Und im Bereich Bildung?", "And for education?"
 _FRAGMENT_WORDS = 6
 
@@ -227,6 +230,10 @@ class FollowUps:
             # "Welche Projekte gibt es in Bamberg im Bereich Mobilität?" - "Und im Bereich Bildung?"
             swapped = re.sub(rf"(?:{FIELD_NAMES[old_field]})[\w-]*", new_field, focus.topic, count=1, flags=re.I)
             return Resolved(swapped, focus.cities, None, "same question")
+        swapped = self._swap_thing(focus.topic, question) if focus.topic and not named else None
+        if swapped is not None:
+            # "Welche Städte haben einen CDO?" - "Und einen CIO?"; "the largest area" - "And the smallest?"
+            return Resolved(swapped, focus.cities if not _ABOUT_ALL.search(swapped) else (), None, "same question")
         if focus.field and _THAT_FIELD.search(question) and not self.field_of(question):
             question = f"{question} (Handlungsfeld {focus.field})"
         ordinal = _ORDINAL.search(question)
@@ -263,6 +270,28 @@ class FollowUps:
             text = f"{question} ({', '.join(focus.cities)})"
             return Resolved(text, focus.cities, focus.project if focus.project else None, "focus")
         return Resolved(question)
+
+    @staticmethod
+    def _swap_thing(topic: str, question: str) -> str | None:
+        """The last question with one thing swapped, for a fragment that names only that thing: a superlative
+        for a superlative ("And the smallest?"), or what follows the same article ("Und einen CIO?")."""
+        if not _LEAD.search(question) or _QUESTION_WORD.search(question):
+            return None
+        words = re.findall(r"[\w@.-]+", _LEAD.sub(" ", question, count=1))
+        if not words or len(words) > 4:
+            return None
+        superlative = [w for w in words if _SUPERLATIVE.fullmatch(w)]
+        if superlative and len(words) <= 2:
+            old = _SUPERLATIVE.search(topic)
+            return None if old is None else topic[: old.start()] + superlative[0] + topic[old.end():]
+        article = words[0].lower()
+        if article not in _ARTICLES or len(words) < 2:
+            return None
+        old = re.search(rf"\b{article}\s+(.+?)(?=\s+(?:in|im|für|for|bei|at|of|von|mit|with|seit|since)\b|[?,.]|$)",
+                        topic, re.I)
+        if old is None:
+            return None
+        return topic[: old.start(1)] + " ".join(words[1:]) + topic[old.end(1):]
 
     def _only_names(self, question: str, named: tuple[str, ...]) -> bool:
         """'Und Aachen?', 'What about Munich?': nothing but a connector and city names."""

@@ -312,3 +312,16 @@ def test_the_one_in_a_listed_city_is_the_thing_the_listing_was_about(followups):
     assert german.text == "Seit wann gibt es das in Ulm? (haben ein Fahrradverleihsystem)"
     # after a question that listed no cities, a city named is a question of its own
     assert followups.run("How big is the one in Jena?", Focus(topic="What does Ulm plan?")).how != "the one in"
+
+
+def test_a_fragment_naming_one_thing_swaps_it_in_the_last_question(followups):
+    listing = Focus(topic="Welche Städte haben einen Klimabeirat?", cities=("Ulm", "Jena"))
+    swapped = followups.run("Und einen Jugendbeirat?", listing)
+    assert (swapped.text, swapped.cities, swapped.how) == ("Welche Städte haben einen Jugendbeirat?", (), "same question")
+    one = followups.run("And a repair café?", Focus(topic="Does Trier run a makerspace for pupils?", cities=("Trier",)))
+    assert one.text == "Does Trier run a repair café for pupils?" and one.cities == ("Trier",)
+    ranked = followups.run("And the flattest?", Focus(topic="Which district has the highest rents?"))
+    assert ranked.text == "Which district has the flattest rents?"
+    # a question of its own, or a fragment without the same article, is not a swap
+    assert followups.run("Und wie viele?", listing).how != "same question"
+    assert followups.run("Und Fahrräder?", listing).how != "same question"
