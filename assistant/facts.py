@@ -101,6 +101,18 @@ def _size_class_in(question: str) -> tuple[re.Match, re.Pattern, tuple[str, floa
     return None
 
 
+def _class_filter(question: str) -> tuple[str, Condition] | None:
+    """The population filter of the size class a question names, negated where it says so ("die keine
+    Großstädte sind", "not large cities")."""
+    named = _size_class_in(question)
+    if named is None:
+        return None
+    found, _, (op, value) = named
+    if _NEGATED.search(question[: found.start()]):
+        op = "less" if op == "more" else "more"
+    return "population", Condition(op, value)
+
+
 def _size_class(question: str) -> tuple[str, float] | None:
     """The population filter a question about "Mittelstädte" or "Großstädte" asks for, if it asks nothing else
     (a second class named is something else)."""
@@ -205,7 +217,8 @@ class FigureAnswerer:
             return self._ranking(question, lang, metrics[0], desc=largest_first,
                                  among=cities)
         if superlative and (not cities or city_word):
-            return self._ranking(question, lang, metrics[0], desc=largest_first)
+            # "Welche Mittelstadt hat die größte Fläche?", "die keine Großstädte sind": ranked within the class
+            return self._ranking(question, lang, metrics[0], desc=largest_first, within=_class_filter(question))
         if not self._asks_figure(question, metrics, query):
             return None  # "Welche Akteure ... neben Bevölkerung, Verwaltung ...?": the word is named, not asked
         if len(cities) >= 2:
@@ -222,13 +235,12 @@ class FigureAnswerer:
             return None  # the sizes alone, a ranking, or not a which-cities question ("Wie viele Mittelstädte ...?")
         named = _size_class_in(question)
         if named is not None:
-            found, pattern, (op, value) = named
-            if _NEGATED.search(question[: found.start()]):  # "die keine Großstädte sind"
-                op = "less" if op == "more" else "more"
+            found, pattern, _ = named
+            _, size = _class_filter(question)
             rest = pattern.sub("Städte" if lang == "de" else "cities", question, count=1)
             if _POP.search(rest) or _AREA.search(rest) or condition(rest):
                 return None  # the sizes are what is asked ("..., i.e. over a million inhabitants?")
-            return self._within(lang, "population", Condition(op, value), rest)
+            return self._within(lang, "population", size, rest)
         cond = query.condition if query is not None else condition(question)
         if cond is None or not _CITY_WORD.search(question) or not (_POP.search(question) or _AREA.search(question)):
             return None  # "mehr als 40 Städte": an amount, not a size
@@ -322,8 +334,9 @@ class FigureAnswerer:
             f = ordered[0]
             key = ("largest_" if desc else "smallest_") + metric
             label = say(lang, key)
-            if within:
-                label = say(lang, "among", condition=condition, label=label[:1].lower() + label[1:])
+            if within:  # "Unter den Städten mit weniger als 100.000 Einwohnern"
+                label = say(lang, "among", condition=self._condition(lang, *within, dative=True),
+                            label=label[:1].lower() + label[1:])
             elif after:
                 label = say(lang, "after", city=after, label=label[:1].lower() + label[1:])
             elif among:

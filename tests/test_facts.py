@@ -282,3 +282,19 @@ def test_how_big_a_thing_in_a_city_is_not_the_citys_size(figures, question):
 def test_how_big_the_city_is_gives_its_figures(figures, question):
     answer = figures.run(question, "en" if question.startswith("How") else "de", ["Ulm"])
     assert answer is not None and "119" in answer.text
+
+
+@pytest.mark.parametrize(("question", "lang", "city"), [
+    ("Welche Mittelstadt hat die größte Fläche?", "de", "Kaiserslautern"),
+    ("Which medium-sized town has the most inhabitants?", "en", None),
+    ("Welche Großstadt hat die wenigsten Einwohner?", "de", "Cottbus"),
+    ("Unter den Städten, die keine Großstädte sind: welche hat die kleinste Fläche?", "de", None),
+])
+def test_a_superlative_within_a_size_class_ranks_only_that_class(figures, question, lang, city):
+    answer = figures.run(question, lang, [])
+    head = "Unter den Städten mit" if lang == "de" else "Among the cities with"
+    assert answer.text.startswith(head) and "100" in answer.text.split(":")[0]
+    ranked = answer.citations[0].source
+    population = figures.figures[ranked].population
+    assert (population >= 100_000) == ("Großstadt" in question and "keine" not in question)
+    assert city is None or ranked == city
