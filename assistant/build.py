@@ -1,8 +1,10 @@
-"""The index build: embed what the store lacks, reuse what it holds, write a complete collection.
+"""The index build: embed what the store lacks, reuse what it holds, write only what changed.
 
 Every passage and sentence is keyed by a hash of the text that is embedded (:func:`content_key`), so
 a build after a change in one city profile embeds only that profile's chunks and sentences and takes
-the vectors of everything else from the collection built before (same embedder, text unchanged). Vectors
+the vectors of everything else from the collection built before (same embedder, text unchanged); on the local
+store it also writes only those chunks and sentences into that collection (and deletes the ids that are gone)
+instead of writing the whole collection again (:meth:`~assistant.store.ChromaStore.plan_update`). Vectors
 shipped with the report (:class:`~assistant.vector_pack.VectorPack`) are reused the same way, so a fresh
 clone embeds only what changed since they were made.
 """
@@ -66,22 +68,31 @@ class IndexBuilder:
 
     def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
+        # an update of the index built before writes only what changed; without one, everything is written
+        plan = self.store.plan_update(chunks, sentences, manifest.embedder) if self.reuse else None
+        writes, written = (plan.chunks, plan.sentences) if plan else (chunks, sentences)
+        keys = [content_key(t) for t in [c.embed_text for c in writes] + [s for _, _, s in written]]
         shipped = self.shipped.vectors_for(self.embedder) if self.reuse and self.shipped is not None else {}
-        stored = self.store.stored_vectors(manifest.embedder, content_key) if self.reuse else {}
+        # the vectors of earlier builds are read only when the shipped ones do not have every text needed
+        stored = self.store.stored_vectors(manifest.embedder, content_key) \
+            if self.reuse and any(k not in shipped for k in keys) else {}
         known = {**shipped, **stored}  # the vectors embedded now are added to it
-        keys = [content_key(t) for t in embedded_texts(chunks)]
-        reused = sum(k in known for k in keys)
+        untouched = len(embedded_texts(chunks)) - len(keys)
+        reused = untouched + sum(k in known for k in keys)
         from_pack = sum(k in shipped and k not in stored for k in keys)
         self._total, self._done = len({k for k in keys if k not in known}), 0
         self.on_fraction(0.0)
-        vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in chunks], known)
+        vectors, first = self._embed("[1/2] embedding chunks", "chunks", [c.embed_text for c in writes], known)
         sentence_vectors, second = self._embed("[2/2] embedding sentences", "sentences",
-                                               [s for _, _, s in sentences], known)
-        with self.progress.step("writing the index", len(chunks) + len(sentences), "vectors") as bar:
-            self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors, bar.update)
+                                               [s for _, _, s in written], known)
+        with self.progress.step("writing the index", len(writes) + len(written), "vectors") as bar:
+            if plan is not None:
+                self.store.update(plan, manifest, vectors, sentence_vectors, bar.update)
+            else:
+                self.store.rebuild(manifest, chunks, vectors, sentences, sentence_vectors, bar.update)
         stats = BuildStats(first + second, reused, from_pack)
-        log.info("index written: %d texts embedded, %d reused (%d of them shipped with the report)",
-                 stats.embedded, stats.reused, stats.shipped)
+        log.info("index written: %d texts embedded, %d reused (%d of them shipped with the report, %d unchanged "
+                 "in the index)", stats.embedded, stats.reused, stats.shipped, untouched)
         return stats
 
     def _embed(self, label: str, unit: str, texts: list[str],

@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import MINI_REPORT, make_mini_assistant
+from conftest import MINI_REPORT, load_mini_report, make_mini_assistant
 from fake_embedder import FakeEmbedder, dies_in_a_worker
 
 from assistant.build import IndexBuilder
@@ -18,6 +18,8 @@ from assistant.progress import Progress
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.store import ChromaStore, Manifest
+from assistant.text import split_sentences
+from assistant.types import Chunk
 
 TEXTS = [f"Stadt {i} baut {'Radwege' if i % 2 else 'Kitas'} und Sensoren Nummer {i}" for i in range(21)]
 
@@ -121,6 +123,125 @@ def test_an_unchanged_index_is_opened_without_embedding_and_force_embeds_it_all(
     assistant = make_mini_assistant(tmp_path / "index", counting)
     assert not assistant.ensure_index().built and counting.passages == []
     assert assistant.ensure_index(force=True).built and len(counting.passages) > 10
+
+
+# -- incremental writes: only what changed is written into the collection built before -------------
+REMOVED = ("### Stakeholder & Beteiligung\n\nBei der Entwicklung", "## Chancen & Herausforderungen\n\nHerausforderungen sieht Aachen")
+QUESTIONS = ["Wo liegt die Digitalisierung in Bamberg?", "Welche Herausforderungen sieht Aachen?",
+             "Welche Projekte gibt es zur Mobilität?", "Wie werden Bürger in Aachen beteiligt?"]
+
+
+def _without_a_section(tmp_path):
+    path = tmp_path / "shorter-atlas.md"
+    text = MINI_REPORT.read_text(encoding="utf-8")
+    start, end = text.index(REMOVED[0]), text.index(REMOVED[1])
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    return path
+
+
+def _writes(monkeypatch) -> list[str]:
+    """The ids each write into Chroma stores, from now on."""
+    written: list[str] = []
+    real = ChromaStore._write
+
+    def spy(self, collection, items, vectors, done):
+        written.extend(c.id if hasattr(c, "id") else f"{c[0]}:{c[1]}" for c in items)
+        real(self, collection, items, vectors, done)
+
+    monkeypatch.setattr(ChromaStore, "_write", spy)
+    return written
+
+
+def _index(assistant) -> dict:
+    """Everything the open index holds: chunks and sentences with their texts, metadata and vectors."""
+    store = assistant.store
+    out = {}
+    for collection in (store._collection, store._sentences):
+        got = collection.get(include=["documents", "metadatas", "embeddings"])
+        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
+            out[i] = (d, {k: m[k] for k in ("source", "section", "kind", "city", "chunk_id", "position") if k in m},
+                      np.round(np.asarray(e, dtype=np.float32), 5).tolist())
+    return out
+
+
+def _cold(tmp_path, corpus):
+    cold = make_mini_assistant(tmp_path / "cold")
+    cold.corpus_path = corpus
+    assert cold.ensure_index().built
+    return cold
+
+
+def _answers(assistant) -> list:
+    return [[(h.chunk.id, round(h.score, 6)) for h in assistant.ask(q).retrieved] for q in QUESTIONS]
+
+
+def test_a_changed_profile_rewrites_only_its_chunk_and_sentence_and_retrieves_like_a_cold_build(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").ensure_index()
+    written = _writes(monkeypatch)
+    second = make_mini_assistant(tmp_path / "index")
+    second.corpus_path = _changed_report(tmp_path)
+    assert second.ensure_index().built
+    (changed,) = [c for c in second.store.all_chunks() if CHANGED[1] in c.text]
+    position = next(i for i, s in enumerate(split_sentences(changed.text)) if CHANGED[1] in s)
+    assert sorted(written) == sorted([changed.id, f"{changed.id}:{position}"])
+    cold = _cold(tmp_path, second.corpus_path)
+    assert _index(second) == _index(cold)
+    assert _answers(second) == _answers(cold)
+    names = {c.name for c in second.store.client().list_collections()}
+    assert names == {second.store._collection.name, second.store._collection.name + "_sent"}
+
+
+def test_a_removed_section_deletes_its_chunks_and_sentences(tmp_path, monkeypatch):
+    first = make_mini_assistant(tmp_path / "index")
+    first.ensure_index()
+    before = {c.id for c in first.store.all_chunks()}
+    written = _writes(monkeypatch)
+    second = make_mini_assistant(tmp_path / "index")
+    second.corpus_path = _without_a_section(tmp_path)
+    info = second.ensure_index()
+    after = {c.id for c in second.store.all_chunks()}
+    gone = before - after
+    assert info.built and gone and after < before and written == [] and second.embedder.passages == []
+    assert not {cid for cid, _ in second.store.sentence_vectors()} & gone
+    cold = _cold(tmp_path, second.corpus_path)
+    assert _index(second) == _index(cold)
+    assert _answers(second) == _answers(cold)
+
+
+def test_an_update_killed_half_way_is_not_served_and_is_repaired_by_the_next_build(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").ensure_index()
+    changed = _changed_report(tmp_path)
+    real = ChromaStore._write
+
+    def die_writing_chunks(self, collection, items, vectors, done):
+        real(self, collection, items, vectors, done)
+        if items and isinstance(items[0], Chunk):
+            raise KeyboardInterrupt("killed")  # the sentences and chunks are written, nothing marked complete
+
+    monkeypatch.setattr(ChromaStore, "_write", die_writing_chunks)
+    killed = make_mini_assistant(tmp_path / "index")
+    killed.corpus_path = changed
+    with pytest.raises(KeyboardInterrupt):
+        killed.ensure_index()
+    monkeypatch.undo()
+    assert not (tmp_path / "index" / "manifest.json").exists()
+    for corpus in (MINI_REPORT, changed):  # neither the old report's index nor the new one is served
+        probe = make_mini_assistant(tmp_path / "index")
+        probe.corpus_path = corpus
+        assert probe.store.open(probe._manifest(probe.chunker.run(load_mini_report(corpus)))) is False
+
+    written = _writes(monkeypatch)
+    repaired = make_mini_assistant(tmp_path / "index")
+    repaired.corpus_path = changed
+    assert repaired.ensure_index().built
+    assert written == [] and repaired.embedder.passages == []  # what the killed update wrote is kept
+    assert (tmp_path / "index" / "manifest.json").exists()
+    cold = _cold(tmp_path, changed)
+    assert _index(repaired) == _index(cold)
+    assert _answers(repaired) == _answers(cold)
+    again = make_mini_assistant(tmp_path / "index")
+    again.corpus_path = changed
+    assert not again.ensure_index().built
 
 
 def _build(index_dir, embedder, chunks, reuse=True):

@@ -80,15 +80,14 @@ def test_an_empty_directory_is_not_opened(tmp_path, build):
 
 
 def test_a_build_killed_before_completion_is_not_served(tmp_path, build, monkeypatch):
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+    real_write = ChromaStore._write
 
-    real_add = ChromaVectorStore.add
+    def write_then_die(self, collection, items, vectors, done):
+        real_write(self, collection, items, vectors, done)  # every sentence and chunk is written ...
+        if collection.name == self._name(build[0]):
+            raise KeyboardInterrupt("killed")  # ... but the build never marks itself complete
 
-    def add_then_die(self, nodes, **kwargs):
-        real_add(self, nodes, **kwargs)  # every chunk is written ...
-        raise KeyboardInterrupt("killed")  # ... but the build never marks itself complete
-
-    monkeypatch.setattr(ChromaVectorStore, "add", add_then_die)
+    monkeypatch.setattr(ChromaStore, "_write", write_then_die)
     with pytest.raises(KeyboardInterrupt):
         ChromaStore(tmp_path / "idx").rebuild(*build)
     monkeypatch.undo()
