@@ -69,13 +69,16 @@ class IndexBuilder:
     def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
         # an update of the index built before writes only what changed; without one, everything is written
-        plan = self.store.plan_update(chunks, sentences, manifest.embedder) if self.reuse else None
+        plan = self.store.plan_update(chunks, sentences, manifest.embedder, content_key) if self.reuse else None
         writes, written = (plan.chunks, plan.sentences) if plan else (chunks, sentences)
         keys = [content_key(t) for t in [c.embed_text for c in writes] + [s for _, _, s in written]]
         shipped = self.shipped.vectors_for(self.embedder) if self.reuse and self.shipped is not None else {}
         # the vectors of earlier builds are read only when the shipped ones do not have every text needed
-        stored = self.store.stored_vectors(manifest.embedder, content_key) \
-            if self.reuse and any(k not in shipped for k in keys) else {}
+        missing = {k for k in keys if k not in shipped}
+        if plan is not None:
+            stored = self.store.planned_vectors(plan, missing) if missing else {}
+        else:
+            stored = self.store.stored_vectors(manifest.embedder, content_key, missing) if self.reuse and missing else {}
         known = {**shipped, **stored}  # the vectors embedded now are added to it
         untouched = len(embedded_texts(chunks)) - len(keys)
         reused = untouched + sum(k in known for k in keys)

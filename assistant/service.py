@@ -209,17 +209,20 @@ class Assistant:
         ``force``), without preparing to answer from it (:meth:`ensure_index` does both)."""
         with self._index_lock:
             start = time.perf_counter()
-            _, info = self._build(force, progress or Progress.off())
+            _, info = self._build(force, progress or Progress.off(), need_open=False)
             self._warm_intents()
             return replace(info, seconds=time.perf_counter() - start)
 
-    def _build(self, force: bool, progress: Progress) -> tuple[list[Chunk], BuildInfo]:
+    def _build(self, force: bool, progress: Progress, need_open: bool = True) -> tuple[list[Chunk], BuildInfo]:
+        """Build the index if it is not current; ``need_open=False``: only make it current (a current one
+        is then found without opening it, which takes Chroma's import: see ``ChromaStore.is_current``)."""
         start = time.perf_counter()
-        report = self.load_report()
+        report = self.report or load_report(self.corpus_path)  # the parsed report is all a build needs
         chunks = self.chunker.run(report)
         manifest = self._manifest(chunks)
         stats = None
-        if force or not self.store.open(manifest):
+        found = not force and not need_open and self.store.is_current(manifest)
+        if not found and (force or not self.store.open(manifest)):
             log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
             try:
                 stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
@@ -241,8 +244,8 @@ class Assistant:
 
     def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
         start = time.perf_counter()
+        report = self.load_report()
         chunks, info = self._build(force, progress)
-        report = self.report
         stored = self.store.all_chunks()
         self._by_place = {}
         for chunk in stored:
@@ -264,9 +267,14 @@ class Assistant:
         return self.build_info
 
     def _warm_intents(self) -> None:
-        """The intent examples' vectors (cached beside the index)."""
-        self.understanding.classifier.warm_up(self.embedder, self.store.index_dir)
-        self.understanding.asks.warm_up(self.embedder, self.store.index_dir)
+        """The intent examples' vectors (cached beside the index); without reading the report's cities,
+        figures and projects when only the index is built."""
+        if self.report is None:
+            classifiers = ExemplarClassifier.from_file("attribute"), ExemplarClassifier.from_file("asks")
+        else:
+            classifiers = self.understanding.classifier, self.understanding.asks
+        for classifier in classifiers:
+            classifier.warm_up(self.embedder, self.store.index_dir)
 
     def _warm_understanding(self, report: Report) -> None:
         """The intent examples' vectors and the speller's vocabulary."""

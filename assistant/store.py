@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -142,6 +143,34 @@ class ChromaStore:
         self._sentences = sentences
         return True
 
+    def is_current(self, manifest: Manifest) -> bool:
+        """Whether :meth:`open` would find the complete index of ``manifest``, decided without importing
+        Chroma (which takes a second): the manifest file names it, and Chroma's tables, read with sqlite3
+        (read-only), hold the collection marked complete with this manifest's metadata and as many chunks,
+        and its sentence collection. False means "not known" (a Chroma server, another Chroma version's
+        tables, any doubt): then :meth:`open` decides."""
+        if self.url:
+            return False
+        name = self._name(manifest)
+        try:
+            written = json.loads((self.index_dir / "manifest.json").read_text(encoding="utf-8"))
+            if written != {**asdict(manifest), "collection": name}:
+                return False
+            db = sqlite3.connect(f"{(self.index_dir / 'chroma.sqlite3').resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                ids = dict(db.execute("SELECT name, id FROM collections WHERE name IN (?, ?)", (name, name + "_sent")))
+                if set(ids) != {name, name + "_sent"}:
+                    return False
+                meta = dict(db.execute("SELECT key, str_value FROM collection_metadata WHERE collection_id = ?",
+                                       (ids[name],)))
+                (count,) = db.execute("SELECT COUNT(*) FROM embeddings e JOIN segments s ON e.segment_id = s.id "
+                                      "WHERE s.collection = ? AND s.scope = 'METADATA'", (ids[name],)).fetchone()
+            finally:
+                db.close()
+        except (OSError, ValueError, sqlite3.Error):
+            return False
+        return meta == {**_describe(manifest), "complete": "yes"} and count == manifest.count
+
     def rebuild(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
                 sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray,
                 on_written: Callable[[int], object] | None = None) -> None:
@@ -197,13 +226,15 @@ class ChromaStore:
             collection.modify(name=name)  # still incomplete: found again by the next build if killed now
         self._finish(manifest, collection, sent)
 
-    def plan_update(self, chunks: list[Chunk], sentences: list[tuple[str, int, str]], embedder: str) -> Update | None:
+    def plan_update(self, chunks: list[Chunk], sentences: list[tuple[str, int, str]], embedder: str,
+                    key: Callable[[str], str]) -> Update | None:
         """What turns the local index built before (complete, or left half-way by an update or a build
         that was killed) into the index of ``chunks`` and ``sentences``: the chunks and sentences whose
         stored text or metadata differ or that are missing, and the ids that are no longer there.
         Decided from what the collection holds, never from bookkeeping, so a killed write is repaired.
         None when there is nothing to update (a Chroma server, whose readers would see the index change
-        under them, another embedder or layout, no index): then the index is built afresh."""
+        under them, another embedder or layout, no index): then the index is built afresh. ``key`` is
+        that of :meth:`stored_vectors`: the plan knows which stored vectors :meth:`planned_vectors` reads."""
         if self.url:
             return None
         try:
@@ -219,16 +250,29 @@ class ChromaStore:
                                                                                   have["metadatas"], strict=True)}
                 want = {c.id: c for c in chunks}
                 want_sent = {_sentence_id(s): s for s in sentences}
+                reusable = {key(_to_chunk(i, d, m).embed_text): (collection, i) for i, (d, m) in stored.items()}
+                reusable.update((key(d), (sent, i)) for i, (d, _) in stored_sent.items())
                 return Update(
                     [c for c in chunks if stored.get(c.id) != (c.text, c.metadata())],
                     [s for s in sentences if stored_sent.get(_sentence_id(s)) != (s[2], _sentence_meta(s))],
                     sorted(stored.keys() - want.keys()), sorted(stored_sent.keys() - want_sent.keys()),
-                    collection, sent)
+                    collection, sent, reusable)
         except IndexError_:
             raise
         except Exception as exc:  # a damaged old index is no reason not to build a new one
             log.warning("the index at %s cannot be updated, building it afresh: %s", self.location, exc)
         return None
+
+    def planned_vectors(self, plan: Update, wanted: set[str]) -> dict[str, np.ndarray]:
+        """The vectors the collection of ``plan`` holds for the ``wanted`` keys (a text that moved)."""
+        out: dict[str, np.ndarray] = {}
+        for target in (plan._collection, plan._sentences):
+            ids = {i: k for k, (c, i) in plan._reusable.items() if c is target and k in wanted}
+            if ids:
+                got = target.get(ids=list(ids), include=["embeddings"])
+                out.update((ids[i], np.asarray(e, dtype=np.float32)) for i, e in zip(got["ids"], got["embeddings"],
+                                                                                    strict=True))
+        return out
 
     def _candidates(self, embedder: str) -> list:
         """This prefix's chunk collections of ``embedder`` and the current layout, complete ones first."""
@@ -362,20 +406,26 @@ class ChromaStore:
             for m, e in zip(got["metadatas"], got["embeddings"], strict=False)
         }
 
-    def stored_vectors(self, embedder: str, key: Callable[[str], str]) -> dict[str, np.ndarray]:
+    def stored_vectors(self, embedder: str, key: Callable[[str], str],
+                       wanted: set[str] | None = None) -> dict[str, np.ndarray]:
         """The vectors that complete collections of this prefix hold from ``embedder``, by ``key`` of the
-        text that was embedded (a chunk's ``embed_text``, a sentence's text): what a rebuild can reuse.
-        Empty when there are none or the store cannot read them (the rebuild then embeds everything)."""
+        text that was embedded (a chunk's ``embed_text``, a sentence's text): what a rebuild can reuse;
+        only those of the keys ``wanted``, if given (the texts are read first, the vectors then only for
+        those). Empty when there are none or the store cannot read them (the rebuild then embeds them)."""
         out: dict[str, np.ndarray] = {}
         try:
             for collection in self._complete(embedder):
-                got = collection.get(include=["documents", "metadatas", "embeddings"])
-                for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
-                    out[key(_to_chunk(i, d, m).embed_text)] = np.asarray(e, dtype=np.float32)
                 sent = self.client().get_collection(collection.name + "_sent", embedding_function=None)
-                got = sent.get(include=["documents", "embeddings"])
-                for d, e in zip(got["documents"], got["embeddings"], strict=True):
-                    out[key(d)] = np.asarray(e, dtype=np.float32)
+                for target, text in ((collection, lambda i, d, m: _to_chunk(i, d, m).embed_text),
+                                     (sent, lambda i, d, m: d)):
+                    got = target.get(include=["documents", "metadatas"])
+                    keys = {i: key(text(i, d, m)) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                                   strict=True)}
+                    keys = {i: k for i, k in keys.items() if wanted is None or (k in wanted and k not in out)}
+                    if keys:
+                        got = target.get(ids=list(keys), include=["embeddings"])
+                        out.update((keys[i], np.asarray(e, dtype=np.float32))
+                                   for i, e in zip(got["ids"], got["embeddings"], strict=True))
         except IndexError_:
             raise
         except Exception as exc:  # a damaged old collection is no reason not to build a new one
@@ -465,6 +515,7 @@ class Update:
     gone_sentences: list[str]
     _collection: object = field(repr=False, default=None)
     _sentences: object = field(repr=False, default=None)
+    _reusable: dict = field(repr=False, default_factory=dict)  # key of a stored text -> (collection, id)
 
 
 _CHUNK_KEYS = ("source", "section", "kind", "city")

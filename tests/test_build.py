@@ -208,6 +208,22 @@ def test_a_removed_section_deletes_its_chunks_and_sentences(tmp_path, monkeypatc
     assert _answers(second) == _answers(cold)
 
 
+def test_a_renamed_section_embeds_its_chunk_again_but_takes_its_sentences_from_the_index(tmp_path):
+    first = make_mini_assistant(tmp_path / "index")
+    first.ensure_index()
+    before = {c.id for c in first.store.all_chunks()}
+    path = tmp_path / "renamed-atlas.md"
+    path.write_text(MINI_REPORT.read_text(encoding="utf-8").replace("### Autonom fahrender Marktliner",
+                                                                    "### Autonomer Marktliner"), encoding="utf-8")
+    second = make_mini_assistant(tmp_path / "index")
+    second.corpus_path = path
+    assert second.ensure_index().built
+    (renamed,) = [c for c in second.store.all_chunks() if c.section.endswith("Autonomer Marktliner (Mobilität)")]
+    assert renamed.id not in before  # a new id: its sentences are new rows
+    assert second.embedder.passages == [renamed.embed_text]  # the sentences' vectors came from the old rows
+    assert _index(second) == _index(_cold(tmp_path, path))
+
+
 def test_an_update_killed_half_way_is_not_served_and_is_repaired_by_the_next_build(tmp_path, monkeypatch):
     make_mini_assistant(tmp_path / "index").ensure_index()
     changed = _changed_report(tmp_path)
