@@ -141,7 +141,26 @@ class ChromaStore:
             raise self._unavailable(exc) from exc
         self._use(collection)
         self._sentences = sentences
+        self._record(manifest)
         return True
+
+    def _record(self, manifest: Manifest) -> None:
+        """Let the next build find the open index current without Chroma (:meth:`is_current`) and update
+        it: an index built before the layout was part of its metadata, or without a manifest file, gets
+        them (the layout is the one of its name). A read-only folder keeps the slower way."""
+        if self.url:
+            return
+        meta, name = self._collection.metadata or {}, self._name(manifest)
+        try:
+            if "layout" not in meta:
+                self._collection.modify(metadata={**meta, "layout": LAYOUT})
+            path = self.index_dir / "manifest.json"
+            if not path.exists() or json.loads(path.read_text(encoding="utf-8")) != {**asdict(manifest),
+                                                                                     "collection": name}:
+                write_json_atomic(path, {**asdict(manifest), "collection": name})
+        except Exception as exc:
+            log.warning("could not record the index at %s as current (%s): the next start checks it again",
+                        self.location, exc)
 
     def is_current(self, manifest: Manifest) -> bool:
         """Whether :meth:`open` would find the complete index of ``manifest``, decided without importing

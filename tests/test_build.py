@@ -292,6 +292,18 @@ def test_build_index_builds_and_counts_without_preparing_to_answer(tmp_path):
     assert not again.built and again.embedded == 0
 
 
+def test_build_index_finds_an_unchanged_index_current_without_chroma(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").build_index()
+    monkeypatch.setattr(ChromaStore, "client", lambda self: pytest.fail("Chroma was asked"))
+    assistant = make_mini_assistant(tmp_path / "index")
+    assert not assistant.build_index().built and assistant.report is None  # nor the cities, figures, projects
+    monkeypatch.undo()
+    (tmp_path / "index" / "manifest.json").unlink()  # in doubt, the index is opened to look ...
+    assert not make_mini_assistant(tmp_path / "index").build_index().built
+    monkeypatch.setattr(ChromaStore, "client", lambda self: pytest.fail("Chroma was asked"))
+    assert not make_mini_assistant(tmp_path / "index").build_index().built  # ... and recorded as current
+
+
 def test_a_few_texts_are_embedded_without_starting_processes():
     with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_batches=6) as pool:
         vectors = pool.embed_passages(TEXTS)
