@@ -68,6 +68,7 @@ class IndexBuilder:
 
     def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
+        getattr(self.embedder, "start", lambda: None)()  # worker processes load their models meanwhile
         # an update of the index built before writes only what changed; without one, everything is written
         plan = self.store.plan_update(chunks, sentences, manifest.embedder, content_key) if self.reuse else None
         writes, written = (plan.chunks, plan.sentences) if plan else (chunks, sentences)

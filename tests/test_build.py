@@ -26,7 +26,7 @@ TEXTS = [f"Stadt {i} baut {'Radwege' if i % 2 else 'Kitas'} und Sensoren Nummer 
 
 def test_two_worker_processes_give_the_vectors_in_order_and_report_every_batch():
     done = []
-    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=4, in_process_batches=0) as pool:
+    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=4, in_process_chars=0) as pool:
         vectors = embed_passages(pool, TEXTS, done.append)
         assert pool._pool is not None  # the processes run while the block lasts
     assert pool._pool is None  # ... and are stopped after it
@@ -34,8 +34,16 @@ def test_two_worker_processes_give_the_vectors_in_order_and_report_every_batch()
     assert done == [4, 4, 4, 4, 4, 1]
 
 
+def test_a_few_long_texts_are_split_so_that_both_processes_embed():
+    done = []
+    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=8, in_process_chars=0) as pool:
+        vectors = embed_passages(pool, TEXTS[:5], done.append)
+    np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS[:5]))
+    assert done == [2, 2, 1]
+
+
 def test_workers_that_die_leave_the_rest_to_this_process(caplog):
-    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_batches=0) as pool:
+    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_chars=0) as pool:
         vectors = pool.embed_passages(TEXTS)
     np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS))
     assert "embedding the rest in this process" in caplog.text
@@ -305,7 +313,8 @@ def test_build_index_finds_an_unchanged_index_current_without_chroma(tmp_path, m
 
 
 def test_a_few_texts_are_embedded_without_starting_processes():
-    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_batches=6) as pool:
+    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4,
+                             in_process_chars=sum(map(len, TEXTS))) as pool:
         vectors = pool.embed_passages(TEXTS)
         assert pool._pool is None
     np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS))
