@@ -205,8 +205,8 @@ def _admin_routes(app: FastAPI, serial: SerialAssistant, settings, database: Dat
 
 
 def create_app(assistant, settings, ui: bool = True, ui_after: Callable[[], object] | None = None) -> FastAPI:
-    """The server's app. ``assistant`` needs its report loaded (its index may still be opening: questions
-    then wait for it and health says degraded); ``ui=False`` leaves Gradio out (tests). The chat at ``/``
+    """The server's app. ``assistant``'s report and index may still be loading (questions then wait for
+    them, health says degraded and /api/v1/sources answers 503); ``ui=False`` leaves Gradio out (tests). The chat at ``/``
     starts after the server (``app.state.chat``, a :class:`~assistant.ui_start.LateChat`, says when it is
     ready), once ``ui_after`` returns."""
     serial = assistant if isinstance(assistant, SerialAssistant) else SerialAssistant(assistant)
@@ -353,9 +353,8 @@ def serve(settings) -> None:
 
         ahead = [make_embedder(settings.embedder, settings.embed_threads) for _ in range(min(os.cpu_count(), 4))]
         assistant.embedder = PrefetchingEmbedder(assistant.embedder, ahead)
-    # The UI needs only the parsed report; the index opens beside the starting server (health says
-    # "degraded" and questions wait until it is open), so the chat is up a few seconds sooner.
-    assistant.load_report()
+    # The report is read and the index opened beside the listening server (health says "degraded" and
+    # questions wait until it is open; "/" says the chat is starting), so the server answers seconds sooner.
     opened = threading.Event()
 
     def index_first() -> None:

@@ -132,6 +132,7 @@ class Assistant:
         self.index_progress: float | None = None  # while the index is being embedded: the share done
         self.conversations = conversations or ConversationStore()
         self._index_lock = threading.Lock()
+        self._report_lock = threading.Lock()
         # Optional language model that rewrites retrieval answers (None: extractive only).
         self.writer = writer
         self.handoff = handoff or Handoff()  # a way to a person: on request and with refusals
@@ -165,9 +166,15 @@ class Assistant:
 
     def load_report(self) -> Report:
         """Parse the report and build what answers from it without the index (cities, figures,
-        projects). Cheap (well under a second), so a UI can be served before the index is open."""
-        if self.report is not None:
-            return self.report
+        projects): about a second, done once (the server does it after it listens, beside a question
+        that may come first)."""
+        if self.report is None:
+            with self._report_lock:
+                if self.report is None:
+                    self._read_report()
+        return self.report
+
+    def _read_report(self) -> Report:
         report = load_report(self.corpus_path)
         self.matcher = CityMatcher.from_files([c.name for c in report.cities], self.others_path)
         self.followups = FollowUps(self.matcher, ProjectAnswerer.field_of)
