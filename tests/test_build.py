@@ -199,6 +199,30 @@ def test_a_changed_profile_rewrites_only_its_chunk_and_sentence_and_retrieves_li
     assert names == {second.store._collection.name, second.store._collection.name + "_sent"}
 
 
+def test_the_texts_a_small_change_adds_are_embedded_while_the_index_is_read(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").ensure_index()
+    embedding = threading.Event()
+
+    class Signalling(FakeEmbedder):
+        def embed_passages(self, texts):
+            embedding.set()
+            return super().embed_passages(texts)
+
+    real_plan = ChromaStore.plan_update
+
+    def plan_once_embedding_began(self, *args, **kwargs):
+        assert embedding.wait(30), "nothing was embedded before the index was read"
+        return real_plan(self, *args, **kwargs)
+
+    monkeypatch.setattr(ChromaStore, "plan_update", plan_once_embedding_began)
+    second = make_mini_assistant(tmp_path / "index", Signalling())
+    second.corpus_path = _changed_report(tmp_path)
+    info = second.ensure_index()
+    (changed,) = [c for c in second.store.all_chunks() if CHANGED[1] in c.text]
+    assert info.built and info.embedded == 2 and second.embedder.passages == [changed.embed_text, changed.text]
+    assert _index(second) == _index(_cold(tmp_path, second.corpus_path))
+
+
 def test_a_removed_section_deletes_its_chunks_and_sentences(tmp_path, monkeypatch):
     first = make_mini_assistant(tmp_path / "index")
     first.ensure_index()
