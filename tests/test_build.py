@@ -175,32 +175,35 @@ def _index(assistant) -> dict:
 def _cold(tmp_path, corpus):
     cold = make_mini_assistant(tmp_path / "cold")
     cold.corpus_path = corpus
-    assert cold.ensure_index().built
+    assert cold.build_index().built
     return cold
 
 
-def _answers(assistant) -> list:
-    return [[(h.chunk.id, round(h.score, 6)) for h in assistant.ask(q).retrieved] for q in QUESTIONS]
+def _retrieved(assistant) -> list:
+    """The nearest chunks (ids and scores) for each question, in the whole index and in one city."""
+    embedder = FakeEmbedder()
+    return [[(c.id, round(score, 5)) for c, score in assistant.store.query(embedder.embed_query(q), 5, city)]
+            for q in QUESTIONS for city in (None, "Aachen")]
 
 
 def test_a_changed_profile_rewrites_only_its_chunk_and_sentence_and_retrieves_like_a_cold_build(tmp_path, monkeypatch):
-    make_mini_assistant(tmp_path / "index").ensure_index()
+    make_mini_assistant(tmp_path / "index").build_index()
     written = _writes(monkeypatch)
     second = make_mini_assistant(tmp_path / "index")
     second.corpus_path = _changed_report(tmp_path)
-    assert second.ensure_index().built
+    assert second.build_index().built
     (changed,) = [c for c in second.store.all_chunks() if CHANGED[1] in c.text]
     position = next(i for i, s in enumerate(split_sentences(changed.text)) if CHANGED[1] in s)
     assert sorted(written) == sorted([changed.id, f"{changed.id}:{position}"])
     cold = _cold(tmp_path, second.corpus_path)
     assert _index(second) == _index(cold)
-    assert _answers(second) == _answers(cold)
+    assert _retrieved(second) == _retrieved(cold)
     names = {c.name for c in second.store.client().list_collections()}
     assert names == {second.store._collection.name, second.store._collection.name + "_sent"}
 
 
 def test_the_texts_a_small_change_adds_are_embedded_while_the_index_is_read(tmp_path, monkeypatch):
-    make_mini_assistant(tmp_path / "index").ensure_index()
+    make_mini_assistant(tmp_path / "index").build_index()
     embedding = threading.Event()
 
     class Signalling(FakeEmbedder):
@@ -217,7 +220,7 @@ def test_the_texts_a_small_change_adds_are_embedded_while_the_index_is_read(tmp_
     monkeypatch.setattr(ChromaStore, "plan_update", plan_once_embedding_began)
     second = make_mini_assistant(tmp_path / "index", Signalling())
     second.corpus_path = _changed_report(tmp_path)
-    info = second.ensure_index()
+    info = second.build_index()
     (changed,) = [c for c in second.store.all_chunks() if CHANGED[1] in c.text]
     assert info.built and info.embedded == 2 and second.embedder.passages == [changed.embed_text, changed.text]
     assert _index(second) == _index(_cold(tmp_path, second.corpus_path))
@@ -225,31 +228,31 @@ def test_the_texts_a_small_change_adds_are_embedded_while_the_index_is_read(tmp_
 
 def test_a_removed_section_deletes_its_chunks_and_sentences(tmp_path, monkeypatch):
     first = make_mini_assistant(tmp_path / "index")
-    first.ensure_index()
+    first.build_index()
     before = {c.id for c in first.store.all_chunks()}
     written = _writes(monkeypatch)
     second = make_mini_assistant(tmp_path / "index")
     second.corpus_path = _without_a_section(tmp_path)
-    info = second.ensure_index()
+    info = second.build_index()
     after = {c.id for c in second.store.all_chunks()}
     gone = before - after
     assert info.built and gone and after < before and written == [] and second.embedder.passages == []
     assert not {cid for cid, _ in second.store.sentence_vectors()} & gone
     cold = _cold(tmp_path, second.corpus_path)
     assert _index(second) == _index(cold)
-    assert _answers(second) == _answers(cold)
+    assert _retrieved(second) == _retrieved(cold)
 
 
 def test_a_renamed_section_embeds_its_chunk_again_but_takes_its_sentences_from_the_index(tmp_path):
     first = make_mini_assistant(tmp_path / "index")
-    first.ensure_index()
+    first.build_index()
     before = {c.id for c in first.store.all_chunks()}
     path = tmp_path / "renamed-atlas.md"
     path.write_text(MINI_REPORT.read_text(encoding="utf-8").replace("### Autonom fahrender Marktliner",
                                                                     "### Autonomer Marktliner"), encoding="utf-8")
     second = make_mini_assistant(tmp_path / "index")
     second.corpus_path = path
-    assert second.ensure_index().built
+    assert second.build_index().built
     (renamed,) = [c for c in second.store.all_chunks() if c.section.endswith("Autonomer Marktliner (Mobilität)")]
     assert renamed.id not in before  # a new id: its sentences are new rows
     assert second.embedder.passages == [renamed.embed_text]  # the sentences' vectors came from the old rows
@@ -257,7 +260,7 @@ def test_a_renamed_section_embeds_its_chunk_again_but_takes_its_sentences_from_t
 
 
 def test_an_update_killed_half_way_is_not_served_and_is_repaired_by_the_next_build(tmp_path, monkeypatch):
-    make_mini_assistant(tmp_path / "index").ensure_index()
+    make_mini_assistant(tmp_path / "index").build_index()
     changed = _changed_report(tmp_path)
     real = ChromaStore._write
 
@@ -270,7 +273,7 @@ def test_an_update_killed_half_way_is_not_served_and_is_repaired_by_the_next_bui
     killed = make_mini_assistant(tmp_path / "index")
     killed.corpus_path = changed
     with pytest.raises(KeyboardInterrupt):
-        killed.ensure_index()
+        killed.build_index()
     monkeypatch.undo()
     assert not (tmp_path / "index" / "manifest.json").exists()
     for corpus in (MINI_REPORT, changed):  # neither the old report's index nor the new one is served
@@ -281,15 +284,15 @@ def test_an_update_killed_half_way_is_not_served_and_is_repaired_by_the_next_bui
     written = _writes(monkeypatch)
     repaired = make_mini_assistant(tmp_path / "index")
     repaired.corpus_path = changed
-    assert repaired.ensure_index().built
+    assert repaired.build_index().built
     assert written == [] and repaired.embedder.passages == []  # what the killed update wrote is kept
     assert (tmp_path / "index" / "manifest.json").exists()
     cold = _cold(tmp_path, changed)
     assert _index(repaired) == _index(cold)
-    assert _answers(repaired) == _answers(cold)
+    assert _retrieved(repaired) == _retrieved(cold)
     again = make_mini_assistant(tmp_path / "index")
     again.corpus_path = changed
-    assert not again.ensure_index().built
+    assert not again.build_index().built
 
 
 def _build(index_dir, embedder, chunks, reuse=True):
