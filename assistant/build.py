@@ -68,14 +68,25 @@ class IndexBuilder:
         self.shipped = shipped
         self.on_fraction = on_fraction or (lambda fraction: None)  # told the share of texts embedded so far
         self._total = self._done = 0
+        self._begun: tuple | None = None  # what begin() found: shipped vectors, texts by key, last keys, early job
+
+    def begin(self, chunks: list[Chunk]) -> None:
+        """Start embedding the texts of ``chunks`` that are new since the last build (a small change), before
+        Chroma is even imported (a second): call it before opening the store; :meth:`run` calls it if not."""
+        if self._begun is not None:
+            return
+        shipped = self.shipped.vectors_for(self.embedder) if self.reuse and self.shipped is not None else {}
+        now = {content_key(t): t for t in embedded_texts(chunks)}
+        before = self._previous_keys() if self.reuse else None
+        self._begun = shipped, now, before, self._embed_early(now, before, shipped)
 
     def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
         self.on_fraction(0.0)  # a build is under way (the server starts the chat meanwhile)
-        shipped = self.shipped.vectors_for(self.embedder) if self.reuse and self.shipped is not None else {}
-        now = {content_key(t): t for t in embedded_texts(chunks)}
-        before = self._previous_keys() if self.reuse else None
-        early = self._embed_early(now, before, shipped)  # while Chroma is imported and read
+        self.begin(chunks)
+        shipped, now, before, early = self._begun
+        if early is None:
+            getattr(self.embedder, "start", lambda: None)()  # the processes load their models meanwhile
         # an update of the index built before writes only what changed; without one, everything is written
         plan = self.store.plan_update(chunks, sentences, manifest.embedder, content_key) if self.reuse else None
         writes, written = (plan.chunks, plan.sentences) if plan else (chunks, sentences)
@@ -117,11 +128,9 @@ class IndexBuilder:
         """Start embedding, in a thread (the embedder's processes do the work), the ``texts`` (by key) that
         neither the last build (``previous``, its keys file) nor ``shipped`` has: what a small change
         needs, known before Chroma is even imported. Only a few (a larger job shows its progress bars);
-        None when there are none or no keys file: then the embedder's processes start now (loading their
-        models) for what the index turns out to lack."""
+        None when there are none or no keys file."""
         guess = [t for k, t in texts.items() if previous is not None and k not in previous and k not in shipped]
         if not guess or len(guess) > EARLY_TEXTS:
-            getattr(self.embedder, "start", lambda: None)()
             return None
         pool = ThreadPoolExecutor(1, thread_name_prefix="embed-early")
         future = pool.submit(lambda: dict(zip(map(content_key, guess), embed_passages(self.embedder, guess),

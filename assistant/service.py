@@ -229,15 +229,18 @@ class Assistant:
         manifest = self._manifest(chunks)
         stats = None
         found = not force and not need_open and self.store.is_current(manifest)
-        if not found and (force or not self.store.open(manifest)):
-            log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            try:
-                stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
-                                     on_fraction=lambda share: setattr(self, "index_progress", share),
-                                     shipped=self.shipped_vectors).run(manifest, chunks)
-            finally:
-                self.index_progress = None
-                getattr(self.passage_embedder, "close", lambda: None)()  # its processes are not kept while serving
+        builder = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
+                               on_fraction=lambda share: setattr(self, "index_progress", share),
+                               shipped=self.shipped_vectors)
+        try:
+            if not found:
+                builder.begin(chunks)  # what is new since the last build is embedded while Chroma opens
+            if not found and (force or not self.store.open(manifest)):
+                log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
+                stats = builder.run(manifest, chunks)
+        finally:
+            self.index_progress = None
+            getattr(self.passage_embedder, "close", lambda: None)()  # its processes are not kept while serving
         return chunks, BuildInfo(stats is not None, time.perf_counter() - start, len(chunks), self.store.location,
                                  stats.embedded if stats else 0, stats.reused if stats else 0,
                                  stats.shipped if stats else 0)

@@ -202,7 +202,7 @@ def test_a_changed_profile_rewrites_only_its_chunk_and_sentence_and_retrieves_li
     assert names == {second.store._collection.name, second.store._collection.name + "_sent"}
 
 
-def test_the_texts_a_small_change_adds_are_embedded_while_the_index_is_read(tmp_path, monkeypatch):
+def test_the_texts_a_small_change_adds_are_embedded_while_chroma_opens(tmp_path, monkeypatch):
     make_mini_assistant(tmp_path / "index").build_index()
     embedding = threading.Event()
 
@@ -211,13 +211,13 @@ def test_the_texts_a_small_change_adds_are_embedded_while_the_index_is_read(tmp_
             embedding.set()
             return super().embed_passages(texts)
 
-    real_plan = ChromaStore.plan_update
+    real_open = ChromaStore.open
 
-    def plan_once_embedding_began(self, *args, **kwargs):
-        assert embedding.wait(30), "nothing was embedded before the index was read"
-        return real_plan(self, *args, **kwargs)
+    def open_once_embedding_began(self, *args, **kwargs):
+        assert embedding.wait(30), "nothing was embedded before Chroma was opened"
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(ChromaStore, "plan_update", plan_once_embedding_began)
+    monkeypatch.setattr(ChromaStore, "open", open_once_embedding_began)
     second = make_mini_assistant(tmp_path / "index", Signalling())
     second.corpus_path = _changed_report(tmp_path)
     info = second.build_index()
