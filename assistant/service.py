@@ -228,12 +228,13 @@ class Assistant:
         chunks = self.chunker.run(report)
         manifest = self._manifest(chunks)
         stats = None
-        found = not force and not need_open and self.store.is_current(manifest)
+        current = not force and self.store.is_current(manifest)  # without Chroma (any doubt: False)
+        found = current and not need_open
         builder = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
                                on_fraction=lambda share: setattr(self, "index_progress", share),
                                shipped=self.shipped_vectors)
         try:
-            if not found:
+            if not current:
                 builder.begin(chunks)  # what is new since the last build is embedded while Chroma opens
             if not found and (force or not self.store.open(manifest)):
                 log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
