@@ -68,23 +68,32 @@ class IndexBuilder:
         self.shipped = shipped
         self.on_fraction = on_fraction or (lambda fraction: None)  # told the share of texts embedded so far
         self._total = self._done = 0
-        self._begun: tuple | None = None  # what begin() found: shipped vectors, texts by key, last keys, early job
+        self._begun: tuple | None = None  # what begin() found: texts by key, the last build's keys, early job
+        self._shipped_vectors: dict[str, np.ndarray] | None = None
 
     def begin(self, chunks: list[Chunk]) -> None:
         """Start embedding the texts of ``chunks`` that are new since the last build (a small change), before
         Chroma is even imported (a second): call it before opening the store; :meth:`run` calls it if not."""
         if self._begun is not None:
             return
-        shipped = self.shipped.vectors_for(self.embedder) if self.reuse and self.shipped is not None else {}
-        now = {content_key(t): t for t in embedded_texts(chunks)}
         before = self._previous_keys() if self.reuse else None
-        self._begun = shipped, now, before, self._embed_early(now, before, shipped)
+        now = {content_key(t): t for t in embedded_texts(chunks)}
+        early = self._embed_early(now, before, self._shipped()) if before is not None else None
+        self._begun = now, before, early
+
+    def _shipped(self) -> dict[str, np.ndarray]:
+        """The shipped vectors this build may use (read once)."""
+        if self._shipped_vectors is None:
+            self._shipped_vectors = self.shipped.vectors_for(self.embedder) \
+                if self.reuse and self.shipped is not None else {}
+        return self._shipped_vectors
 
     def run(self, manifest: Manifest, chunks: list[Chunk]) -> BuildStats:
         sentences = [(c.id, i, s) for c in chunks for i, s in enumerate(split_sentences(c.text))]
         self.on_fraction(0.0)  # a build is under way (the server starts the chat meanwhile)
         self.begin(chunks)
-        shipped, now, before, early = self._begun
+        now, before, early = self._begun
+        shipped = self._shipped()
         if early is None:
             getattr(self.embedder, "start", lambda: None)()  # the processes load their models meanwhile
         # an update of the index built before writes only what changed; without one, everything is written
