@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 
@@ -45,6 +46,7 @@ def preferred_language(accept_language: str) -> str:
     return best
 
 
+@lru_cache(maxsize=4)
 def starting_page(lang: str, failed: bool = False) -> str:
     """The page shown at ``/`` while the chat starts (or, ``failed``, when it could not start), in ``lang``."""
     texts = {key: say(lang, f"starting_{key}") for key in ("title", "heading", "text", "noscript")}
