@@ -10,7 +10,8 @@ import logging
 import os
 import threading
 import time
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +49,7 @@ from .privacy import PrivacyNote
 from .question_log import QuestionLog
 from .serial import SerialAssistant
 from .statement import PATHS, Statement
+from .ui_start import LateChat
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -202,9 +204,11 @@ def _admin_routes(app: FastAPI, serial: SerialAssistant, settings, database: Dat
                      InsightsBuilder(CachedEmbed(embed), settings.insights_group_distance), questions)
 
 
-def create_app(assistant, settings, ui: bool = True) -> FastAPI:
-    """The server's app. ``assistant`` needs its report loaded (its index may still be opening: questions
-    then wait for it and health says degraded); ``ui=False`` leaves Gradio out (tests)."""
+def create_app(assistant, settings, ui: bool = True, ui_after: Callable[[], object] | None = None) -> FastAPI:
+    """The server's app. ``assistant``'s report and index may still be loading (questions then wait for
+    them, health says degraded and /api/v1/sources answers 503); ``ui=False`` leaves Gradio out (tests). The chat at ``/``
+    starts after the server (``app.state.chat``, a :class:`~assistant.ui_start.LateChat`, says when it is
+    ready), once ``ui_after`` returns."""
     serial = assistant if isinstance(assistant, SerialAssistant) else SerialAssistant(assistant)
     gatekeeper = Gatekeeper(settings.api_keys, settings.rate_limit_per_minute)
     guard = _guard(gatekeeper)
@@ -212,9 +216,12 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
     questions = QuestionLog(database, settings.log_retention_days, settings.question_log_queue).start() \
         if settings.question_log else None
 
+    chat: LateChat | None = None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        yield
+        async with chat.running() if chat is not None else nullcontext():
+            yield
         serial.close()
         if questions is not None:
             questions.close()  # every accepted record written before the process ends
@@ -263,15 +270,18 @@ def create_app(assistant, settings, ui: bool = True) -> FastAPI:
         raise ApiError(404, "not_found", f"no such endpoint: {path}")
 
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Authorization", "Content-Type", "X-Request-ID", CHANNEL_HEADER],
-                       expose_headers=["X-Request-ID"], max_age=600)
+    cors = {"allow_origins": settings.cors_origins, "allow_methods": ["GET", "POST"], "max_age": 600,
+            "allow_headers": ["Authorization", "Content-Type", "X-Request-ID", CHANNEL_HEADER],
+            "expose_headers": ["X-Request-ID"]}
+    app.add_middleware(CORSMiddleware, **cors)
     app.add_middleware(AccessLog)
     app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(RequestId)  # outermost: every log line of the request carries its id
     if ui:
-        _mount_ui(app, serial, settings, FeedbackStore(database), questions,
-                  on_answer=lambda a: metrics.answered(a, "ui"))
+        chat = _late_ui(serial, settings, FeedbackStore(database), questions, cors,
+                        on_answer=lambda a: metrics.answered(a, "ui"), after=ui_after)
+        app.mount("/", chat)
+    app.state.chat = chat
     return app
 
 
@@ -283,25 +293,36 @@ def _carried_conversations(assistant: SerialAssistant, secret: str) -> CarriedCo
     return CarriedConversations(tokens, store)
 
 
-def _mount_ui(app: FastAPI, assistant: SerialAssistant, settings, feedback: FeedbackStore,
-              questions: QuestionLog | None, on_answer=None) -> None:
-    """The Gradio chat at ``/``, sharing the API's lock (routes added before it take precedence)."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    import gradio as gr
+def _late_ui(assistant: SerialAssistant, settings, feedback: FeedbackStore, questions: QuestionLog | None,
+             cors: dict, on_answer=None, after: Callable[[], object] | None = None) -> LateChat:
+    """The Gradio chat for ``/``, sharing the API's lock (routes added before it take precedence), built
+    in a thread after the server started (see assistant/ui_start.py)."""
 
-    from .ui import FOOTER_LINKS, build_ui
+    def build():
+        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+        import gradio as gr
 
-    parameters = inspect.signature(build_ui).parameters
-    if "settings" in parameters:
-        extra = {"on_answer": on_answer} if "on_answer" in parameters else {}
-        blocks = build_ui(assistant, settings, feedback, questions, **extra)
-    else:
-        blocks = build_ui(assistant)
-    gr.mount_gradio_app(app, blocks, path="/", footer_links=FOOTER_LINKS)
+        from .ui import FOOTER_LINKS, build_ui
+
+        parameters = inspect.signature(build_ui).parameters
+        if "settings" in parameters:
+            extra = {"on_answer": on_answer} if "on_answer" in parameters else {}
+            blocks = build_ui(assistant, settings, feedback, questions, **extra)
+        else:
+            blocks = build_ui(assistant)
+        # Gradio adds CORS headers of its own unless the app it is mounted on declares CORS; the app that
+        # serves it (create_app's) does, with these settings, so the shell declares them too (it is never served)
+        shell = FastAPI()
+        shell.add_middleware(CORSMiddleware, **cors)
+        gr.mount_gradio_app(shell, blocks, path="/", footer_links=FOOTER_LINKS)
+        return shell, shell.routes[-1].app
+
+    return LateChat(build, after)
 
 
-def _open_index(assistant, server) -> None:
-    """Open the index once the server listens (both compete for the one interpreter lock)."""
+def _open_index(assistant, server, opened: threading.Event) -> None:
+    """Open the index once the server listens (both compete for the one interpreter lock); ``opened`` is
+    set when that is done, or failed."""
     while not server.started and not server.should_exit:
         time.sleep(0.05)
     try:
@@ -309,6 +330,8 @@ def _open_index(assistant, server) -> None:
     except Exception:  # questions retry the opening and report the error themselves
         log.exception("the search index could not be opened")
         return
+    finally:
+        opened.set()
     log.info("index %s: %d chunks (%.1f s)", "built" if info.built else "opened", info.chunks, info.seconds)
 
 
@@ -330,13 +353,20 @@ def serve(settings) -> None:
 
         ahead = [make_embedder(settings.embedder, settings.embed_threads) for _ in range(min(os.cpu_count(), 4))]
         assistant.embedder = PrefetchingEmbedder(assistant.embedder, ahead)
-    # The UI needs only the parsed report; the index opens beside the starting server (health says
-    # "degraded" and questions wait until it is open), so the chat is up a few seconds sooner.
-    assistant.load_report()
-    app = create_app(assistant, settings)
+    # The report is read and the index opened beside the listening server (health says "degraded" and
+    # questions wait until it is open; "/" says the chat is starting), so the server answers seconds sooner.
+    opened = threading.Event()
+
+    def index_first() -> None:
+        """The chat is built once the index is open (answers first: both need the one interpreter lock), or
+        as soon as the index is being built (that takes minutes, in other processes)."""
+        while not opened.wait(0.05) and assistant.index_progress is None:
+            pass
+
+    app = create_app(assistant, settings, ui_after=index_first)
     print(f"serving the chat on http://{settings.host}:{settings.port}/ and the API on /api/v1 and /v1",
           flush=True)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False,
                                            server_header=False, log_level="warning"))  # no "server: uvicorn"
-    threading.Thread(target=_open_index, args=(assistant, server), name="open-index", daemon=True).start()
+    threading.Thread(target=_open_index, args=(assistant, server, opened), name="open-index", daemon=True).start()
     server.run()

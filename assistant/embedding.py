@@ -126,7 +126,7 @@ class ProcessPoolEmbedder:
     (a script without ``if __name__ == "__main__"``, a worker killed), the rest is embedded in process."""
 
     def __init__(self, factory: Callable[[], Embedder], workers: int = 2, batch_size: int = 8,
-                 in_process_batches: int = 8) -> None:
+                 in_process_chars: int = 2000) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         if batch_size < 1:
@@ -135,9 +135,9 @@ class ProcessPoolEmbedder:
         self.workers = workers
         # small batches keep both processes busy to the end and the progress bar moving
         self.batch_size = batch_size
-        # up to this many batches (a rebuild after a small change) are embedded here: starting the processes
-        # (a Python, numpy and the model each) costs more than they would save
-        self.in_process_batches = in_process_batches
+        # texts of up to this many characters (under a second of one core) are embedded here: starting the
+        # processes (a Python, numpy and the model each, about 0.4 s) costs more than they would save
+        self.in_process_chars = in_process_chars
         self.name = factory().name  # models load lazily: building one here loads nothing
         self._pool: ProcessPoolExecutor | None = None
 
@@ -147,6 +147,22 @@ class ProcessPoolEmbedder:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def start(self) -> None:
+        """Start the worker processes now (a build does, before it reads what changed, so that they load
+        their models meanwhile); without this they start on the first batch that needs them."""
+        try:
+            for _ in range(self.workers):
+                self._processes().submit(_ready)
+        except BrokenProcessPool as exc:
+            log.warning("the embedding processes did not start (%s)", exc)
+            self.close()
+
+    def _processes(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_start_worker, initargs=(self.factory,))
+        return self._pool
+
     def close(self) -> None:
         """Stop the worker processes (they start again on the next batch)."""
         if self._pool is not None:
@@ -155,16 +171,15 @@ class ProcessPoolEmbedder:
 
     def iter_passages(self, texts: list[str]) -> Iterator[np.ndarray]:
         """The passages' vectors, one array per batch, in order, so a caller can show progress."""
-        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        # a few texts (a rebuild after a small change) in smaller batches, so that every process gets some
+        size = max(1, min(self.batch_size, -(-len(texts) // (2 * self.workers))))
+        batches = [texts[i : i + size] for i in range(0, len(texts), size)]
         done = 0
-        if len(batches) <= self.in_process_batches:  # a few changed texts: not worth starting processes
+        if sum(map(len, texts)) <= self.in_process_chars:  # not worth starting processes
             yield from self._in_process(batches)
             return
         try:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_start_worker, initargs=(self.factory,))
-            for vectors in self._pool.map(_embed_in_worker, batches):
+            for vectors in self._processes().map(_embed_in_worker, batches):
                 done += 1
                 yield vectors
         except BrokenProcessPool as exc:
@@ -188,6 +203,11 @@ _worker_model: Embedder | None = None  # the model of a ProcessPoolEmbedder's wo
 def _start_worker(factory: Callable[[], Embedder]) -> None:
     global _worker_model
     _worker_model = factory()
+    getattr(_worker_model, "warm_up", lambda: None)()
+
+
+def _ready() -> None:
+    """A task that only makes a worker process start (and load its model: see ``_start_worker``)."""
 
 
 def _embed_in_worker(texts: list[str]) -> np.ndarray:

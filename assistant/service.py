@@ -132,6 +132,7 @@ class Assistant:
         self.index_progress: float | None = None  # while the index is being embedded: the share done
         self.conversations = conversations or ConversationStore()
         self._index_lock = threading.Lock()
+        self._report_lock = threading.Lock()
         # Optional language model that rewrites retrieval answers (None: extractive only).
         self.writer = writer
         self.handoff = handoff or Handoff()  # a way to a person: on request and with refusals
@@ -165,9 +166,15 @@ class Assistant:
 
     def load_report(self) -> Report:
         """Parse the report and build what answers from it without the index (cities, figures,
-        projects). Cheap (well under a second), so a UI can be served before the index is open."""
-        if self.report is not None:
-            return self.report
+        projects): about a second, done once (the server does it after it listens, beside a question
+        that may come first)."""
+        if self.report is None:
+            with self._report_lock:
+                if self.report is None:
+                    self._read_report()
+        return self.report
+
+    def _read_report(self) -> Report:
         report = load_report(self.corpus_path)
         self.matcher = CityMatcher.from_files([c.name for c in report.cities], self.others_path)
         self.followups = FollowUps(self.matcher, ProjectAnswerer.field_of)
@@ -209,25 +216,32 @@ class Assistant:
         ``force``), without preparing to answer from it (:meth:`ensure_index` does both)."""
         with self._index_lock:
             start = time.perf_counter()
-            _, info = self._build(force, progress or Progress.off())
+            _, info = self._build(force, progress or Progress.off(), need_open=False)
             self._warm_intents()
             return replace(info, seconds=time.perf_counter() - start)
 
-    def _build(self, force: bool, progress: Progress) -> tuple[list[Chunk], BuildInfo]:
+    def _build(self, force: bool, progress: Progress, need_open: bool = True) -> tuple[list[Chunk], BuildInfo]:
+        """Build the index if it is not current; ``need_open=False``: only make it current (a current one
+        is then found without opening it, which takes Chroma's import: see ``ChromaStore.is_current``)."""
         start = time.perf_counter()
-        report = self.load_report()
+        report = self.report or load_report(self.corpus_path)  # the parsed report is all a build needs
         chunks = self.chunker.run(report)
         manifest = self._manifest(chunks)
         stats = None
-        if force or not self.store.open(manifest):
-            log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
-            try:
-                stats = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
-                                     on_fraction=lambda share: setattr(self, "index_progress", share),
-                                     shipped=self.shipped_vectors).run(manifest, chunks)
-            finally:
-                self.index_progress = None
-                getattr(self.passage_embedder, "close", lambda: None)()  # its processes are not kept while serving
+        current = not force and self.store.is_current(manifest)  # without Chroma (any doubt: False)
+        found = current and not need_open
+        builder = IndexBuilder(self.store, self.passage_embedder or self.embedder, progress, reuse=not force,
+                               on_fraction=lambda share: setattr(self, "index_progress", share),
+                               shipped=self.shipped_vectors)
+        try:
+            if not current:
+                builder.begin(chunks)  # what is new since the last build is embedded while Chroma opens
+            if not found and (force or not self.store.open(manifest)):
+                log.info("building the index at %s (%d chunks)", self.store.location, len(chunks))
+                stats = builder.run(manifest, chunks)
+        finally:
+            self.index_progress = None
+            getattr(self.passage_embedder, "close", lambda: None)()  # its processes are not kept while serving
         return chunks, BuildInfo(stats is not None, time.perf_counter() - start, len(chunks), self.store.location,
                                  stats.embedded if stats else 0, stats.reused if stats else 0,
                                  stats.shipped if stats else 0)
@@ -241,8 +255,8 @@ class Assistant:
 
     def _open_index(self, force: bool, progress: Progress) -> BuildInfo:
         start = time.perf_counter()
+        report = self.load_report()
         chunks, info = self._build(force, progress)
-        report = self.report
         stored = self.store.all_chunks()
         self._by_place = {}
         for chunk in stored:
@@ -264,9 +278,14 @@ class Assistant:
         return self.build_info
 
     def _warm_intents(self) -> None:
-        """The intent examples' vectors (cached beside the index)."""
-        self.understanding.classifier.warm_up(self.embedder, self.store.index_dir)
-        self.understanding.asks.warm_up(self.embedder, self.store.index_dir)
+        """The intent examples' vectors (cached beside the index); without reading the report's cities,
+        figures and projects when only the index is built."""
+        if self.report is None:
+            classifiers = ExemplarClassifier.from_file("attribute"), ExemplarClassifier.from_file("asks")
+        else:
+            classifiers = self.understanding.classifier, self.understanding.asks
+        for classifier in classifiers:
+            classifier.warm_up(self.embedder, self.store.index_dir)
 
     def _warm_understanding(self, report: Report) -> None:
         """The intent examples' vectors and the speller's vocabulary."""

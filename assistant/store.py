@@ -13,9 +13,10 @@ import json
 import logging
 import math
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -130,7 +131,8 @@ class ChromaStore:
             raise self._unavailable(exc) from exc
         meta = collection.metadata or {}
         try:
-            if meta.get("complete") != "yes" or collection.count() != manifest.count:
+            if meta.get("complete") != "yes" or any(meta.get(k) != str(v) for k, v in asdict(manifest).items()) \
+                    or collection.count() != manifest.count:
                 return False
             sentences = self.client().get_collection(self._name(manifest) + "_sent", embedding_function=None)
         except Exception as exc:
@@ -139,7 +141,54 @@ class ChromaStore:
             raise self._unavailable(exc) from exc
         self._use(collection)
         self._sentences = sentences
+        self._record(manifest)
         return True
+
+    def _record(self, manifest: Manifest) -> None:
+        """Let the next build find the open index current without Chroma (:meth:`is_current`) and update
+        it: an index built before the layout was part of its metadata, or without a manifest file, gets
+        them (the layout is the one of its name). A read-only folder keeps the slower way."""
+        if self.url:
+            return
+        meta, name = self._collection.metadata or {}, self._name(manifest)
+        try:
+            if "layout" not in meta:
+                self._collection.modify(metadata={**meta, "layout": LAYOUT})
+            path = self.index_dir / "manifest.json"
+            if not path.exists() or json.loads(path.read_text(encoding="utf-8")) != {**asdict(manifest),
+                                                                                     "collection": name}:
+                write_json_atomic(path, {**asdict(manifest), "collection": name})
+        except Exception as exc:
+            log.warning("could not record the index at %s as current (%s): the next start checks it again",
+                        self.location, exc)
+
+    def is_current(self, manifest: Manifest) -> bool:
+        """Whether :meth:`open` would find the complete index of ``manifest``, decided without importing
+        Chroma (which takes a second): the manifest file names it, and Chroma's tables, read with sqlite3
+        (read-only), hold the collection marked complete with this manifest's metadata and as many chunks,
+        and its sentence collection. False means "not known" (a Chroma server, another Chroma version's
+        tables, any doubt): then :meth:`open` decides."""
+        if self.url:
+            return False
+        name = self._name(manifest)
+        try:
+            written = json.loads((self.index_dir / "manifest.json").read_text(encoding="utf-8"))
+            if written != {**asdict(manifest), "collection": name}:
+                return False
+            db = sqlite3.connect(f"{(self.index_dir / 'chroma.sqlite3').resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                ids = dict(db.execute("SELECT name, id FROM collections WHERE name IN (?, ?)", (name, name + "_sent")))
+                if set(ids) != {name, name + "_sent"}:
+                    return False
+                meta = dict(db.execute("SELECT key, str_value FROM collection_metadata WHERE collection_id = ?",
+                                       (ids[name],)))
+                (count,) = db.execute("SELECT COUNT(*) FROM embeddings e JOIN segments s ON e.segment_id = s.id "
+                                      "WHERE s.collection = ? AND s.scope = 'METADATA'", (ids[name],)).fetchone()
+            finally:
+                db.close()
+        except (OSError, ValueError, sqlite3.Error):
+            return False
+        return meta == {**_describe(manifest), "complete": "yes"} and count == manifest.count
 
     def rebuild(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
                 sentences: list[tuple[str, int, str]], sentence_vectors: np.ndarray,
@@ -151,52 +200,149 @@ class ChromaStore:
         ``on_written`` is told how many vectors (sentences, then chunks) each write stored.
         """
         done = on_written or (lambda n: None)
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        if len(sentences) != len(sentence_vectors):
-            raise ValueError(f"{len(sentences)} sentences but {len(sentence_vectors)} vectors")
+        _check_lengths(chunks, vectors, sentences, sentence_vectors)
         client = self.client()
         name = self._name(manifest)
+        self._forget_manifest()
         self._drop(name)
         self._drop(name + "_sent")
         sent = client.create_collection(
             name + "_sent", embedding_function=None, configuration={"hnsw": dict(HNSW)}
         )
-        for i in range(0, len(sentences), 512):
-            part = sentences[i : i + 512]
-            sent.add(
-                ids=[f"{cid}:{pos}" for cid, pos, _ in part],
-                documents=[text for _, _, text in part],
-                metadatas=[{"chunk_id": cid, "position": pos} for cid, pos, _ in part],
-                embeddings=sentence_vectors[i : i + 512].tolist(),
-            )
-            done(len(part))
+        self._write(sent, sentences, sentence_vectors, done)
         collection = client.create_collection(
             name,
             embedding_function=None,  # never let Chroma embed: its default model downloads
             configuration={"hnsw": dict(HNSW)},
-            metadata={"complete": "no", **{k: str(v) for k, v in asdict(manifest).items()}},
+            metadata={**_describe(manifest), "complete": "no"},
         )
+        self._write(collection, chunks, vectors, done)
+        self._finish(manifest, collection, sent)
+
+    def update(self, plan: Update, manifest: Manifest, vectors: np.ndarray, sentence_vectors: np.ndarray,
+               on_written: Callable[[int], object] | None = None) -> None:
+        """Make the collection ``plan`` was made for (:meth:`plan_update`) the index of ``manifest``: delete
+        what is gone, write the changed and new chunks (``vectors``) and sentences (``sentence_vectors``),
+        then mark it complete under the manifest's name. Killed half-way, the collection stays marked
+        incomplete and no manifest file claims it: the next build plans again from what it holds."""
+        done = on_written or (lambda n: None)
+        _check_lengths(plan.chunks, vectors, plan.sentences, sentence_vectors)
+        name = self._name(manifest)
+        collection, sent = plan._collection, plan._sentences
+        self._forget_manifest()
+        collection.modify(metadata={**(collection.metadata or {}), "complete": "no", "updating_to": name})
+        for other in (name, name + "_sent"):  # what a killed cold build may have left under the new names
+            if other not in (collection.name, sent.name):
+                self._drop(other)
+        for target, gone in ((sent, plan.gone_sentences), (collection, plan.gone_chunks)):
+            for i in range(0, len(gone), 512):
+                target.delete(ids=gone[i : i + 512])
+        self._write(sent, plan.sentences, sentence_vectors, done)
+        self._write(collection, plan.chunks, vectors, done)
+        if sent.name != name + "_sent":
+            sent.modify(name=name + "_sent")
+        if collection.name != name:
+            collection.modify(name=name)  # still incomplete: found again by the next build if killed now
+        self._finish(manifest, collection, sent)
+
+    def plan_update(self, chunks: list[Chunk], sentences: list[tuple[str, int, str]], embedder: str,
+                    key: Callable[[str], str]) -> Update | None:
+        """What turns the local index built before (complete, or left half-way by an update or a build
+        that was killed) into the index of ``chunks`` and ``sentences``: the chunks and sentences whose
+        stored text or metadata differ or that are missing, and the ids that are no longer there.
+        Decided from what the collection holds, never from bookkeeping, so a killed write is repaired.
+        None when there is nothing to update (a Chroma server, whose readers would see the index change
+        under them, another embedder or layout, no index): then the index is built afresh. ``key`` is
+        that of :meth:`stored_vectors`: the plan knows which stored vectors :meth:`planned_vectors` reads."""
+        if self.url:
+            return None
+        try:
+            for collection in self._candidates(embedder):
+                sent = self._companion(collection)
+                if sent is None:
+                    continue
+                have = collection.get(include=["documents", "metadatas"])
+                stored = {i: (d, _own(m, _CHUNK_KEYS)) for i, d, m in zip(have["ids"], have["documents"],
+                                                                          have["metadatas"], strict=True)}
+                have = sent.get(include=["documents", "metadatas"])
+                stored_sent = {i: (d, _own(m, _SENTENCE_KEYS)) for i, d, m in zip(have["ids"], have["documents"],
+                                                                                  have["metadatas"], strict=True)}
+                want = {c.id: c for c in chunks}
+                want_sent = {_sentence_id(s): s for s in sentences}
+                reusable = {key(_to_chunk(i, d, m).embed_text): (collection, i) for i, (d, m) in stored.items()}
+                reusable.update((key(d), (sent, i)) for i, (d, _) in stored_sent.items())
+                return Update(
+                    [c for c in chunks if stored.get(c.id) != (c.text, c.metadata())],
+                    [s for s in sentences if stored_sent.get(_sentence_id(s)) != (s[2], _sentence_meta(s))],
+                    sorted(stored.keys() - want.keys()), sorted(stored_sent.keys() - want_sent.keys()),
+                    collection, sent, reusable)
+        except IndexError_:
+            raise
+        except Exception as exc:  # a damaged old index is no reason not to build a new one
+            log.warning("the index at %s cannot be updated, building it afresh: %s", self.location, exc)
+        return None
+
+    def planned_vectors(self, plan: Update, wanted: set[str]) -> dict[str, np.ndarray]:
+        """The vectors the collection of ``plan`` holds for the ``wanted`` keys (a text that moved)."""
+        out: dict[str, np.ndarray] = {}
+        for target in (plan._collection, plan._sentences):
+            ids = {i: k for k, (c, i) in plan._reusable.items() if c is target and k in wanted}
+            if ids:
+                got = target.get(ids=list(ids), include=["embeddings"])
+                out.update((ids[i], np.asarray(e, dtype=np.float32)) for i, e in zip(got["ids"], got["embeddings"],
+                                                                                    strict=True))
+        return out
+
+    def _candidates(self, embedder: str) -> list:
+        """This prefix's chunk collections of ``embedder`` and the current layout, complete ones first."""
+        names = [c if isinstance(c, str) else c.name for c in self.client().list_collections()]
+        found = [self.client().get_collection(n, embedding_function=None) for n in names
+                 if n.startswith(self.prefix + "_") and not n.endswith("_sent")]
+        found = [c for c in found if (c.metadata or {}).get("embedder") == embedder
+                 and (c.metadata or {}).get("layout") == LAYOUT]
+        return sorted(found, key=lambda c: (c.metadata or {}).get("complete") != "yes")
+
+    def _companion(self, collection):
+        """The sentence collection of ``collection`` (renamed already, if an update was killed just after)."""
+        meta = collection.metadata or {}
+        for name in (collection.name + "_sent", str(meta.get("updating_to", "")) + "_sent"):
+            try:
+                return self.client().get_collection(name, embedding_function=None)
+            except Exception as exc:
+                if not _is_not_found(exc):
+                    raise
+        return None
+
+    def _write(self, collection, items: list, vectors: np.ndarray, done: Callable[[int], object]) -> None:
+        """Add or replace chunks, or (chunk id, position, text) sentences, with their vectors."""
+        for i in range(0, len(items), 512):
+            part = items[i : i + 512]
+            if isinstance(part[0], Chunk):
+                ids, documents, metadatas = [c.id for c in part], [c.text for c in part], [c.metadata() for c in part]
+            else:
+                ids, documents = [_sentence_id(s) for s in part], [s[2] for s in part]
+                metadatas = [_sentence_meta(s) for s in part]
+            collection.upsert(ids=ids, documents=documents, metadatas=metadatas,
+                              embeddings=vectors[i : i + 512].tolist())
+            done(len(part))
+
+    def _finish(self, manifest: Manifest, collection, sent) -> None:
+        """Mark ``collection`` complete, drop the other collections of this prefix, then write the manifest
+        file (last: it never names an index that is not complete)."""
+        name = self._name(manifest)
+        collection.modify(metadata={**_describe(manifest), "complete": "yes"})
         self._use(collection)
         self._sentences = sent
-        from llama_index.core.schema import TextNode
-
-        nodes = [
-            TextNode(id_=c.id, text=c.text, metadata=c.metadata(), embedding=v.tolist(),
-                     excluded_embed_metadata_keys=list(c.metadata()),
-                     excluded_llm_metadata_keys=list(c.metadata()))
-            for c, v in zip(chunks, vectors, strict=False)
-        ]
-        for i in range(0, len(nodes), 256):
-            self._llama().add(nodes[i : i + 256])
-            done(len(nodes[i : i + 256]))
-        collection.modify(metadata={**(collection.metadata or {}), "complete": "yes"})
-        for other in client.list_collections():
+        for other in self.client().list_collections():
             other_name = other if isinstance(other, str) else other.name
             if other_name.startswith(self.prefix + "_") and other_name not in (name, name + "_sent"):
                 self._drop(other_name)
         if not self.url:
             write_json_atomic(self.index_dir / "manifest.json", {**asdict(manifest), "collection": name})
+
+    def _forget_manifest(self) -> None:
+        if not self.url:
+            (self.index_dir / "manifest.json").unlink(missing_ok=True)
 
     def _drop(self, name: str) -> None:
         try:
@@ -279,20 +425,26 @@ class ChromaStore:
             for m, e in zip(got["metadatas"], got["embeddings"], strict=False)
         }
 
-    def stored_vectors(self, embedder: str, key: Callable[[str], str]) -> dict[str, np.ndarray]:
+    def stored_vectors(self, embedder: str, key: Callable[[str], str],
+                       wanted: set[str] | None = None) -> dict[str, np.ndarray]:
         """The vectors that complete collections of this prefix hold from ``embedder``, by ``key`` of the
-        text that was embedded (a chunk's ``embed_text``, a sentence's text): what a rebuild can reuse.
-        Empty when there are none or the store cannot read them (the rebuild then embeds everything)."""
+        text that was embedded (a chunk's ``embed_text``, a sentence's text): what a rebuild can reuse;
+        only those of the keys ``wanted``, if given (the texts are read first, the vectors then only for
+        those). Empty when there are none or the store cannot read them (the rebuild then embeds them)."""
         out: dict[str, np.ndarray] = {}
         try:
             for collection in self._complete(embedder):
-                got = collection.get(include=["documents", "metadatas", "embeddings"])
-                for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
-                    out[key(_to_chunk(i, d, m).embed_text)] = np.asarray(e, dtype=np.float32)
                 sent = self.client().get_collection(collection.name + "_sent", embedding_function=None)
-                got = sent.get(include=["documents", "embeddings"])
-                for d, e in zip(got["documents"], got["embeddings"], strict=True):
-                    out[key(d)] = np.asarray(e, dtype=np.float32)
+                for target, text in ((collection, lambda i, d, m: _to_chunk(i, d, m).embed_text),
+                                     (sent, lambda i, d, m: d)):
+                    got = target.get(include=["documents", "metadatas"])
+                    keys = {i: key(text(i, d, m)) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                                   strict=True)}
+                    keys = {i: k for i, k in keys.items() if wanted is None or (k in wanted and k not in out)}
+                    if keys:
+                        got = target.get(ids=list(keys), include=["embeddings"])
+                        out.update((keys[i], np.asarray(e, dtype=np.float32))
+                                   for i, e in zip(got["ids"], got["embeddings"], strict=True))
         except IndexError_:
             raise
         except Exception as exc:  # a damaged old collection is no reason not to build a new one
@@ -369,6 +521,49 @@ class ChromaStore:
         self._sentences = sentences
         self._known = known
         return True
+
+
+@dataclass
+class Update:
+    """What an update of the index built before writes (:meth:`ChromaStore.plan_update`): the chunks and
+    (chunk id, position, text) sentences to embed and write, and the ids to delete."""
+
+    chunks: list[Chunk]
+    sentences: list[tuple[str, int, str]]
+    gone_chunks: list[str]
+    gone_sentences: list[str]
+    _collection: object = field(repr=False, default=None)
+    _sentences: object = field(repr=False, default=None)
+    _reusable: dict = field(repr=False, default_factory=dict)  # key of a stored text -> (collection, id)
+
+
+_CHUNK_KEYS = ("source", "section", "kind", "city")
+_SENTENCE_KEYS = ("chunk_id", "position")
+
+
+def _describe(manifest: Manifest) -> dict[str, str]:
+    """A collection's metadata: what it was built from and how it is laid out."""
+    return {**{k: str(v) for k, v in asdict(manifest).items()}, "layout": LAYOUT}
+
+
+def _sentence_id(sentence: tuple[str, int, str]) -> str:
+    return f"{sentence[0]}:{sentence[1]}"
+
+
+def _sentence_meta(sentence: tuple[str, int, str]) -> dict:
+    return {"chunk_id": sentence[0], "position": sentence[1]}
+
+
+def _own(meta: dict | None, keys: tuple[str, ...]) -> dict:
+    """The keys of stored metadata that this app writes (llama-index's writes added more)."""
+    return {k: (meta or {}).get(k) for k in keys}
+
+
+def _check_lengths(chunks: list, vectors: np.ndarray, sentences: list, sentence_vectors: np.ndarray) -> None:
+    if len(chunks) != len(vectors):
+        raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+    if len(sentences) != len(sentence_vectors):
+        raise ValueError(f"{len(sentences)} sentences but {len(sentence_vectors)} vectors")
 
 
 def _to_chunk(chunk_id: str, text: str, meta: dict) -> Chunk:

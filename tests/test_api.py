@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -277,14 +278,49 @@ def test_widget_script_and_embed_page_are_served(client):
     assert "content-security-policy" not in page.headers  # no allow-list: any site may frame it
 
 
-def test_app_mounts_the_gradio_ui_at_the_root(mini_assistant):
-    with TestClient(create_app(mini_assistant, settings())) as c:
+def test_app_serves_a_starting_page_then_the_gradio_ui_at_the_root(mini_assistant):
+    go = threading.Event()
+    app = create_app(mini_assistant, settings(), ui_after=go.wait)
+    with TestClient(app) as c:
+        starting = c.get("/", headers={"Accept-Language": "en-GB,en;q=0.9,de;q=0.8"})
+        german = c.get("/", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"})
+        head = c.head("/")
+        health = c.get("/api/v1/health")  # the API answers before Gradio is even imported
+        assert not app.state.chat.ready.is_set()
+        go.set()
+        assert app.state.chat.ready.wait(120) and app.state.chat.failed is None
         root = c.get("/")
-        health = c.get("/api/v1/health")
         config = c.get("/config").json()
-    assert root.status_code == 200 and "gradio" in root.text.lower()
+    assert starting.status_code == 503 and starting.headers["retry-after"] and "no-store" in starting.headers["cache-control"]
+    assert '<html lang="en">' in starting.text and "The chat is starting" in starting.text
+    assert 'role="status"' in starting.text and "<noscript>" in starting.text
+    assert '<html lang="de">' in german.text and "Der Chat startet" in german.text
+    assert head.status_code == 503 and head.content == b""
     assert health.json()["status"] == "ok"
+    assert root.status_code == 200 and "gradio" in root.text.lower() and "chat-starting" not in root.text
     assert config["footer_links"] == []  # Gradio's developer footer is off; the chat links the statement
+
+
+@pytest.mark.parametrize("header, lang", [("", "de"), ("en", "en"), ("fr-FR,fr;q=0.9,en;q=0.5,de;q=0.4", "en"),
+                                          ("de;q=0.9,en;q=0.8", "de"), ("en;q=0.5,de", "de"), ("en;q=x", "de"),
+                                          ("de-AT, en", "de")])
+def test_the_starting_page_speaks_the_language_the_browser_prefers(header, lang):
+    from assistant.ui_start import preferred_language
+
+    assert preferred_language(header) == lang
+
+
+def test_a_chat_that_cannot_start_says_so_and_the_api_goes_on(mini_assistant, monkeypatch):
+    import assistant.ui as ui
+
+    monkeypatch.setattr(ui, "build_ui", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("broken")))
+    app = create_app(mini_assistant, settings())
+    with TestClient(app) as c:
+        assert app.state.chat.ready.wait(120) and isinstance(app.state.chat.failed, RuntimeError)
+        page = c.get("/", headers={"Accept-Language": "en"})
+        health = c.get("/api/v1/health")
+    assert page.status_code == 503 and "The chat could not start" in page.text and "broken" not in page.text
+    assert health.json()["status"] == "ok"
 
 
 def test_accessibility_statement_in_german_and_english(mini_assistant):

@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import MINI_REPORT, make_mini_assistant
+from conftest import MINI_REPORT, load_mini_report, make_mini_assistant
 from fake_embedder import FakeEmbedder, dies_in_a_worker
 
 from assistant.build import IndexBuilder
@@ -18,13 +18,15 @@ from assistant.progress import Progress
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.store import ChromaStore, Manifest
+from assistant.text import split_sentences
+from assistant.types import Chunk
 
 TEXTS = [f"Stadt {i} baut {'Radwege' if i % 2 else 'Kitas'} und Sensoren Nummer {i}" for i in range(21)]
 
 
 def test_two_worker_processes_give_the_vectors_in_order_and_report_every_batch():
     done = []
-    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=4, in_process_batches=0) as pool:
+    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=4, in_process_chars=0) as pool:
         vectors = embed_passages(pool, TEXTS, done.append)
         assert pool._pool is not None  # the processes run while the block lasts
     assert pool._pool is None  # ... and are stopped after it
@@ -32,8 +34,16 @@ def test_two_worker_processes_give_the_vectors_in_order_and_report_every_batch()
     assert done == [4, 4, 4, 4, 4, 1]
 
 
+def test_a_few_long_texts_are_split_so_that_both_processes_embed():
+    done = []
+    with ProcessPoolEmbedder(FakeEmbedder, workers=2, batch_size=8, in_process_chars=0) as pool:
+        vectors = embed_passages(pool, TEXTS[:5], done.append)
+    np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS[:5]))
+    assert done == [2, 2, 1]
+
+
 def test_workers_that_die_leave_the_rest_to_this_process(caplog):
-    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_batches=0) as pool:
+    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_chars=0) as pool:
         vectors = pool.embed_passages(TEXTS)
     np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS))
     assert "embedding the rest in this process" in caplog.text
@@ -123,6 +133,168 @@ def test_an_unchanged_index_is_opened_without_embedding_and_force_embeds_it_all(
     assert assistant.ensure_index(force=True).built and len(counting.passages) > 10
 
 
+# -- incremental writes: only what changed is written into the collection built before -------------
+REMOVED = ("### Stakeholder & Beteiligung\n\nBei der Entwicklung", "## Chancen & Herausforderungen\n\nHerausforderungen sieht Aachen")
+QUESTIONS = ["Wo liegt die Digitalisierung in Bamberg?", "Welche Herausforderungen sieht Aachen?",
+             "Welche Projekte gibt es zur Mobilität?", "Wie werden Bürger in Aachen beteiligt?"]
+
+
+def _without_a_section(tmp_path):
+    path = tmp_path / "shorter-atlas.md"
+    text = MINI_REPORT.read_text(encoding="utf-8")
+    start, end = text.index(REMOVED[0]), text.index(REMOVED[1])
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    return path
+
+
+def _writes(monkeypatch) -> list[str]:
+    """The ids each write into Chroma stores, from now on."""
+    written: list[str] = []
+    real = ChromaStore._write
+
+    def spy(self, collection, items, vectors, done):
+        written.extend(c.id if hasattr(c, "id") else f"{c[0]}:{c[1]}" for c in items)
+        real(self, collection, items, vectors, done)
+
+    monkeypatch.setattr(ChromaStore, "_write", spy)
+    return written
+
+
+def _index(assistant) -> dict:
+    """Everything the open index holds: chunks and sentences with their texts, metadata and vectors."""
+    store = assistant.store
+    out = {}
+    for collection in (store._collection, store._sentences):
+        got = collection.get(include=["documents", "metadatas", "embeddings"])
+        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
+            out[i] = (d, {k: m[k] for k in ("source", "section", "kind", "city", "chunk_id", "position") if k in m},
+                      np.round(np.asarray(e, dtype=np.float32), 5).tolist())
+    return out
+
+
+def _cold(tmp_path, corpus):
+    cold = make_mini_assistant(tmp_path / "cold")
+    cold.corpus_path = corpus
+    assert cold.build_index().built
+    return cold
+
+
+def _retrieved(assistant) -> list:
+    """The nearest chunks (ids and scores) for each question, in the whole index and in one city."""
+    embedder = FakeEmbedder()
+    return [[(c.id, round(score, 5)) for c, score in assistant.store.query(embedder.embed_query(q), 5, city)]
+            for q in QUESTIONS for city in (None, "Aachen")]
+
+
+def test_a_changed_profile_rewrites_only_its_chunk_and_sentence_and_retrieves_like_a_cold_build(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").build_index()
+    written = _writes(monkeypatch)
+    second = make_mini_assistant(tmp_path / "index")
+    second.corpus_path = _changed_report(tmp_path)
+    assert second.build_index().built
+    (changed,) = [c for c in second.store.all_chunks() if CHANGED[1] in c.text]
+    position = next(i for i, s in enumerate(split_sentences(changed.text)) if CHANGED[1] in s)
+    assert sorted(written) == sorted([changed.id, f"{changed.id}:{position}"])
+    cold = _cold(tmp_path, second.corpus_path)
+    assert _index(second) == _index(cold)
+    assert _retrieved(second) == _retrieved(cold)
+    names = {c.name for c in second.store.client().list_collections()}
+    assert names == {second.store._collection.name, second.store._collection.name + "_sent"}
+
+
+def test_the_texts_a_small_change_adds_are_embedded_while_chroma_opens(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").build_index()
+    embedding = threading.Event()
+
+    class Signalling(FakeEmbedder):
+        def embed_passages(self, texts):
+            embedding.set()
+            return super().embed_passages(texts)
+
+    real_open = ChromaStore.open
+
+    def open_once_embedding_began(self, *args, **kwargs):
+        assert embedding.wait(30), "nothing was embedded before Chroma was opened"
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(ChromaStore, "open", open_once_embedding_began)
+    second = make_mini_assistant(tmp_path / "index", Signalling())
+    second.corpus_path = _changed_report(tmp_path)
+    info = second.build_index()
+    (changed,) = [c for c in second.store.all_chunks() if CHANGED[1] in c.text]
+    assert info.built and info.embedded == 2 and second.embedder.passages == [changed.embed_text, changed.text]
+    assert _index(second) == _index(_cold(tmp_path, second.corpus_path))
+
+
+def test_a_removed_section_deletes_its_chunks_and_sentences(tmp_path, monkeypatch):
+    first = make_mini_assistant(tmp_path / "index")
+    first.build_index()
+    before = {c.id for c in first.store.all_chunks()}
+    written = _writes(monkeypatch)
+    second = make_mini_assistant(tmp_path / "index")
+    second.corpus_path = _without_a_section(tmp_path)
+    info = second.build_index()
+    after = {c.id for c in second.store.all_chunks()}
+    gone = before - after
+    assert info.built and gone and after < before and written == [] and second.embedder.passages == []
+    assert not {cid for cid, _ in second.store.sentence_vectors()} & gone
+    cold = _cold(tmp_path, second.corpus_path)
+    assert _index(second) == _index(cold)
+    assert _retrieved(second) == _retrieved(cold)
+
+
+def test_a_renamed_section_embeds_its_chunk_again_but_takes_its_sentences_from_the_index(tmp_path):
+    first = make_mini_assistant(tmp_path / "index")
+    first.build_index()
+    before = {c.id for c in first.store.all_chunks()}
+    path = tmp_path / "renamed-atlas.md"
+    path.write_text(MINI_REPORT.read_text(encoding="utf-8").replace("### Autonom fahrender Marktliner",
+                                                                    "### Autonomer Marktliner"), encoding="utf-8")
+    second = make_mini_assistant(tmp_path / "index")
+    second.corpus_path = path
+    assert second.build_index().built
+    (renamed,) = [c for c in second.store.all_chunks() if c.section.endswith("Autonomer Marktliner (Mobilität)")]
+    assert renamed.id not in before  # a new id: its sentences are new rows
+    assert second.embedder.passages == [renamed.embed_text]  # the sentences' vectors came from the old rows
+    assert _index(second) == _index(_cold(tmp_path, path))
+
+
+def test_an_update_killed_half_way_is_not_served_and_is_repaired_by_the_next_build(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").build_index()
+    changed = _changed_report(tmp_path)
+    real = ChromaStore._write
+
+    def die_writing_chunks(self, collection, items, vectors, done):
+        real(self, collection, items, vectors, done)
+        if items and isinstance(items[0], Chunk):
+            raise KeyboardInterrupt("killed")  # the sentences and chunks are written, nothing marked complete
+
+    monkeypatch.setattr(ChromaStore, "_write", die_writing_chunks)
+    killed = make_mini_assistant(tmp_path / "index")
+    killed.corpus_path = changed
+    with pytest.raises(KeyboardInterrupt):
+        killed.build_index()
+    monkeypatch.undo()
+    assert not (tmp_path / "index" / "manifest.json").exists()
+    for corpus in (MINI_REPORT, changed):  # neither the old report's index nor the new one is served
+        probe = make_mini_assistant(tmp_path / "index")
+        probe.corpus_path = corpus
+        assert probe.store.open(probe._manifest(probe.chunker.run(load_mini_report(corpus)))) is False
+
+    written = _writes(monkeypatch)
+    repaired = make_mini_assistant(tmp_path / "index")
+    repaired.corpus_path = changed
+    assert repaired.build_index().built
+    assert written == [] and repaired.embedder.passages == []  # what the killed update wrote is kept
+    assert (tmp_path / "index" / "manifest.json").exists()
+    cold = _cold(tmp_path, changed)
+    assert _index(repaired) == _index(cold)
+    assert _retrieved(repaired) == _retrieved(cold)
+    again = make_mini_assistant(tmp_path / "index")
+    again.corpus_path = changed
+    assert not again.build_index().built
+
+
 def _build(index_dir, embedder, chunks, reuse=True):
     manifest = Manifest("corpus", embedder.name, "chunker", len(chunks))
     return IndexBuilder(ChromaStore(index_dir), embedder, reuse=reuse).run(manifest, chunks)
@@ -155,8 +327,21 @@ def test_build_index_builds_and_counts_without_preparing_to_answer(tmp_path):
     assert not again.built and again.embedded == 0
 
 
+def test_build_index_finds_an_unchanged_index_current_without_chroma(tmp_path, monkeypatch):
+    make_mini_assistant(tmp_path / "index").build_index()
+    monkeypatch.setattr(ChromaStore, "client", lambda self: pytest.fail("Chroma was asked"))
+    assistant = make_mini_assistant(tmp_path / "index")
+    assert not assistant.build_index().built and assistant.report is None  # nor the cities, figures, projects
+    monkeypatch.undo()
+    (tmp_path / "index" / "manifest.json").unlink()  # in doubt, the index is opened to look ...
+    assert not make_mini_assistant(tmp_path / "index").build_index().built
+    monkeypatch.setattr(ChromaStore, "client", lambda self: pytest.fail("Chroma was asked"))
+    assert not make_mini_assistant(tmp_path / "index").build_index().built  # ... and recorded as current
+
+
 def test_a_few_texts_are_embedded_without_starting_processes():
-    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4, in_process_batches=6) as pool:
+    with ProcessPoolEmbedder(dies_in_a_worker, workers=2, batch_size=4,
+                             in_process_chars=sum(map(len, TEXTS))) as pool:
         vectors = pool.embed_passages(TEXTS)
         assert pool._pool is None
     np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages(TEXTS))

@@ -80,15 +80,14 @@ def test_an_empty_directory_is_not_opened(tmp_path, build):
 
 
 def test_a_build_killed_before_completion_is_not_served(tmp_path, build, monkeypatch):
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+    real_write = ChromaStore._write
 
-    real_add = ChromaVectorStore.add
+    def write_then_die(self, collection, items, vectors, done):
+        real_write(self, collection, items, vectors, done)  # every sentence and chunk is written ...
+        if collection.name == self._name(build[0]):
+            raise KeyboardInterrupt("killed")  # ... but the build never marks itself complete
 
-    def add_then_die(self, nodes, **kwargs):
-        real_add(self, nodes, **kwargs)  # every chunk is written ...
-        raise KeyboardInterrupt("killed")  # ... but the build never marks itself complete
-
-    monkeypatch.setattr(ChromaVectorStore, "add", add_then_die)
+    monkeypatch.setattr(ChromaStore, "_write", write_then_die)
     with pytest.raises(KeyboardInterrupt):
         ChromaStore(tmp_path / "idx").rebuild(*build)
     monkeypatch.undo()
@@ -186,3 +185,48 @@ def test_the_report_loads_without_the_index_and_the_index_opens_once_across_thre
         t.join()
     assert len(infos) == 4 and len({id(i) for i in infos}) == 1  # opened once, the others waited for it
     assert not infos[0].built
+
+
+# -- is_current: "up to date" without importing Chroma, never when open() would refuse ---------------
+def _damage(store, manifest, fault):
+    name = store._name(manifest)
+    collection = store.client().get_collection(name)
+    if fault == "incomplete_flag":
+        collection.modify(metadata={**collection.metadata, "complete": "no"})
+    elif fault == "sentences_missing":
+        store.client().delete_collection(name + "_sent")
+    elif fault == "count_differs":
+        collection.delete(ids=[collection.get(limit=1)["ids"][0]])
+    elif fault == "manifest_file_missing":
+        (store.index_dir / "manifest.json").unlink()
+
+
+def test_a_built_index_is_current_without_chroma(tmp_path, build, monkeypatch):
+    manifest = build[0]
+    ChromaStore(tmp_path / "idx").rebuild(*build)
+    monkeypatch.setattr(ChromaStore, "client", lambda self: pytest.fail("Chroma was asked"))
+    store = ChromaStore(tmp_path / "idx")
+    assert store.is_current(manifest) is True
+    for change in ({"embedder": "other-model"}, {"corpus_hash": "hash-2"}, {"chunker_version": "v0"}, {"count": 1}):
+        assert store.is_current(replace(manifest, **change)) is False
+
+
+@pytest.mark.parametrize("fault", ["incomplete_flag", "sentences_missing", "count_differs", "manifest_file_missing"])
+def test_a_damaged_index_is_not_current(tmp_path, build, fault):
+    manifest = build[0]
+    store = ChromaStore(tmp_path / "idx")
+    store.rebuild(*build)
+    assert store.is_current(manifest)
+    _damage(store, manifest, fault)
+    assert ChromaStore(tmp_path / "idx").is_current(manifest) is False
+    if fault != "manifest_file_missing":
+        assert ChromaStore(tmp_path / "idx").open(manifest) is False  # what is_current stands in for
+
+
+def test_an_unreadable_index_folder_is_not_current(tmp_path, build):
+    manifest = build[0]
+    ChromaStore(tmp_path / "idx").rebuild(*build)
+    (tmp_path / "idx" / "chroma.sqlite3").write_bytes(b"not a database")
+    assert ChromaStore(tmp_path / "idx").is_current(manifest) is False
+    assert ChromaStore(tmp_path / "other").is_current(manifest) is False  # nothing there
+    assert ChromaStore(tmp_path / "idx", url="http://127.0.0.1:9").is_current(manifest) is False
