@@ -103,7 +103,11 @@ class CityFinder:
                 continue
             if lang == "en":  # names as written (not the first word, capitalised anyway), others via the glossary
                 name = i > 0 and (token[:1].isupper() or any(ch.isdigit() for ch in token) or "@" in token)
-                german = [fold(token)] if name else [fold(g) for g in self.glossary.get(token.lower(), ())]
+                # a capitalised word the glossary knows ("free WiFi") stands for its German words too, unless
+                # it is part of a name of several ("the Digital Cities Challenge")
+                part = name and any(0 < j < len(tokens) and tokens[j][:1].isupper() for j in (i - 1, i + 1))
+                german = [fold(g) for g in self.glossary.get(token.lower(), ())] if not part else []
+                german = [fold(token), *german] if name else german
             else:
                 german = [fold(token)]
             stems = [self._stem(w) for w in german if fold(w) not in _STOP]

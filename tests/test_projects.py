@@ -415,3 +415,12 @@ def test_a_city_listing_asked_with_else_or_other_words_lists_the_projects(projec
     for question in ("Und welche Projekte hat sie sonst noch? (Ulm)", "What other projects does it have? (Ulm)"):
         answer = projects.run(question, "en" if question.startswith("What") else "de", ["Ulm"])
         assert answer is not None and len(answer.citations) >= 2
+
+
+def test_a_capitalised_english_word_the_glossary_knows_finds_its_german_words_too(finder):
+    answer = finder.run("Which towns offer free public WiFi?", "en", [])
+    assert {"Duisburg", "Gelsenkirchen", "Konstanz"} <= {c.source for c in answer.citations}
+    assert all("WLAN" in c.quote or "WIFI" in c.quote.upper() for c in answer.citations)
+    # a word of a name of several stays the name ("Digital Cities Challenge", not any challenge)
+    challenge = finder.run("Which cities take part in the Digital Cities Challenge?", "en", [])
+    assert {"Gelsenkirchen", "Hamburg"} <= {c.source for c in challenge.citations} and len(challenge.citations) <= 4
