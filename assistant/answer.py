@@ -125,8 +125,11 @@ _FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were w
                       "been be will would originally initially ursprünglich zunächst insgesamt "
                       "haben sind wurden werden wurde gibt es there in im".split())
 # "Wie viele der befragten Kommunen ...", "how many of the towns ...": answered by "N der M ...".
-_PARTITIVE_ASKED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many)\s+(?:der|von|of)\b", re.I)
-_PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?" + _NUMBER_WORD + r"\b", re.I)
+_PARTITIVE_ASKED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many)\s+(?:der|von|of)\b|\b(?:welche[rn]?|wie (?:gro(?:ß|ss)|hoch) ist "
+                              r"der) anteil\b|\banteil der\b|\bwhat (?:share|proportion|percentage|fraction) of\b",
+                              re.I)
+_PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?(?:insgesamt\s+|total\s+)?"
+                        + _NUMBER_WORD + r"\b", re.I)
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
 _ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|"
                         r"Im (?:gleichen|selben|darauffolgenden) (?:Jahr|Monat|Zuge)|Im Folgejahr|Ein Jahr später)\b")

@@ -682,3 +682,12 @@ def test_whether_a_plan_came_true_is_not_known_to_the_report_which_gives_the_pla
     assert not _run("Wann soll das dritte Bürgerbüro eröffnen?", plan).refused
     done = _hit("Das dritte Bürgerbüro wurde im Herbst 2018 eröffnet, ein viertes soll folgen.", section="Meilensteine")
     assert not _run("Wurde das dritte Bürgerbüro tatsächlich eröffnet?", done).refused
+
+
+@pytest.mark.parametrize(("question", "lang"), [("Welcher Anteil der Kommunen hat schon ein Bürgerportal?", "de"),
+                                                ("What share of the towns already run a citizen portal?", "en")])
+def test_a_share_asked_is_answered_by_n_of_m(question, lang):
+    first = _hit("Die Städte setzen auf Portale und Apps für ihre Bürger. Viele Kommunen planen ein Bürgerportal.",
+                 section="4.3 Portale", city="")
+    second = _hit("Bereits 21 der insgesamt 50 Kommunen betreiben ein Bürgerportal.", section="4.3 Stand", city="")
+    assert "21 der insgesamt 50" in _quote(question, first, second, lang=lang)
