@@ -61,6 +61,8 @@ _ABOUT_CHART = re.compile(r"^(?:Die |Der )?(?:Abbildung|Tabelle|Grafik)\s+\d+\s+
 _ABOUT_STUDY = re.compile(r"\bUntersuchungsgegenstand|\bIm Folgenden\b|\bim Rahmen der (?:Interviews|Befragung|Studie)\b|"
                           r"\bwurden (?:die )?(?:beteiligten |befragten |teilnehmenden )?(?:Städte|Kommunen) (?:nach|zu)\b|"
                           r"\bgefragt\b|\bbefragt\b|\bwerden .{0,60}\bvorgestellt\b|\bdie Frage nach\b", re.I)
+# A footnote that names sources: "Vgl. Roland Berger 2019", "Quelle: Statistisches Bundesamt".
+_SOURCE_NOTE = re.compile(r"\bVgl\.\s|^\s*(?:<sup>\d+</sup>\s*)?Quelle:")
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
 _REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
 _REPORT_YEAR = 2019  # the atlas appeared in March 2019
@@ -434,6 +436,8 @@ class ExtractiveAnswerer:
                 # "Diese wurde ... vorgelegt": the sentence is about what the one before it names.
                 read_terms = sent_terms | previous if _ANAPHORIC.match(sent) else sent_terms
                 previous = sent_terms
+                if _SOURCE_NOTE.search(sent):
+                    continue  # a footnote naming sources ("Vgl. BMEL 2018 ..."), not what the report says
                 if figure_only and not self.gives_figure(asked, _REFERENCE.sub(" ", sent)):
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 f = self.features(asked, sent, hit.chunk, read_terms)
