@@ -58,12 +58,14 @@ class CityFinder:
 
     def __init__(self, report: Report, glossary: dict[str, tuple[str, ...]] | None = None,
                  max_spread: int = 15, max_cities: int = 25, spread: WordSpread | None = None,
-                 quoted: int = 8, meaning_margin: float = 0.025, abbreviations: Abbreviations | None = None) -> None:
+                 quoted: int = 8, meaning_margin: float = 0.025, abbreviations: Abbreviations | None = None,
+                 name_alone: int = 3) -> None:
         if max_spread < 1 or max_cities < 1:
             raise ValueError(f"max_spread and max_cities must be positive, got {max_spread}, {max_cities}")
         if not 0 <= meaning_margin < 1:
             raise ValueError(f"meaning_margin must be in [0, 1), got {meaning_margin}")
         self.meaning_margin = meaning_margin
+        self.name_alone = name_alone  # a quoted name at most this many profiles write picks them on its own
         self._vectors: np.ndarray | None = None  # one row per sentence, once attach_vectors has run
         self.max_spread = max_spread
         self.max_cities = max_cities
@@ -178,6 +180,7 @@ class CityFinder:
         named_in = [{s.city for s in self._sentences if q.search(s.spaced)} for q in quoted]
         # ... if few profiles name it; one that many name ("»Digitale Stadt«") must be there, beside the words
         needed = [q for q, cities in zip(quoted, named_in, strict=True) if len(cities) > self.max_spread]
+        alone = any(0 < len(cities) <= self.name_alone for cities in named_in)
         quoted = [q for q, cities in zip(quoted, named_in, strict=True) if 0 < len(cities) <= self.max_spread]
         terms = self.terms(question, lang)
         if not terms and not quoted:
@@ -207,12 +210,17 @@ class CityFinder:
         named = {self._stem(fold(w)) for w in _NAMED.findall(question)}
         common = close < np.inf and not phrase and not quoted and max(map(self.spread, rarest)) > self.max_spread \
             and not named & set(rarest)
+        top = max((sum(any(t in s.folded for t in g) for g in terms) for _, s in found), default=0)
         best: dict[str, tuple[int, float, _Sentence]] = {}
         for (_, s), sim in zip(found, meaning, strict=True):
             if within is not None and s.city not in within.cities:
                 continue
             score = sum(any(t in s.folded for t in group) for group in terms)
-            worded = bool(quoted) or score >= need and any(t in s.folded for t in rarest) and not common
+            # A quoted name only a few profiles write picks them all ("die App »Park and Joy«"); of more, those
+            # that also say most of the other asked words ("eine von fünf Modellkommunen der »Digitale
+            # Zukunftskommune@bw«", nine profiles name it), or say it as close in meaning.
+            worded = (alone or score == top) if quoted else \
+                score >= need and any(t in s.folded for t in rarest) and not common
             if (worded or sim >= close) and (score, sim) > best.get(s.city, (0, -np.inf, None))[:2]:
                 best[s.city] = (score, float(sim), s)
         if not best:
