@@ -36,7 +36,7 @@ def main(port: int, chroma_url: str) -> None:
     app = create_app(assistant, settings, ui=False)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
                                            server_header=False, log_level="warning"))
-    threading.Thread(target=_open_index, args=(assistant, server), daemon=True).start()
+    threading.Thread(target=_open_index, args=(assistant, server, threading.Event()), daemon=True).start()
     server.run()
 
 
