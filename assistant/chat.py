@@ -200,7 +200,9 @@ class FollowUps:
     def run(self, question: str, focus: Focus) -> Resolved:
         named = tuple(self.matcher.profiled(question))
         if not named and any(not m.profiled for m in self.matcher.find(question)):
-            return Resolved(question)  # "Und in Mannheim?": a town without a profile is not the city in focus
+            # "Und in Mannheim?": a town without a profile is not the city in focus (the next "Und Ulm?" still asks
+            # the question before it)
+            return Resolved(question, how="unprofiled")
         if focus.topic and _WHICH_ARE_THOSE.search(question) and _HOW_MANY.search(focus.topic):
             # "Wie viele Leuchtturmprojekte gibt es im Bereich Gesundheit?" - "Welche sind das?"
             listing = _HOW_MANY.sub(lambda m: "which" if m.group(0).lower().startswith(("how", "what", "number"))
@@ -329,4 +331,5 @@ def next_focus(focus: Focus, resolved: Resolved, cited_cities: tuple[str, ...],
     recent = tuple(dict.fromkeys([*cities, *focus.recent]))[:4]
     return Focus(cities=cities, recent=recent, listed=listed or focus.listed,
                  project=resolved.project or (focus.project if set(cities) == set(focus.cities) else None),
-                 topic=resolved.text, field=field or focus.field, language=lang)
+                 topic=focus.topic if resolved.how == "unprofiled" and focus.topic else resolved.text,
+                 field=field or focus.field, language=lang)

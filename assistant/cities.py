@@ -46,6 +46,28 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", fold(text).replace("-", " "))
 
 
+def _as_written(text: str, first: str, second: str) -> str:
+    """The hyphenated name whose folded parts are ``first`` and ``second``, as the text writes it."""
+    for m in re.finditer(r"([A-Za-zÄÖÜäöüß]+)-([A-Za-zÄÖÜäöüß]+)", text):
+        if fold(m.group(1)) == first and fold(m.group(2)) == second:
+            return m.group(0)
+    return f"{first.title()}-{second.title()}"
+
+
+def _joined(text: str) -> list[str]:
+    """For each token of ``_tokens``, the word joined to it by a hyphen before it ("neu" for the "ulm" of
+    "Neu-Ulm"), or ""."""
+    folded = fold(text)
+    out, before = [], ""
+    for m in re.finditer(r"[a-z0-9]+|-", folded):
+        if m.group(0) == "-":
+            continue
+        joined = m.start() > 0 and folded[m.start() - 1] == "-"
+        out.append(before if joined else "")
+        before = m.group(0)
+    return out
+
+
 def _edit1(a: str, b: str) -> bool:
     """True when a and b differ by at most one insertion, deletion, substitution or swap."""
     if a == b:
@@ -136,6 +158,7 @@ class CityMatcher:
     def find(self, text: str) -> list[CityMention]:
         """Every city named in the text, in order, each once."""
         toks = _tokens(text)
+        joined = _joined(text)
         found: list[CityMention] = []
         seen: set[str] = set()
         i = 0
@@ -143,6 +166,9 @@ class CityMatcher:
             hit = self._match_at(toks, i)
             if hit:
                 name, profiled, length = hit
+                if joined[i] and length == 1 and not (found and found[-1].start + 1 == i):
+                    # "Neu-Ulm" is another town than Ulm ("Jena-Lobeda", a part of Jena, names Jena first)
+                    name, profiled = _as_written(text, joined[i], toks[i]), False
                 if name not in seen:
                     seen.add(name)
                     found.append(CityMention(name, i, profiled))

@@ -325,3 +325,12 @@ def test_a_fragment_naming_one_thing_swaps_it_in_the_last_question(followups):
     # a question of its own, or a fragment without the same article, is not a swap
     assert followups.run("Und wie viele?", listing).how != "same question"
     assert followups.run("Und Fahrräder?", listing).how != "same question"
+
+
+def test_a_town_without_a_profile_asked_in_between_leaves_the_question_in_focus(followups):
+    focus = Focus(topic="Wie viele Einwohner hat Jena?", cities=("Jena",))
+    town = followups.run("Und Mainz?", focus)
+    assert town.how == "unprofiled"
+    after = next_focus(focus, town, (), (), "de")
+    assert after.topic == "Wie viele Einwohner hat Jena?"
+    assert followups.run("Und Ulm?", after).text == "Wie viele Einwohner hat Ulm?"

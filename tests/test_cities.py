@@ -134,3 +134,11 @@ def test_matcher_needs_cities():
 @pytest.mark.parametrize("text", ["Is it decided in city hall?", "the town halls of Germany", "a concert hall"])
 def test_a_shortened_city_name_is_no_city_on_its_own(matcher, text):
     assert names(matcher, text) == []
+
+
+def test_a_town_named_after_a_profiled_city_with_a_prefix_is_another_town(matcher):
+    assert [(m.name, m.profiled) for m in matcher.find("Und wie ist es in Neu-Jena?")] == [("Neu-Jena", False)]
+    # a part of a city names the city first, a name with a hyphen is one name, two cities joined are both
+    assert [m.name for m in matcher.find("das Quartier Ulm-Wiblingen")] == ["Ulm"]
+    assert [m.name for m in matcher.find("Bergisch-Gladbach")] == ["Bergisch-Gladbach"]
+    assert [m.name for m in matcher.find("die Achse Köln-Bonn")] == ["Köln", "Bonn"]
