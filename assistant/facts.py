@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .amounts import Condition, condition, without_condition
 from .corpus import FIGURES_SECTION
 from .messages import number, say
-from .text import HOW_MANY_DE
+from .text import HOW_MANY_DE, fold
 from .types import Answer, Citation, Report
 
 _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|populous|people live|leben in|"
@@ -39,6 +39,14 @@ _FIGURE_ASKED = re.compile(rf"\b{HOW_MANY_DE}\b|\bwie gro(?:ß|ss)\b|\bhow (?:ma
                            r"\bbigger\b|\bpopulation\b|\beinwohner\b|\bfläche\b|\barea of\b", re.I)
 _ATLAS = re.compile(r"smart[- ]?city[- ]?atlas\w*", re.I)  # the report's name is not a city word
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
+# "How many residents actually use the portal?", "Wie viele Bürger nahmen teil?": people who do something
+# (not "Wie viele Menschen leben in Ulm?", "How many residents does Ulm have?", "how many Einwohner laut ...").
+_PEOPLE_COUNTED = re.compile(r"\b(?:how many|wie ?viele)\s+(?:residents|inhabitants|people|citizens|einwohner\w*|"
+                             r"menschen|bürger\w*|leute|personen)((?:\s+[a-zäöüß]+){1,4})", re.I)
+_BY_THE_WAY = set("actually really eigentlich denn genau überhaupt so".split())
+_BEING_THERE = set("""live lived living are were is does do did has have had hat haben hatte hatten leben lebten wohnen
+wohnten sind waren gibt gab zählt zählte in im of von der des den dem the there dort da insgesamt total altogether
+according laut gemäß nach as per at to für for""".split())
 _NOT_FIGURES = re.compile(r"projekt|project|nennung|mention|handlungsfeld|mitarbeiter|staff|employee", re.I)
 _NUMBER_WORDS = {
     "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8,
@@ -256,11 +264,14 @@ class FigureAnswerer:
         cities = frozenset(f.city for f in self.figures.values() if cond.holds(f.value(metric)))
         return Within(cities, self._condition(lang, metric, cond, dative=True), rest)
 
-    @staticmethod
-    def _asks_figure(question: str, metrics: list[str], query) -> bool:
+    def _asks_figure(self, question: str, metrics: list[str], query) -> bool:
         """Whether a question that names a figure asks for it: the understanding stage read that attribute,
         or it asks how many / how big, or it is a few keywords ("einwohner ulm")."""
         core = (query.core or question) if query is not None else question
+        counted = _PEOPLE_COUNTED.search(core)
+        after = [w for w in counted.group(1).lower().split() if w not in _BY_THE_WAY][:1] if counted else []
+        if after and after[0] not in _BEING_THERE and not any(fold(c).startswith(fold(after[0])) for c in self.figures):
+            return False  # "Wie viele Bürger nutzen das Portal?": those who do something, not the population
         if query is not None and query.attribute in metrics:
             return True
         return bool(_FIGURE_ASKED.search(core)) or len(re.findall(r"[\wäöüß]+", core)) <= 5

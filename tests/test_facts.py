@@ -298,3 +298,17 @@ def test_a_superlative_within_a_size_class_ranks_only_that_class(figures, questi
     population = figures.figures[ranked].population
     assert (population >= 100_000) == ("Großstadt" in question and "keine" not in question)
     assert city is None or ranked == city
+
+
+@pytest.mark.parametrize("question", ["Wie viele Bürger nutzen eigentlich die Ulmer Bürger-App?",
+                                      "How many residents actually signed up for the Ulm newsletter?",
+                                      "Wie viele Menschen besuchten das Stadtfest in Ulm?"])
+def test_how_many_people_do_something_is_not_the_population(figures, question):
+    assert figures.run(question, "en" if question.startswith("How") else "de", ["Ulm"]) is None
+
+
+@pytest.mark.parametrize("question", ["Wie viele Einwohner leben eigentlich in Ulm?", "How many people live in Ulm?",
+                                      "how many inhabitants ulm", "Wie viele Einwohner hat Ulm insgesamt?"])
+def test_how_many_people_live_there_is_the_population(figures, question):
+    answer = figures.run(question, "en" if question.lower().startswith("how") else "de", ["Ulm"])
+    assert answer is not None and "125" in answer.text
