@@ -109,7 +109,10 @@ def core_question(text: str) -> tuple[str, str]:
     if not (YES_NO_START.match(head) or _QUESTION_WORD.match(head)):  # a question that opens its sentence is whole
         starts = [0] + [m.end() for m in _CLAUSE.finditer(head)]
         at = next((i for i in starts if _QUESTION_WORD.search(_CLAUSE.split(head[i:], 1)[0])), 0)
-        if at and _PERSONAL.search(head[:at]):
+        # "..., fehlt mir die Bevölkerungszahl von Chemnitz – was steht dazu im Atlas?": a meta question
+        # points back to what the clause before it asks
+        meta = len(_WORD.findall(head[at:])) <= 8 and _META.search(head[at:])
+        if at and _PERSONAL.search(head[:at]) and not meta:
             head = head[at:].strip()
         embedded = _EMBEDDED.search(head)
         if embedded and _PERSONAL.search(head[:embedded.start()]):

@@ -159,3 +159,13 @@ def test_german_was_asks_what_and_english_was_asks_yes_or_no(text, lang, yes_no)
 ])
 def test_keyword_questions_are_told_apart(text, keywords):
     assert is_keywords(text) is keywords
+
+
+def test_a_meta_question_after_a_dash_points_back_to_the_clause_before_it():
+    from assistant.understand import core_question
+
+    core, context = core_question("Für meinen Vortrag fehlt mir noch die Fläche von Jena – was sagt der Atlas dazu?")
+    assert "Fläche von Jena" in core and context == ""
+    # a question of its own after the asker's context is still cut out of it
+    core, _ = core_question("Für meinen Vortrag brauche ich Zahlen, wie groß ist die Fläche von Jena?")
+    assert core == "wie groß ist die Fläche von Jena?"
