@@ -71,6 +71,24 @@ class WordSpread:
 _UNFOLD = {"ae": "ä", "oe": "ö", "ue": "ü", "ss": "ß"}
 _TERM = r"[A-Za-zÄÖÜäöüß][\w&-]*"
 _LONG_THEN_SHORT = re.compile(rf"((?:{_TERM}\s+){{0,6}}{_TERM})\s+\(([A-ZÄÖÜ][A-Za-zÄÖÜ]{{1,7}})\)")
+_PAREN_SHORT = re.compile(r"\(([A-ZÄÖÜ][A-Za-zÄÖÜ]{1,7})\)")
+_LONG_THEN_SHORT_AT_END = re.compile(_LONG_THEN_SHORT.pattern + "$")
+
+
+def _long_then_short(text: str):
+    """What ``_LONG_THEN_SHORT.finditer(text)`` finds, read back from each parenthesised abbreviation (the
+    whole-text scan tries seven words at every position: most of a second for the report)."""
+    done = 0
+    for paren in _PAREN_SHORT.finditer(text):
+        start = max(done, paren.start() - 600)
+        while start > done and not text[start - 1].isspace():
+            start -= 1  # a window begins at a word
+        found = _LONG_THEN_SHORT_AT_END.search(text, start, paren.end())
+        if found is not None:
+            done = found.end()
+            yield found
+
+
 _SHORT_THEN_LONG = re.compile(rf"\b([A-ZÄÖÜ][A-Za-zÄÖÜ]{{1,7}})\s+\(((?:{_TERM}\s+){{0,6}}{_TERM})\)")
 
 
@@ -98,7 +116,7 @@ class Abbreviations:
     @classmethod
     def of_text(cls, text: str) -> Abbreviations:
         pairs: dict[str, set[str]] = {}
-        for m in _LONG_THEN_SHORT.finditer(text):
+        for m in _long_then_short(text):
             words, short = m.group(1).split(), m.group(2)
             capitals = [c for c in short if c.isupper()]
             for k in range(2, len(words) + 1):  # the fewest last words that spell the capitals

@@ -28,3 +28,14 @@ def test_a_question_asks_with_the_short_form():
     assert abbreviations.shorten("Wer bekommt Geld aus dem Landesfonds fuer regionale Förderung?") == \
         "Wer bekommt Geld aus dem LRF?"
     assert Abbreviations({}).shorten("unchanged") == "unchanged"
+
+
+def test_long_forms_are_read_back_from_each_abbreviation_as_the_whole_text_scan_finds_them(real_text):
+    from assistant import text as module
+
+    crafted = ("Die Stadt hat einen Chief Digital Officer (CDO) und einen Chief Information Officer (CIO), "
+               "dazu (XY) ohne Langform, die Open Data Plattform (ODP)(ODP) und am Ende ein Wort (AB)")
+    for text in (crafted, real_text):
+        scanned = [(m.span(), m.groups()) for m in module._LONG_THEN_SHORT.finditer(text)]
+        assert [(m.span(), m.groups()) for m in module._long_then_short(text)] == scanned
+    assert len(scanned) > 20  # the report defines many abbreviations
