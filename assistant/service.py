@@ -294,7 +294,7 @@ class Assistant:
             examples = [t for texts in self.understanding.classifier.examples.values() for t in texts]
             self.understanding.speller = Speller.from_texts(
                 [s.text for s in report.sections] + [c.name for c in report.cities] + examples,
-                extra=[*self.answerer.glossary, *self.answerer.stopwords])
+                extra=[*self.answerer.glossary, *self.answerer.stopwords], cache_dir=self.store.index_dir)
 
     def prepared(self, question: str) -> str:
         """The text of a question that the service embeds (the prefetcher embeds the same)."""

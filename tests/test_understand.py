@@ -169,3 +169,20 @@ def test_a_meta_question_after_a_dash_points_back_to_the_clause_before_it():
     # a question of its own after the asker's context is still cut out of it
     core, _ = core_question("Für meinen Vortrag brauche ich Zahlen, wie groß ist die Fläche von Jena?")
     assert core == "wie groß ist die Fläche von Jena?"
+
+
+def test_the_dictionaries_words_are_kept_as_one_list_and_read_back_the_same(tmp_path, caplog):
+    from assistant.understand import _dictionaries
+
+    first = _dictionaries(tmp_path)  # pyspellchecker's own, and the list written beside them
+    kept = list(tmp_path.glob("speller-words-*.txt"))
+    assert len(kept) == 1 and not list(tmp_path.glob("*.partial"))
+    again = _dictionaries(tmp_path)
+    assert len(again) == 1
+    for word in ("digitalisierung", "bürger", "strategy", "citizens", "qwzxv"):
+        assert (word in again[0]) == any(word in d for d in first)
+    # a list cut short is not trusted: the dictionaries are read again (and the list written whole)
+    kept[0].write_text(kept[0].read_text(encoding="utf-8")[:1000], encoding="utf-8")
+    reread = _dictionaries(tmp_path)
+    assert len(reread) == 2 and "damaged" in caplog.text
+    assert len(_dictionaries(tmp_path)[0]) > 100_000
