@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from .errors import UnknownConversation
 from .messages import say
 from .projects import FIELD_NAMES
-from .understand import YES_NO_START
+from .understand import QUESTION_WORD, YES_NO_START
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,6 @@ _LEADING_ASK = re.compile(rf"^\W*(?:{_ASK})\b\s*", re.I)
 _THE_ONE = re.compile(r"\b(?:the|that) one\b|\b(?:das|der|die|den|dem) (?:in|aus|von)\b|\bthe one (?:in|of|from)\b", re.I)
 _CITIES_LEAD = re.compile(r"^\W*(?:welche[nr]?|which|what|in welchen|in which)\s+(?:\w+\s+){0,2}?"
                           r"(?:st[äa]dte[n]?|kommunen|cities|towns|municipalities)\b\s*", re.I)
-_QUESTION_WORD = re.compile(r"\b(?:wie|was|wer|wo|wann|warum|welche[rsnm]?|how|what|who|where|when|why|which)\b", re.I)
 _SUPERLATIVE = re.compile(r"\b(?:\w+(?:est|ste|sten|ster|stes)|most|fewest|least|meisten|wenigsten)\b", re.I)
 _ARTICLES = {"a", "an", "the", "ein", "eine", "einen", "einem", "einer", "der", "die", "das", "den", "dem"}
 # A fragment that only swaps one thing of the last question: "Und im Bereich Bildung?", "And for education?"
@@ -277,7 +276,7 @@ class FollowUps:
     def _swap_thing(topic: str, question: str) -> str | None:
         """The last question with one thing swapped, for a fragment that names only that thing: a superlative
         for a superlative ("And the smallest?"), or what follows the same article ("Und einen CIO?")."""
-        if not _LEAD.search(question) or _QUESTION_WORD.search(question):
+        if not _LEAD.search(question) or QUESTION_WORD.search(question):
             return None
         words = re.findall(r"[\w@.-]+", _LEAD.sub(" ", question, count=1))
         if not words or len(words) > 4:

@@ -41,7 +41,7 @@ _ATLAS = re.compile(r"smart[- ]?city[- ]?atlas\w*", re.I)  # the report's name i
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
 # "How many residents actually use the portal?", "Wie viele Bürger nahmen teil?": people who do something
 # (not "Wie viele Menschen leben in Ulm?", "How many residents does Ulm have?", "how many Einwohner laut ...").
-_PEOPLE_COUNTED = re.compile(r"\b(?:how many|wie ?viele)\s+(?:residents|inhabitants|people|citizens|einwohner\w*|"
+_PEOPLE_COUNTED = re.compile(rf"\b(?:how many|{HOW_MANY_DE})\s+(?:residents|inhabitants|people|citizens|einwohner\w*|"
                              r"menschen|bürger\w*|leute|personen)((?:\s+[a-zäöüß]+){1,4})", re.I)
 _BY_THE_WAY = set("actually really eigentlich denn genau überhaupt so".split())
 _BEING_THERE = set("""live lived living are were is does do did has have had hat haben hatte hatten leben lebten wohnen

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 INTENTS_PATH = Path(__file__).parent / "pack" / "intents.toml"
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
 # Where a question starts inside a longer message: a question word, "ob"/"whether", or a question mark's sentence.
-_QUESTION_WORD = re.compile(
+QUESTION_WORD = re.compile(
     r"\b(?:wie|wieviele?|was|wer|wen|wem|wessen|wo|woher|wohin|wann|warum|weshalb|wieso|welche[rsnm]?|ob|"
     r"how|what|who|whom|whose|where|when|why|which|whether|if)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|;\s*")
@@ -98,7 +98,7 @@ def core_question(text: str) -> tuple[str, str]:
     pieces = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
     asks = [i for i, p in enumerate(pieces) if p.endswith("?")]
     if not asks:
-        asks = [i for i, p in enumerate(pieces) if _QUESTION_WORD.search(p)]
+        asks = [i for i, p in enumerate(pieces) if QUESTION_WORD.search(p)]
     if not asks:
         return text, ""
     first = asks[0]
@@ -107,9 +107,9 @@ def core_question(text: str) -> tuple[str, str]:
     while first > 0 and not _PERSONAL.search(pieces[first - 1]):
         first -= 1  # what comes before the question and is not about the asker belongs to it
     head = pieces[first]
-    if not (YES_NO_START.match(head) or _QUESTION_WORD.match(head)):  # a question that opens its sentence is whole
+    if not (YES_NO_START.match(head) or QUESTION_WORD.match(head)):  # a question that opens its sentence is whole
         starts = [0] + [m.end() for m in _CLAUSE.finditer(head)]
-        at = next((i for i in starts if _QUESTION_WORD.search(_CLAUSE.split(head[i:], 1)[0])), 0)
+        at = next((i for i in starts if QUESTION_WORD.search(_CLAUSE.split(head[i:], 1)[0])), 0)
         # "..., fehlt mir die Bevölkerungszahl von Chemnitz – was steht dazu im Atlas?": a meta question
         # points back to what the clause before it asks
         meta = len(_WORD.findall(head[at:])) <= 8 and _META.search(head[at:])
@@ -215,7 +215,7 @@ def is_yes_no(text: str, lang: str) -> bool:
 
 def is_keywords(text: str) -> bool:
     """Whether a question is typed as keywords: no question word, no verb-first start, no question mark."""
-    return not (_QUESTION_WORD.search(text) or YES_NO_START.match(text) or "?" in text)
+    return not (QUESTION_WORD.search(text) or YES_NO_START.match(text) or "?" in text)
 
 
 class ExemplarClassifier:

@@ -270,17 +270,22 @@ def test_million_cities_are_those_with_a_million_inhabitants_or_more(figures, qu
     assert listed_cities(answer) == ["Berlin", "Hamburg", "München", "Köln"]
 
 
+def ask_about_ulm(figures: FigureAnswerer, question: str):
+    """The figures' answer to a question about Ulm, in its language (the English ones begin with "how")."""
+    return figures.run(question, "en" if question.lower().startswith("how") else "de", ["Ulm"])
+
+
 @pytest.mark.parametrize("question", ["Wie groß wird die neue Stadtbibliothek in Ulm?",
                                       "How large is the planned data centre in Ulm?",
                                       "Wie groß ist eigentlich das Gewerbegebiet in Ulm?"])
 def test_how_big_a_thing_in_a_city_is_not_the_citys_size(figures, question):
-    assert figures.run(question, "en" if question.startswith("How") else "de", ["Ulm"]) is None
+    assert ask_about_ulm(figures, question) is None
 
 
 @pytest.mark.parametrize("question", ["Wie groß ist die Stadt Ulm?", "How big is the city of Ulm?",
                                       "Wie groß ist Ulm eigentlich?"])
 def test_how_big_the_city_is_gives_its_figures(figures, question):
-    answer = figures.run(question, "en" if question.startswith("How") else "de", ["Ulm"])
+    answer = ask_about_ulm(figures, question)
     assert answer is not None and "119" in answer.text
 
 
@@ -304,11 +309,11 @@ def test_a_superlative_within_a_size_class_ranks_only_that_class(figures, questi
                                       "How many residents actually signed up for the Ulm newsletter?",
                                       "Wie viele Menschen besuchten das Stadtfest in Ulm?"])
 def test_how_many_people_do_something_is_not_the_population(figures, question):
-    assert figures.run(question, "en" if question.startswith("How") else "de", ["Ulm"]) is None
+    assert ask_about_ulm(figures, question) is None
 
 
 @pytest.mark.parametrize("question", ["Wie viele Einwohner leben eigentlich in Ulm?", "How many people live in Ulm?",
                                       "how many inhabitants ulm", "Wie viele Einwohner hat Ulm insgesamt?"])
 def test_how_many_people_live_there_is_the_population(figures, question):
-    answer = figures.run(question, "en" if question.lower().startswith("how") else "de", ["Ulm"])
+    answer = ask_about_ulm(figures, question)
     assert answer is not None and "125" in answer.text
