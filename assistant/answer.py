@@ -383,9 +383,10 @@ class ExtractiveAnswerer:
 
     def run(self, question: str, lang: str, hits: list[Hit], sentence_vectors, query_vector: np.ndarray,
             ignore_terms: set[str] | None = None, rarity: TermRarity | None = None,
-            following: Callable[[Chunk], Chunk | None] | None = None) -> Answer:
+            following: Callable[[Chunk], Chunk | None] | None = None, amounts: bool = False) -> Answer:
         """``following`` gives the next chunk of a chunk's section (a long section is split into several):
-        its sentences are read too, and an enumeration may continue into it."""
+        its sentences are read too, and an enumeration may continue into it. ``amounts``: the question
+        compares amounts ("Which city has more hotspots, A or B?"): a sentence with a figure answers, if any."""
         retrieved = tuple(hits)
         ignore = {t for t in (ignore_terms or set())}
         if not self.confident(hits, question, ignore, lang):
@@ -460,6 +461,8 @@ class ExtractiveAnswerer:
             dated = [x for x in scored if has_date(x) or (_ANAPHORIC.match(x.sentence) and (
                 (x.hit_index, x.position - 1) in at and has_date(at[(x.hit_index, x.position - 1)])))]
             scored = dated or scored
+        if amounts:
+            scored = [x for x in scored if self.gives_figure(asked, _REFERENCE.sub(" ", x.sentence))] or scored
         recent = [y for y in years if int(y) >= _REPORT_YEAR]
         if recent and not (quantity or _ENUMERATION.search(question)):
             # "Wer gewann den Wettbewerb 2019?": the report (March 2019) can only know that year's or

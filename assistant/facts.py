@@ -15,10 +15,18 @@ from .text import HOW_MANY_DE, fold
 from .types import Answer, Citation, Report
 
 _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|populous|people live|leben in|"
-                  r"\b(?:how many|number of) residents\b", re.I)
+                  r"\b(?:how many|number of) residents\b|"
+                  # "Wo leben mehr Menschen ...?", "Where do more people live?"
+                  r"\b(?:leben|wohnen)\s+(?:mehr|weniger|die meisten|die wenigsten)\s+(?:menschen|leute|personen)\b|"
+                  r"\b(?:more|fewer|most|fewest)\s+(?:people|residents)\s+(?:live|living)\b", re.I)
 _AREA = re.compile(r"fl[äa]che|km2|km²|quadratkilometer|square k|\barea\b|fl[äa]chengr", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
+# "Which city is bigger, Ulm or Jena?", "Ist Ulm kleiner als Jena?": two cities' sizes compared (not "das
+# größere Budget", a thing's)
+_SIZE_COMPARED = re.compile(r"\b(?:gr[öo](?:ß|ss)er|kleiner|bigger|larger|smaller)\b(?=\s*(?:als\b|than\b|[,?:;.]|$))", re.I)
+# The fewer or smaller of two compared cities is asked ("Welche hat weniger Einwohner?")
+_LESS = re.compile(r"\bweniger\b|\bkleiner\b|\bfewer\b|\bless\b|\bsmaller\b", re.I)
 # "Wie groß wird die Markthalle?", "How big is the new data centre?": the size of a thing, not of the city
 # (a city's name takes no article; "die Stadt", "the city" do).
 _SIZE_OF_A_THING = re.compile(r"\b(?:wie gro(?:ß|ss)|how (?:big|large))\s+(?:\w+\s+){1,2}?(?:die|der|das|den|dem|des|"
@@ -193,6 +201,8 @@ class FigureAnswerer:
         if not metrics:
             if _SIZE_RANK.search(question) and not cities:
                 metrics = ["population"]
+            elif len(cities) >= 2 and _SIZE_COMPARED.search(question):  # "Which city is bigger, Ulm or Jena?"
+                metrics = ["population", "area"]
             elif len(cities) >= 2 and _SIZE_SUPERLATIVE.search(question):  # "Which of them is the largest?"
                 metrics = ["population"]
             elif _SIZE.search(question) and cities and not _SIZE_OF_A_THING.search(question):
@@ -320,6 +330,13 @@ class FigureAnswerer:
             values = [self._fmt(m, f.value(m), lang) for m in metrics]
             rows.append((city, *values, f"[{i}]"))
             lines.append(f"- {city}: " + ", ".join(f"{v} {say(lang, 'unit_' + m)}" for v, m in zip(values, metrics, strict=False)) + f" [{i}]")
+        # ... and which of them has the most (or, asked so, the fewest) of each
+        fewest = bool(_ASC.search(question) or _LESS.search(question))
+        for m in metrics:
+            value = {c: self.figures[c].value(m) for c in cities}
+            pick = (min if fewest else max)(cities, key=value.get)
+            if sum(v == value[pick] for v in value.values()) == 1:
+                lines.append(f"{say(lang, ('smallest_' if fewest else 'largest_') + m)}: {pick}.")
         return Answer(question, "\n".join(lines), lang, False, tuple(citations), mode="figures", table=tuple(rows))
 
     def _ranking(self, question: str, lang: str, metric: str, desc: bool,

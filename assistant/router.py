@@ -133,6 +133,10 @@ def sparse_text(query: Query, bridged_words: Callable[[str], set[str]]) -> str:
     return " ".join([query.text, *sorted(bridged_words(query.text))])
 
 
+# "Welche Stadt hat mehr Hotspots, A oder B?", "Which portal offers more datasets?": amounts compared
+COMPARES_AMOUNTS = re.compile(r"\b(?:mehr|weniger|more|fewer|die meisten|the most)\s+(?!als\b|than\b)[\w-]+", re.I)
+
+
 class SideBySide:
     """"Wie unterscheiden sich Bonn und Köln ...?": each of two to four cities' own answer, side by side."""
 
@@ -153,12 +157,13 @@ class SideBySide:
         text, lang, qvec = query.text, query.language, query.vector
         sparse = sparse_text(query, self.answerer.bridged_words)
         ignore = self.answerer.terms(" ".join(cities))
+        amounts = bool(COMPARES_AMOUNTS.search(text))
         lines, citations, rows, retrieved = [say(lang, "side_by_side_head")], [], [], []
         for city in cities:
             hits = [h for h in self.retriever().run(text, [city], query_vector=qvec, sparse_text=sparse)
                     if h.chunk.city == city]
             answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, self.rarity(),
-                                       self.following)
+                                       self.following, amounts=amounts)
             retrieved.extend(hits[:2])
             own = [c for c in answer.citations if c.source == city][:1]
             if answer.refused or not own:

@@ -691,3 +691,35 @@ def test_a_share_asked_is_answered_by_n_of_m(question, lang):
                  section="4.3 Portale", city="")
     second = _hit("Bereits 21 der insgesamt 50 Kommunen betreiben ein Bürgerportal.", section="4.3 Stand", city="")
     assert "21 der insgesamt 50" in _quote(question, first, second, lang=lang)
+
+
+def test_amounts_compared_between_cities_are_answered_by_a_sentence_with_a_figure():
+    import numpy as np
+
+    from assistant.weights import SentenceWeights
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    hits = [_hit("Musterstadt baut ihr Netz freier Zugangspunkte in der Innenstadt weiter aus."),
+            _hit("Heute gibt es 140 Zugangspunkte.", section="Projektbeispiele: Netz", similarity=0.88)]
+    question = "Welche Stadt hat mehr freie Zugangspunkte in der Innenstadt, Musterstadt oder Beispielstadt?"
+
+    def quote(amounts: bool) -> str:
+        answer = answerer.run(question, "de", hits, lambda chunk, sentences: None, np.zeros(4),
+                              answerer.terms("Musterstadt"), None, None, amounts=amounts)
+        return answer.citations[0].quote
+
+    assert "140" not in quote(False)  # the words alone pick the first sentence
+    assert "140" in quote(True)
+
+
+@pytest.mark.parametrize(("question", "compares"), [
+    ("Which city has more bike sharing stations, Ulm or Jena?", True),
+    ("Wo gibt es weniger Ladesäulen, in Ulm oder in Jena?", True),
+    ("Welche der beiden Städte hat die meisten Förderprojekte?", True),
+    ("Is Ulm bigger than Jena?", False),
+    ("Hat Ulm mehr als Jena investiert?", False),
+])
+def test_what_compares_amounts(question, compares):
+    from assistant.router import COMPARES_AMOUNTS
+
+    assert bool(COMPARES_AMOUNTS.search(question)) is compares

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.corpus import FIGURES_SECTION
 from assistant.facts import FigureAnswerer, Figures
-from assistant.messages import number
+from assistant.messages import number, say
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +317,25 @@ def test_how_many_people_do_something_is_not_the_population(figures, question):
 def test_how_many_people_live_there_is_the_population(figures, question):
     answer = ask_about_ulm(figures, question)
     assert answer is not None and "125" in answer.text
+
+
+@pytest.mark.parametrize(("question", "lang", "cities", "metric", "fewest"), [
+    ("Wo wohnen mehr Menschen, in Jena oder in Bonn?", "de", ["Jena", "Bonn"], "population", False),
+    ("Where do more people live, Jena or Bonn?", "en", ["Jena", "Bonn"], "population", False),
+    ("Welche der beiden hat weniger Einwohner, Jena oder Bonn?", "de", ["Jena", "Bonn"], "population", True),
+    ("Which one is smaller, Bonn or Jena?", "en", ["Bonn", "Jena"], "area", True),
+    ("Ist Bonn größer als Jena?", "de", ["Bonn", "Jena"], "population", False),
+])
+def test_a_comparison_says_which_city_has_more(figures, real_report, question, lang, cities, metric, fewest):
+    answer = figures.run(question, lang, cities)
+    assert answer is not None and not answer.refused
+    values = {c: real_report.city(c).population if metric == "population" else real_report.city(c).area_km2
+              for c in cities}
+    expected = (min if fewest else max)(cities, key=values.get)
+    label = say(lang, ("smallest_" if fewest else "largest_") + metric)
+    assert f"{label}: {expected}." in answer.text.splitlines()
+    assert len(answer.citations) == 2
+
+
+def test_the_larger_thing_of_two_cities_is_not_their_size(figures):
+    assert figures.run("Welche Stadt hat das größere Budget, Bonn oder Jena?", "de", ["Bonn", "Jena"]) is None
