@@ -19,6 +19,7 @@ from .messages import say
 from .report_pack import report_pack
 from .text import HOW_MANY_DE, split_sentences
 from .types import Answer, Chunk, Citation, Hit
+from .understand import question_parts
 from .weights import FEATURES, SUPPORT_FEATURES, RefusalModel, SentenceWeights
 from .weights import INDEX as _F
 from .weights import SUPPORT_INDEX as _S
@@ -52,6 +53,9 @@ _FREQUENCY_IN_TEXT = re.compile(r"(?:jähr|monat|wöchent|täg|quartal|stünd)(?
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
 # The words that open a (sub-)question: two of them, and a question asks two things.
+# What a sentence has from its passage, the same whatever part of a question it is scored for.
+_PASSAGE_LEVEL = [_F[n] for n in ("similarity", "passage_rank", "top_passage", "first_sentence", "heading_project",
+                                  "heading_chapter", "chart_title")]
 _ASKING = re.compile(r"\b(?:wann|wer|wen|wem|was|wo|wie|warum|weshalb|wieso|welche[rsnm]?|when|who|what|where|why|how|"
                      r"which)\b", re.I)
 # "Abbildung 5 fasst ... zusammen": a sentence about a chart (lost in the conversion), not its finding.
@@ -284,7 +288,7 @@ class ExtractiveAnswerer:
                  max_sentences: int = 3, max_chars: int = 420, passages: int = 4,
                  weights: SentenceWeights | None = None,
                  observer: Callable[[str, list[Scored]], None] | None = None,
-                 refusal: RefusalModel | None = None, quote_confidence: float = 0.7) -> None:
+                 refusal: RefusalModel | None = None, quote_confidence: float = 0.7, part_margin: float = 0.05) -> None:
         if not 0 < min_similarity < 1:
             raise ValueError(f"min_similarity must be in (0, 1), got {min_similarity}")
         if not 0 < quote_confidence <= 1:
@@ -297,6 +301,9 @@ class ExtractiveAnswerer:
         # of the tuning sets stays within 300 characters (0.5-0.8 measured: accuracy 0.792-0.804).
         self.quote_confidence = quote_confidence
         self.max_chars = max_chars
+        # A part of a joined question is answered from the best sentence's passage unless another passage's
+        # sentence scores this much higher for it (in units of similarity)
+        self.part_margin = part_margin
         self.passages = passages
         self.weights = weights or SentenceWeights.load()
         # Sees every question's scored candidate sentences (eval.fit_weights learns the weights from them).
@@ -504,6 +511,9 @@ class ExtractiveAnswerer:
         self.complete(chosen, same, groups)
         if _ENUMERATION.search(question) or _ANNOUNCES.search(best.sentence):
             self.enumerate(question, chosen, scored, continuation.get(best.hit_index))
+        parts, kept = question_parts(question) if asked.several else [], []
+        elsewhere = (self.each_part(parts, lang, ignore, rarity, best, chosen, scored, hits, kept)
+                     if len(parts) > 1 else None)
         order = {best.hit_index: 0, continuation.get(best.hit_index): 1}
         hit = hits[best.hit_index]
 
@@ -525,11 +535,11 @@ class ExtractiveAnswerer:
         others = [s for s in near if hits[s.hit_index].chunk.source != hit.chunk.source
                   or (hits[s.hit_index].chunk.section != hit.chunk.section
                       and any(covers(g, self.terms(s.sentence)) and not covers(g, quoted) for g in groups))]
-        second = max(others, key=lambda s: s.score) if others else None
+        second = max(others, key=lambda s: s.score) if others else elsewhere
         # The second passage outranks the first one's weaker companions: they make room for it.
         antecedent = next((c for c in chosen if c.position == best.position - 1 and _ANAPHORIC.match(best.sentence)), None)
         while second is not None and len(self.frame(lang, hit, quote)) + len(second.sentence) >= 590:
-            spare = [c for c in chosen if c is not best and c is not antecedent]
+            spare = [c for c in chosen if c is not best and c is not antecedent and c not in kept]
             if not spare:
                 break
             chosen.remove(min(spare, key=lambda c: c.score))
@@ -603,6 +613,40 @@ class ExtractiveAnswerer:
             if asked.coverage(terms) >= 0.75:
                 return "yes"
         return None
+
+    def each_part(self, parts: list[str], lang: str, ignore: set[str], rarity: TermRarity | None, best: Scored,
+                  chosen: list[Scored], scored: list[Scored], hits: list[Hit], kept: list[Scored]) -> Scored | None:
+        """A question that joins two ("Wo ist X verortet, und wann wurde sie besetzt?"): the best sentence for
+        each part on its own (its words, its question word; the passage's similarity to the whole question)
+        is quoted too when it stands in the best sentence's passage (and put in ``kept``: it stays when a
+        second passage is cited). Returns the best one for a part that another passage of the same source
+        holds, to be cited beside it."""
+        elsewhere = None
+        for part in parts:
+            part_asked = self.asked(part, lang, ignore, rarity)
+            rescored = []
+            for x in scored:
+                if x.position < 0:
+                    continue  # a chapter heading
+                f = self.features(part_asked, x.sentence, hits[x.hit_index].chunk, self.terms(x.sentence))
+                f[_PASSAGE_LEVEL] = x.features[_PASSAGE_LEVEL]
+                rescored.append((self.weights.score(f), x))
+            if not rescored:
+                continue
+            top, pick = max(rescored, key=lambda t: t[0])
+            # the best one's passage answers the part unless another one does clearly better
+            own = [(score, x) for score, x in rescored if x.hit_index == best.hit_index]
+            if own and max(own, key=lambda t: t[0])[0] >= top - self.part_margin:
+                pick = max(own, key=lambda t: t[0])[1]
+            if pick in chosen:
+                continue
+            if pick.hit_index == best.hit_index:
+                if sum(len(c.sentence) for c in chosen) + len(pick.sentence) <= self.max_chars + 200:
+                    chosen.append(pick)
+                    kept.append(pick)
+            elif elsewhere is None and hits[pick.hit_index].chunk.source == hits[best.hit_index].chunk.source:
+                elsewhere = pick
+        return elsewhere
 
     @staticmethod
     def continued(hits: list[Hit], following) -> tuple[list[Hit], dict[int, int]]:

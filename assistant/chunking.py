@@ -7,7 +7,7 @@ import hashlib
 from .text import split_sentences
 from .types import Chunk, Report, Section
 
-CHUNKER_VERSION = "structure-v1"
+CHUNKER_VERSION = "structure-v2"  # v2: abbreviations after a bracket end no sentence
 
 
 class StructureChunker:

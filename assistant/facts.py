@@ -19,7 +19,8 @@ _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|
                   # "Wo leben mehr Menschen ...?", "Where do more people live?"
                   r"\b(?:leben|wohnen)\s+(?:mehr|weniger|die meisten|die wenigsten)\s+(?:menschen|leute|personen)\b|"
                   r"\b(?:more|fewer|most|fewest)\s+(?:people|residents)\s+(?:live|living)\b", re.I)
-_AREA = re.compile(r"fl[äa]che|km2|km²|quadratkilometer|square k|\barea\b|fl[äa]chengr", re.I)
+# (not "flächendeckend", "the ENaQ sub-area": a coverage, a part of a district)
+_AREA = re.compile(r"fl[äa]che(?!ndeck)|km2|km²|quadratkilometer|square k|(?<!-)\barea\b|fl[äa]chengr", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
 # "Which city is bigger, Ulm or Jena?", "Ist Ulm kleiner als Jena?": two cities' sizes compared (not "das

@@ -42,11 +42,11 @@ ein der die das den dem des und oder bzw also auch there are is any cities city 
 project projects leuchtturmprojekte leuchtturmprojekt lighthouse beispiel beispiele example examples anhang appendix
 flagship flagships vorzeigeprojekt vorzeigeprojekte showcase bereich bereichen thema themen theme topic area im in zum zur von for about the of a an als as sind run runs nennen
 nennt listet list named
-sie er es ihr ihre its their sonst noch weitere weiteren andere anderen else other others more""".split())
+sie er es ihr ihre ihren ihrem ihrer sein seine seinen seinem seiner unter its their sonst noch weitere weiteren andere anderen else other others more""".split())
 # What else "Wie viele Leuchtturmprojekte gibt es (insgesamt)?" may say.
 _TOTAL_WORDS = set("""wie viele wieviele how many much anzahl number insgesamt total altogether overall all alle
 are there is es gibt werden wurden genannt named listed lists listet nennt enthalt contains contain includes
-deal deals concern concerns betreffen projektbeispiele projektbeispiel steckbrief profile profil present presents
+deal deals concern concerns betreffen projektbeispiele projektbeispiel projektbeispielen steckbrief profile profil present presents
 stellt vor""".split())
 # "Welches Bildungsprojekt gibt es dort?", "mobility projects in Bonn": a field's projects.
 _FIELD_PROJECT = re.compile(r"\w(?:s|ungs|täts|tur|form|welt|heits|dels)projekte?\b|\b(?:\w+ )?projects? (?:in|for|on)\b|"
@@ -63,8 +63,10 @@ _TITLE_STOP = {"der", "die", "das", "und", "für", "fur", "im", "in", "am", "an"
 class ProjectAnswerer:
     """Answers listing and counting questions about lighthouse projects per Handlungsfeld."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, min_keyword_share: float = 0.5) -> None:
         self.report = report
+        # a project listed by the question's words has at least this share of its distinctive ones
+        self.min_keyword_share = min_keyword_share
         self.by_field: dict[str, list] = {}
         for entry in report.appendix:
             self.by_field.setdefault(entry.field, []).append(entry)
@@ -236,6 +238,8 @@ class ProjectAnswerer:
             return None
         top = max(score[0] for score, _ in scored)
         found = [p for score, p in sorted(scored, key=lambda x: -x[0][1]) if score[0] == top][:10]
+        if top < self.min_keyword_share:
+            return None  # no project has most of the question's distinctive words: it is about none of them
         shown = [w for w in re.findall(r"[\w-]+", question) if len(w) >= 4 and any(
             d in fold(w).replace("-", "") or d in fold(w) for d in distinctive)]
         keyword = " ".join(dict.fromkeys(shown)) or " ".join(distinctive)

@@ -11,7 +11,8 @@ _ABBREVIATIONS = (
     "e. V", "i.B", "i. B", "o.g", "o. g", "ggf", "inkl", "sog", "bspw", "usw", "etc", "Mio", "Mrd",
     "St", "Str", "evtl", "gem", "insb", "u.v.m", "v.a", "v. a", "z.T", "z. T", "Abb", "Tab", "bzgl",
 )
-_ABBR_RE = re.compile(r"(?:(?<=\s)|^)(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.$")
+# ... also right after a bracket, slash or quote: "(z.B. Stadtwerke)", "(v. a. Rechtsamt)"
+_ABBR_RE = re.compile(r"(?:(?<=[\s(/„»\"])|^)(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.$")
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[»\"„(]?[A-ZÄÖÜ0-9])")
 
 

@@ -38,6 +38,23 @@ _WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
 QUESTION_WORD = re.compile(
     r"\b(?:wie|wieviele?|was|wer|wen|wem|wessen|wo|woher|wohin|wann|warum|weshalb|wieso|welche[rsnm]?|ob|"
     r"how|what|who|whom|whose|where|when|why|which|whether|if)\b", re.I)
+# "..., und seit wann gibt es sie?", "... and what is the project called?": a second question joined to the first.
+_SECOND_QUESTION = re.compile(
+    r"(?:,\s*|\s+)(?:und|and|sowie|bzw\.|or|oder)\s+(?=(?:(?:seit|bis|ab|in|mit|von|auf|aus|zu|für|bei|"
+    r"since|until|from|with|in|on|at|to|for|by|of)\s+)?(?:wie|wieviele?|was|wer|wen|wem|wessen|wo|woher|wohin|"
+    r"womit|wofür|worauf|wann|warum|weshalb|wieso|welche[rsnm]?|how|what|who|whom|whose|where|when|why|which)\b)",
+    re.I)
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions a question joins ("Wo ist X verortet und wann wurde sie besetzt?" -> two); one part
+    for a single question. A part shorter than three words is no question of its own."""
+    parts = [p.strip(" ,?") for p in _SECOND_QUESTION.split(text)]
+    if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
+        return [text]
+    return parts
+
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|;\s*")
 _CLAUSE = re.compile(r",|\s[–—-]\s")
 # "Was sagt der Atlas dazu?", "What does the atlas say about it?": the question is the sentence before.

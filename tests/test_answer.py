@@ -723,3 +723,30 @@ def test_what_compares_amounts(question, compares):
     from assistant.router import COMPARES_AMOUNTS
 
     assert bool(COMPARES_AMOUNTS.search(question)) is compares
+
+
+def test_each_part_of_a_question_that_joins_two_is_answered():
+    where = _hit("Die Koordinierungsstelle Digitalisierung ist im Referat des Oberbürgermeisters verortet. "
+                 "Sie arbeitet eng mit allen Ämtern und Referaten der Verwaltung zusammen.", section="Organisationsstruktur")
+    other = _hit("Die Stadt plant ein offenes Datenportal für alle Bürger.", section="Strategie", similarity=0.86)
+    when = _hit("Im Oktober 2018 wurde sie besetzt.", section="Meilensteine", similarity=0.85)
+    both = _run("Wo ist die Koordinierungsstelle Digitalisierung verortet und wann wurde sie besetzt?", where, other,
+                when, city="Musterstadt")
+    assert not both.refused
+    assert "Referat des Oberbürgermeisters" in both.text and "Oktober 2018" in both.text
+    assert [c.section for c in both.citations] == ["Organisationsstruktur", "Meilensteine"]
+    one = _run("Wo ist die Koordinierungsstelle Digitalisierung verortet?", where, other, when, city="Musterstadt")
+    assert "Oktober 2018" not in one.text
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Wo ist die Stelle verortet und wann wurde sie besetzt?", 2),
+    ("What is the Data Hub, and what does it build on?", 2),
+    ("How big will the hall be and with whom is it planned?", 2),
+    ("Welche Städte haben einen CDO und einen CIO?", 1),
+    ("Who and what?", 1),
+])
+def test_the_questions_a_question_joins(question, parts):
+    from assistant.understand import question_parts
+
+    assert len(question_parts(question)) == parts

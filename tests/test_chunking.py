@@ -109,3 +109,13 @@ def test_split_sentences_keeps_a_spaced_date_and_ordinal():
 
 def test_split_sentences_respects_paragraphs():
     assert split_sentences("Erster Absatz ohne Punkt\n\nZweiter Absatz.") == ["Erster Absatz ohne Punkt", "Zweiter Absatz."]
+
+
+@pytest.mark.parametrize("text", [
+    "Dazu zählen Gremien (v. a. Ämter und Referate) der Verwaltung. Ein zweiter Satz folgt.",
+    "Die Daten der Partner (z.B. Stadtwerke) fließen ein. Ein zweiter Satz folgt.",
+    "Beteiligt sind Töchter/u.a. Stadtwerke und Kliniken. Ein zweiter Satz folgt.",
+])
+def test_an_abbreviation_right_after_a_bracket_or_slash_ends_no_sentence(text):
+    first, second = split_sentences(text)
+    assert first.endswith(".") and second == "Ein zweiter Satz folgt."

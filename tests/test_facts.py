@@ -339,3 +339,9 @@ def test_a_comparison_says_which_city_has_more(figures, real_report, question, l
 
 def test_the_larger_thing_of_two_cities_is_not_their_size(figures):
     assert figures.run("Welche Stadt hat das größere Budget, Bonn oder Jena?", "de", ["Bonn", "Jena"]) is None
+
+
+@pytest.mark.parametrize("question", ["Wie viel kostet der flächendeckende Glasfaserausbau in Ulm?",
+                                      "How many flats are built in the sub-area of the new Ulm quarter?"])
+def test_words_that_only_contain_area_are_not_the_citys_area(figures, question):
+    assert FigureAnswerer.metrics(question) == []

@@ -424,3 +424,11 @@ def test_a_capitalised_english_word_the_glossary_knows_finds_its_german_words_to
     # a word of a name of several stays the name ("Digital Cities Challenge", not any challenge)
     challenge = finder.run("Which cities take part in the Digital Cities Challenge?", "en", [])
     assert {"Gelsenkirchen", "Hamburg"} <= {c.source for c in challenge.citations} and len(challenge.citations) <= 4
+
+
+def test_projects_with_only_a_few_of_the_questions_distinctive_words_are_not_listed(projects):
+    # one rare word ("Markthalle") among many the projects do not have: not a question about a project
+    question = "Which lighthouse project started when the Markthalle opened and was the bakery's bread fresh at Easter?"
+    assert projects.keyword_listing(question, "en") is None
+    lenient = ProjectAnswerer(projects.report, min_keyword_share=0.0)
+    assert lenient.keyword_listing(question, "en") is not None
