@@ -53,6 +53,8 @@ _FREQUENCY_IN_TEXT = re.compile(r"(?:jähr|monat|wöchent|täg|quartal|stünd)(?
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
 # The words that open a (sub-)question: two of them, and a question asks two things.
+_MISSING = [_S[n] for n in ("date_missing", "money_missing", "count_missing", "number_missing", "maker_missing",
+                            "duration_missing")]
 # What a sentence has from its passage, the same whatever part of a question it is scored for.
 _PASSAGE_LEVEL = [_F[n] for n in ("similarity", "passage_rank", "top_passage", "first_sentence", "heading_project",
                                   "heading_chapter", "chart_title")]
@@ -98,12 +100,13 @@ _MONEY_ASKED = re.compile(r"\bkoste[tn]?\b|\bkosten\b|\bcosts?\b|\bprice\b|\bpre
                           r"\bhow much money\b|\bwie viel geld\b|\bbudget\w*|\bfördersumme\b|\binvest\w*", re.I)
 # "Welche Firma ...?", "which vendor ...?", "Wer liefert ...?": an organisation answers ("die Gelsenwasser AG",
 # "Stadtwerke", "die Universität", "SAP", a name in quotes).
+# (not who operates or runs something: that may be a city or one of its offices, "die Stadt Köln")
 _MAKER_ASKED = re.compile(r"\bwelche[rsnm]?\s+(?:firma|firmen|unternehmen|anbieter|hersteller|dienstleister|lieferant\w*|"
-                          r"betreiber|entwickler|agentur|partner(?:n|firmen?|unternehmen)?)\b|\bwhich\s+(?:company|companies|firm|vendor|"
-                          r"supplier|provider|manufacturer|operator|developer|agency|partners?)\b|\bvon wem\b|"
-                          r"\bwer\s+(?:liefert|baut|entwickelt|betreibt|stellt|hat .{0,40}\b(?:gebaut|entwickelt|geliefert))|"
-                          r"\bwho\s+(?:supplies|supplied|built|builds|develops|developed|made|makes|provides|provided|"
-                          r"operates|runs)\b|\b(?:vendor|supplier|manufacturer)\b", re.I)
+                          r"entwickler|agentur|partner(?:n|firmen?|unternehmen)?)\b|\bwhich\s+(?:company|companies|firm|vendor|"
+                          r"supplier|provider|manufacturer|developer|agency|partners?)\b|\bvon wem\b|"
+                          r"\bwer\s+(?:liefert|baut|entwickelt|stellt|hat .{0,40}\b(?:gebaut|entwickelt|geliefert))|"
+                          r"\bwho\s+(?:supplies|supplied|built|builds|develops|developed|made|makes|provides|provided)\b|"
+                          r"\b(?:vendor|supplier|manufacturer)\b", re.I)
 _MAKER_IN_TEXT = re.compile(r"\bGmbH\b|\bAG\b|\be\.\s?V\.|\bKG\b|\bSE\b|Universität|Hochschule|Institut|Fraunhofer|"
                             r"Stadtwerke|Unternehmen|Konzern|Telekom|Verein|Verband|\bFirm[a-z]*\b|Anbieter|Hersteller|"
                             r"Dienstleister|Partner|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b")
@@ -257,6 +260,7 @@ class Asked:
     english: bool = False
     several: bool = False  # two or more question words: two things asked ("Was ist X, und wie oft tagt er?")
     frequency: bool = False  # how often: a frequency answers it as a number does
+    counted_known: bool = True  # the report uses a word of what is counted (an English one may have no bridge)
 
     @property
     def rarest(self) -> set[str] | None:
@@ -512,8 +516,8 @@ class ExtractiveAnswerer:
         if _ENUMERATION.search(question) or _ANNOUNCES.search(best.sentence):
             self.enumerate(question, chosen, scored, continuation.get(best.hit_index))
         parts, kept = question_parts(question) if asked.several else [], []
-        elsewhere = (self.each_part(parts, lang, ignore, rarity, best, chosen, scored, hits, kept)
-                     if len(parts) > 1 else None)
+        part_asks = [(p, self.asked(p, lang, ignore, rarity)) for p in parts] if len(parts) > 1 else []
+        elsewhere = self.each_part(part_asks, best, chosen, scored, hits, kept) if part_asks else None
         order = {best.hit_index: 0, continuation.get(best.hit_index): 1}
         hit = hits[best.hit_index]
 
@@ -555,13 +559,14 @@ class ExtractiveAnswerer:
             h2 = hits[second.hit_index]
             citations.append(Citation(2, h2.chunk.source, h2.chunk.section, h2.chunk.text, second.sentence, h2.chunk.id))
             text += " " + self.frame(lang, h2, second.sentence) + " [2]"
-        if quantity and not figure_only and not self.gives_figure(asked, quote):
+        answered = " ".join(c.quote for c in citations)  # what the answer quotes, from one passage or two
+        if quantity and not figure_only and not self.gives_figure(asked, answered):
             text += " " + say(lang, "figure_not_given")
         if _HAPPENED.search(question) and _PLANNED.search(best.sentence) and not _DONE.search(best.sentence):
             # Whether the plan came true the report cannot know: it says so, and gives the plan.
             return Answer(question, say(lang, "refuse_planned", nearest=self.frame(lang, hit, quote) + " [1]"), lang,
                           True, tuple(citations[:1]), retrieved)
-        support = self.support(asked, question, quote, hit, best)
+        support = self.support(asked, question, quote, hit, best, part_asks, answered)
         if self.support_observer is not None:
             self.support_observer(question, support)
         if self.refusal is not None and self.refusal.refuses(support):
@@ -571,8 +576,11 @@ class ExtractiveAnswerer:
                           retrieved)
         return Answer(question, text, lang, False, tuple(citations), retrieved)
 
-    def support(self, asked: Asked, question: str, quote: str, hit: Hit, best: Scored) -> np.ndarray:
-        """How well the chosen quote (with its passage's title) holds what was asked (see SUPPORT_FEATURES)."""
+    def support(self, asked: Asked, question: str, quote: str, hit: Hit, best: Scored,
+                part_asks: list[tuple[str, Asked]] = (), answered: str = "") -> np.ndarray:
+        """How well the chosen quote (with its passage's title) holds what was asked (see SUPPORT_FEATURES).
+        ``part_asks``: the parts of a question that joins two, each with what it asks; ``answered``: all the
+        answer quotes (a part may be answered from a second passage)."""
         held = self.terms(quote) | self.terms(hit.chunk.section)
         f = np.zeros(len(SUPPORT_FEATURES))
         f[_S["best_similarity"]] = best.features[_F["similarity"]] if best.features is not None else 0.0
@@ -585,11 +593,23 @@ class ExtractiveAnswerer:
             f[_S["missing_weight"]] = sum(missing) / (sum(asked.weights) or 1.0)
         f[_S["english"]] = float(asked.english)
         f[_S["asked_words"]] = min(len(asked.groups), 8) / 8
+        if part_asks:
+            # "Wie viel kosten die Busse, und wer liefert sie?": what a part asks for is missing if it is
+            # missing for any part (the quote holds each part's best sentence)
+            for part, part_asked in part_asks:
+                f[_MISSING] = np.maximum(f[_MISSING], self.missing(part_asked, part, answered or quote)[_MISSING])
+            return f
         if asked.several:
-            return f  # two things asked ("Was ist X, und was hat es gekostet?"): the quote may give one of them
+            return f  # two things asked in one ("Wer macht was?"): the quote may give one of them
+        f[_MISSING] = self.missing(asked, question, quote)[_MISSING]
+        return f
+
+    def missing(self, asked: Asked, question: str, quote: str) -> np.ndarray:
+        """The support features that say the quote lacks the kind of thing asked for (a date, an amount ...)."""
+        f = np.zeros(len(SUPPORT_FEATURES))
         f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote))
         f[_S["money_missing"]] = float(bool(_MONEY_ASKED.search(question)) and not _MONEY_IN_TEXT.search(quote))
-        if asked.counted:  # "how many users": the quote counts something else ("15.000 Downloads")
+        if asked.counted and asked.counted_known:  # "how many users": the quote counts something else ("15.000 Downloads")
             f[_S["count_missing"]] = float(not covers(asked.counted, self.counts(quote)))
         f[_S["number_missing"]] = float(asked.quantity and not self.gives_figure(asked, quote))
         f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not _MAKER_IN_TEXT.search(quote))
@@ -614,16 +634,15 @@ class ExtractiveAnswerer:
                 return "yes"
         return None
 
-    def each_part(self, parts: list[str], lang: str, ignore: set[str], rarity: TermRarity | None, best: Scored,
-                  chosen: list[Scored], scored: list[Scored], hits: list[Hit], kept: list[Scored]) -> Scored | None:
+    def each_part(self, part_asks: list[tuple[str, Asked]], best: Scored, chosen: list[Scored], scored: list[Scored],
+                  hits: list[Hit], kept: list[Scored]) -> Scored | None:
         """A question that joins two ("Wo ist X verortet, und wann wurde sie besetzt?"): the best sentence for
         each part on its own (its words, its question word; the passage's similarity to the whole question)
         is quoted too when it stands in the best sentence's passage (and put in ``kept``: it stays when a
         second passage is cited). Returns the best one for a part that another passage of the same source
         holds, to be cited beside it."""
         elsewhere = None
-        for part in parts:
-            part_asked = self.asked(part, lang, ignore, rarity)
+        for _, part_asked in part_asks:
             rescored = []
             for x in scored:
                 if x.position < 0:
@@ -694,18 +713,20 @@ class ExtractiveAnswerer:
 
     def asked(self, question: str, lang: str, ignore: set[str], rarity: TermRarity | None) -> Asked:
         groups = self.term_groups(question, lang, ignore, rarity)
+        counted = self.counted_terms(question, lang)
         return Asked(
             groups=groups, weights=[rarity.weight(g) if rarity is not None else 1.0 for g in groups],
             cues=[answer for asks, answer in _CUES if asks.search(question)],
             superlatives=_superlatives(question),
             sections={name for asks, name in report_pack().sections if asks.search(question)},
-            counted=self.counted_terms(question, lang), named=bool(ignore),
+            counted=counted, named=bool(ignore),
             naming=bool(_NAME_ASKED.search(question)), why=bool(_WHY.search(question)),
             which=bool(re.search(r"\b(?:welche[rsnm]?|which|what are|what were|nenne|name|list|aufzählen)\b",
                                  question, re.I)),
             quantity=bool(_QUANTITY.search(question)), when=bool(_WHEN.search(question)),
             partitive=bool(_PARTITIVE_ASKED.search(question)), english=lang == "en",
-            several=len(_ASKING.findall(question)) > 1, frequency=bool(_FREQUENCY_ASKED.search(question)))
+            several=len(_ASKING.findall(question)) > 1, frequency=bool(_FREQUENCY_ASKED.search(question)),
+            counted_known=rarity is None or any(rarity.known(t) for t in counted))
 
     @staticmethod
     def gives_figure(asked: Asked, text: str) -> bool:

@@ -750,3 +750,39 @@ def test_the_questions_a_question_joins(question, parts):
     from assistant.understand import question_parts
 
     assert len(question_parts(question)) == parts
+
+
+def test_what_a_part_of_a_joined_question_asks_for_counts_as_missing_when_no_quote_has_it():
+    from assistant.weights import SUPPORT_INDEX, SentenceWeights
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    seen = []
+    answerer.support_observer = lambda question, support: seen.append(support)
+    buses = _hit("Die Stadt ergänzt ihre Flotte um fünf autonom fahrende Linienbusse. Sie fahren auf einer eigenen Linie.")
+    _run("Wie viel kosten die autonomen Linienbusse und wer liefert sie?", buses, city="Musterstadt", answerer=answerer)
+    _run("Wie viel kosten die autonomen Linienbusse und wo fahren sie?", buses, city="Musterstadt", answerer=answerer)
+    joined, other = seen
+    assert joined[SUPPORT_INDEX["money_missing"]] == 1.0 and joined[SUPPORT_INDEX["maker_missing"]] == 1.0
+    assert other[SUPPORT_INDEX["maker_missing"]] == 0.0
+    priced = _hit("Die fünf autonom fahrenden Linienbusse kosten 2 Mio. Euro. Sie liefert die Firma Muster GmbH.")
+    _run("Wie viel kosten die autonomen Linienbusse und wer liefert sie?", priced, city="Musterstadt", answerer=answerer)
+    assert seen[-1][SUPPORT_INDEX["money_missing"]] == 0.0 and seen[-1][SUPPORT_INDEX["maker_missing"]] == 0.0
+
+
+def test_a_count_of_a_thing_the_report_has_no_word_for_is_not_called_missing():
+    from assistant.answer import TermRarity
+    from assistant.weights import SUPPORT_INDEX, SentenceWeights
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    seen = []
+    answerer.support_observer = lambda question, support: seen.append(support)
+    rooms = _hit("Mit Mitteln des Landes wurden 1.600 Schulräume mit interaktiven Tafeln ausgestattet.")
+    rarity = TermRarity([rooms.chunk.text, "Die Schule hat zwanzig Lehrer."], answerer.terms)
+    # "classrooms": an English word without a German bridge; what the quote counts cannot be compared
+    _run("How many classrooms were equipped with interactive boards?", rooms, lang="en", city="Musterstadt",
+         rarity=rarity, answerer=answerer)
+    # "Lehrer": a word the report knows, and the quote counts no teachers
+    _run("Wie viele Lehrer wurden mit interaktiven Tafeln geschult?", rooms, city="Musterstadt", rarity=rarity,
+         answerer=answerer)
+    assert seen[0][SUPPORT_INDEX["count_missing"]] == 0.0
+    assert seen[1][SUPPORT_INDEX["count_missing"]] == 1.0
