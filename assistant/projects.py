@@ -14,6 +14,7 @@ from .messages import field_label, say
 from .report_pack import report_pack
 from .text import HOW_MANY_DE, WordSpread, alternatives, fold, split_sentences
 from .types import Answer, Citation, Project, Report
+from .understand import question_parts
 
 # The Handlungsfelder and the words for lighthouse projects are the report pack's (pack/report.toml).
 FIELD_NAMES = report_pack().fields
@@ -25,9 +26,13 @@ _LIST = re.compile(r"\bwelche[sn]?\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt 
 _EXAMPLES = re.compile(r"projektbeispiel|leuchtt[uü]rm|lighthouse|example|beispielprojekt|projekte\b.*\bvor\b"
                        r"|\bwelche(s|n)? projekte?\b|\bwhat projects\b|\bwhich projects\b|\bprojects? does\b", re.I)
 _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell me\b|\bwas (ist|macht|sind)\b|"
-                       r"\bworum\b|beschreib|\bwhat (is|does|are)\b|\bdescribe\b|\bdetails?\b|"
+                       r"\bworum\b|beschreib|\bwhat (is|does|are)\b|\bdescribe\b|\bdetails?\b|\bverbirgt sich\b|\bsteckt\b.*\bhinter\b|"
                        r"\bwie funktioniert\b|\bhow does\b.*\bwork\b|"
                        r"handlungsfeld|field of action|anhang|appendix", re.I)
+# How a question asks what a project is, and nothing more
+_DESCRIPTION_WORDS = set("""tell erzahl erzahle erzahlen erzaehl erzaehle erzaehlen sich beschreibe beschreib describe details detail worum geht handelt
+hinter verbirgt steckt dahinter work works funktioniert does macht genau eigentlich kurz briefly bitte please about uber
+ueber mehr more what was what's""".split())
 _WHICH_FIELD = re.compile(r"\bwelche[sm]? handlungsfeld|\bwhich field|\bwhat field|\bin welchem handlungsfeld", re.I)
 # "Warum gibt es so wenige Leuchtturmprojekte im Handel?" asks for a reason, not for the list.
 _REASON = re.compile(r"\b(?:warum|weshalb|wieso|why|how come)\b", re.I)
@@ -286,6 +291,18 @@ class ProjectAnswerer:
                              + f" [{len(cites)}]")
         return parts
 
+    def _asks_about(self, question: str, project: Project) -> list[str]:
+        """What a question asks of a project besides what it is ("What is the purpose of X?", "Wie läuft die
+        Belieferung in X ab?"): its words that are not the project's name, its city, or a way to ask for a
+        description. Such a question is answered from the sentences that say it, not the opening ones."""
+        named = set(re.findall(r"[a-z0-9]+", fold(project.title)))
+        # the city's adjective too ("Kaiserslauterer", "Bremer")
+        city = [n[:max(3, len(n) - 2)] for n in re.findall(r"[a-z0-9]+", fold(project.city))]
+        return [w for w in self._other_words(question, [project.city]) if len(w) >= 4 and w not in named
+                and not w.startswith(tuple(city))
+                and not any(w.startswith(n) or n.startswith(w) for n in named if len(n) >= 4)
+                and w not in _DESCRIPTION_WORDS]
+
     @staticmethod
     def _other_words(question: str, cities: list[str]) -> list[str]:
         """What a how-many question says besides counting projects (and the cities it names)."""
@@ -322,7 +339,9 @@ class ProjectAnswerer:
             return self.city_listing(question, lang, cities[0])  # its heading counts them
         if len(cities) <= 1 and not _WHICH_CITIES.search(question):
             project = self.find(question, cities or None)
-            if project is not None and _DESCRIBE.search(question):
+            # a question that joins another to "what is it" is answered part by part from the passages
+            if project is not None and _DESCRIBE.search(question) and not (
+                    len(question_parts(question)) > 1 and self._asks_about(question, project)):
                 more = re.search(r"erz[äa]hl|\bmehr\b|\bmore\b|details?|beschreib|describe", question, re.I)
                 return self.describe(question, lang, project, max_sentences=4 if more else 2)
         if not _PROJECT.search(question) or cities:

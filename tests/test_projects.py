@@ -432,3 +432,16 @@ def test_projects_with_only_a_few_of_the_questions_distinctive_words_are_not_lis
     assert projects.keyword_listing(question, "en") is None
     lenient = ProjectAnswerer(projects.report, min_keyword_share=0.0)
     assert lenient.keyword_listing(question, "en") is not None
+
+
+@pytest.mark.parametrize(("question", "city", "describes"), [
+    ("Was ist INSPIRE in Paderborn?", "Paderborn", True),
+    ("Erzähl mir mehr über INSPIRE in Paderborn", "Paderborn", True),
+    ("Was verbirgt sich hinter dem Paderborner Projekt INSPIRE?", "Paderborn", True),
+    ("What is INSPIRE in Paderborn for the fire brigades?", "Paderborn", True),
+    ("Was ist INSPIRE in Paderborn, und welche Rolle hat die Polizei darin?", "Paderborn", False),
+    ("What is INSPIRE in Paderborn and when did it start?", "Paderborn", False),
+])
+def test_a_project_is_described_unless_another_question_is_joined_to_it(projects, question, city, describes):
+    answer = projects.run(question, "de", [city])
+    assert (answer is not None and answer.mode == "projects" and "INSPIRE" in answer.text) is describes
