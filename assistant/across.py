@@ -24,7 +24,9 @@ from .types import Answer, Citation, Report
 _HOW_MANY_NAMED = "zwei drei vier fünf beiden two three four five both".split()
 _REPORTS_OWN = ("atlas german deutschen profiled surveyed studied featured participating profilierten porträtierten "
                 "untersuchten befragten teilnehmenden").split()
-_OF_THE_REPORT = rf"(?:(?:{'|'.join(_HOW_MANY_NAMED)}) )?(?:(?:{'|'.join(_REPORTS_OWN)}) )?"
+# ... also several of them, a count, or where they stand: "Welche der im Atlas porträtierten Städte", "der 50 Städte"
+_OF_THE_REPORT = (rf"(?:(?:{'|'.join(_HOW_MANY_NAMED)}|\d+|(?:im|in the|in dem) (?:atlas|bericht|report|studie|study)) )?"
+                  rf"(?:(?:{'|'.join(_HOW_MANY_NAMED)}|\d+|{'|'.join(_REPORTS_OWN)}) ){{0,2}}")
 WHICH_CITIES = re.compile(rf"\bwelche(?:n|r)? (?:der )?{_OF_THE_REPORT}st[äa]dte\b|\bin welchen st[äa]dten\b|"
                           rf"\bwelche kommunen\b|\bwhich (?:of the )?{_OF_THE_REPORT}(?:cities|towns|municipalities)\b|\bwhat cities\b|"
                           r"\bin which cities\b|"
@@ -38,7 +40,7 @@ nennen nennt genannt erwähnen erwähnt mention mentions mentioned
 """.split()) | set(_REPORTS_OWN)
 _STOP |= {fold(w) for w in _STOP}
 # A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.
-_QUOTED = re.compile(r"[»«„“”\"]([^»«„“”\"]{2,60})[»«„“”\"]")
+QUOTED = re.compile(r"[»«„“”\"]([^»«„“”\"]{2,60})[»«„“”\"]")
 _NAMED = re.compile(r"\b[A-ZÄÖÜ]{3,}s?\b|\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ]\w*")  # "CDO", "LoRaWAN", "KielRegion"
 _ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
 
@@ -176,7 +178,7 @@ class CityFinder:
             return None
         question = self.abbreviations.shorten(question)
         # A quoted name that profiles write picks the cities on its own: the sentences naming it.
-        quoted = [self._name_pattern(m.group(1)) for m in _QUOTED.finditer(question) if len(m.group(1).strip()) >= 3]
+        quoted = [self._name_pattern(m.group(1)) for m in QUOTED.finditer(question) if len(m.group(1).strip()) >= 3]
         named_in = [{s.city for s in self._sentences if q.search(s.spaced)} for q in quoted]
         # ... if few profiles name it; one that many name ("»Digitale Stadt«") must be there, beside the words
         needed = [q for q, cities in zip(quoted, named_in, strict=True) if len(cities) > self.max_spread]

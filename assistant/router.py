@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from .across import QUOTED
 from .facts import Within, asks_ranking
 from .messages import say
 from .projects import LIGHTHOUSE
@@ -103,7 +104,8 @@ class Exact:
                   if within is not None else None)
                  or self.figures.run(text, lang, named, query)
                  # "Welche Städte ...?" over all profiles, unless it asks for lighthouse projects (Anhang A)
-                 or (None if LIGHTHOUSE.search(text) else
+                 # (a quoted name is not such a question: "model municipalities (»Leuchttürme«)")
+                 or (None if LIGHTHOUSE.search(QUOTED.sub(" ", text)) else
                      self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector))
                  or self.projects.run(text, lang, named, listing=query.yes_no or query.keywords or query.lists_cities)
                  or (None if named else self.study().profiled(text, lang)))

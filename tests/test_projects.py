@@ -212,6 +212,9 @@ def test_which_cities_with_words_that_only_mean_the_reports_cities(finder):
     for question in ("Which two profiled cities mention the Morgenstadt City Lab?",
                      "Welche untersuchten Städte nennen das Morgenstadt City Lab?"):
         assert "Chemnitz" in {c.source for c in finder.run(question, "de" if "Welche" in question else "en", []).citations}
+    for question in ("Welche der im Atlas porträtierten Städte nennen das Morgenstadt City Lab?",
+                     "Welche der 50 untersuchten Städte nennen das Morgenstadt City Lab?"):
+        assert "Chemnitz" in {c.source for c in finder.run(question, "de", []).citations}
     # other words before "Städte" are part of the question ("which European cities"), not a listing of profiles
     assert finder.run("Welcher Anteil der Städte nennt das Morgenstadt City Lab?", "de", []) is None
 

@@ -70,6 +70,9 @@ def test_exact_answers_get_the_passages_they_were_drawn_from_and_lighthouse_ques
     answer = exact.answer(query)
     assert answer.text == "listed" and answer.retrieved == ("hit",)
     assert exact.answer(Query(asked="x", text="Welche Städte haben Leuchtturmprojekte?", language="de")) is None
+    # a quoted name with the word is a name, not a question about lighthouse projects
+    named = Query(asked="x", text="Welche Städte gehören zu den »Leuchttürmen« des Landesprogramms?", language="de")
+    assert exact.answer(named).text == "listed"
 
 
 def test_side_by_side_answers_only_two_to_four_cities():
