@@ -151,6 +151,8 @@ class CityFinder:
     @staticmethod
     def _stem(word: str) -> str:
         word = word.strip(".")
+        if len(word) > 5 and word.endswith("ies"):
+            return word[:-3]  # an English plural: "cities" as "city"
         return _ENDINGS.sub("", word) if len(word) > 5 else word
 
     def phrase(self, question: str, names_only: bool = False) -> str:

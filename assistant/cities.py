@@ -108,7 +108,7 @@ class CityMatcher:
         self._aliases.sort(key=lambda a: -len(a[0]))
         self._forms: dict[tuple[str, ...], list[tuple[str, bool]]] = {}
         for alias, name, profiled in self._aliases:
-            for form in self._inflections(alias, name):
+            for form in self._inflections(alias, name, shorten=profiled):
                 self._forms.setdefault(form, []).append((name, profiled))
 
     @classmethod
@@ -136,12 +136,14 @@ class CityMatcher:
         return {a for a in aliases if a and a != ("bad",)}
 
     @staticmethod
-    def _inflections(alias: tuple[str, ...], name: str) -> set[tuple[str, ...]]:
+    def _inflections(alias: tuple[str, ...], name: str, shorten: bool = True) -> set[tuple[str, ...]]:
+        """The forms a city's name takes; ``shorten``: also from the name less its "-e"/"-en" ("Bremer").
+        Towns without a profile are not shortened: "Sieger" is a winner, not someone from Siegen."""
         *head, last = alias
         stems = {last}
-        if last.endswith("e"):
+        if shorten and last.endswith("e"):
             stems.add(last[:-1])
-        if last.endswith("en"):
+        if shorten and last.endswith("en"):
             stems.add(last[:-2])
         if last.endswith("stadt"):
             stems.add(last[:-5] + "staedt")

@@ -39,13 +39,18 @@ _SIZE_SUPERLATIVE = re.compile(r"\b(?:gr[öo](?:ß|ss)te|kleinste|largest|bigges
 _COMPARE = re.compile(r"vergleich|compare|comparison|versus|\bvs\.?\b", re.I)
 _SIZE_RANK = re.compile(r"(gr[öo](ß|ss)te[nr]?|kleinste[nr]?|largest|biggest|smallest)\s+(stadt|st[äa]dte|city|cities|town)|"
                         r"\b(welche|which)\s+(stadt|city|town)\s+(ist|is)\s+(die|the)\s+"
-                        r"(gr[öo](ß|ss)te|kleinste|largest|biggest|smallest)\b", re.I)
+                        r"(gr[öo](ß|ss)te|kleinste|largest|biggest|smallest)\b|"
+                        # "Which of the 50 cities are the three largest?", "Welche sind die fünf kleinsten?"
+                        r"\b(?:die|the)\s+(?:\d{1,2}|zwei|drei|vier|fünf|zehn|two|three|four|five|ten)\s+"
+                        r"(?:gr[öo](?:ß|ss)ten|kleinsten|largest|biggest|smallest)\s*(?:[?.!]|$)", re.I)
 # How a question asks for a figure (as opposed to naming "Bevölkerung" or "test area" in passing).
 _FIGURE_ASKED = re.compile(rf"\b{HOW_MANY_DE}\b|\bwie gro(?:ß|ss)\b|\bhow (?:many|much|big|large)\b|\banzahl\b|"
                            r"zahl\b|\bnumber\b|\bfigure\b|\bkm\b|km2|km²|quadrat|square|\bsize\b|\bgr[öo](?:ß|ss)e\b|"
                            r"\bwhat is the (?:population|area)\b|\bwie hoch\b|\bvergleich|\bcompar|\bmehr\b|\bmore\b|"
                            r"\bweniger\b|\bfewer\b|\bless\b|\bgr[öo](?:ß|ss)er\b|\bkleiner\b|\blarger\b|\bsmaller\b|"
                            r"\bbigger\b|\bpopulation\b|\beinwohner\b|\bfläche\b|\barea of\b", re.I)
+# "der 50 Städte", "of the 50 profiled cities": the report's cities, all of them
+_ALL_OF_THEM = re.compile(r"\b(?:der|den|von den|of the|among the)\s+50\b", re.I)
 _ATLAS = re.compile(r"smart[- ]?city[- ]?atlas\w*", re.I)  # the report's name is not a city word
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
 # "How many residents actually use the portal?", "Wie viele Bürger nahmen teil?": people who do something
@@ -414,6 +419,7 @@ class FigureAnswerer:
 
     @staticmethod
     def _count(question: str) -> int:
+        question = _ALL_OF_THEM.sub(" ", question)  # "Welche der 50 Städte ...": all the profiles, not a count
         m = re.search(r"\b(?:top\s*)?(\d{1,2})\b(?!\s*(?:\.\d|km|einwohner|inhabitants|%))", question, re.I)
         if m and 1 < int(m.group(1)) <= 50:
             return int(m.group(1))

@@ -142,3 +142,10 @@ def test_a_town_named_after_a_profiled_city_with_a_prefix_is_another_town(matche
     assert [m.name for m in matcher.find("das Quartier Ulm-Wiblingen")] == ["Ulm"]
     assert [m.name for m in matcher.find("Bergisch-Gladbach")] == ["Bergisch-Gladbach"]
     assert [m.name for m in matcher.find("die Achse Köln-Bonn")] == ["Köln", "Bonn"]
+
+
+def test_a_town_without_a_profile_is_not_found_in_a_noun_its_shortened_name_makes():
+    matcher = CityMatcher(["Darmstadt", "Bremen"], others=["Siegen", "Kiel"])
+    assert [m.name for m in matcher.find("Wer war neben dem Sieger Darmstadt im Finale?")] == ["Darmstadt"]
+    assert [m.name for m in matcher.find("Was plant die Siegener Verwaltung?")] == ["Siegen"]
+    assert [m.name for m in matcher.find("Was planen die Kieler und die Bremer?")] == ["Kiel", "Bremen"]

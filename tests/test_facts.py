@@ -345,3 +345,13 @@ def test_the_larger_thing_of_two_cities_is_not_their_size(figures):
                                       "How many flats are built in the sub-area of the new Ulm quarter?"])
 def test_words_that_only_contain_area_are_not_the_citys_area(figures, question):
     assert FigureAnswerer.metrics(question) == []
+
+
+@pytest.mark.parametrize(("question", "lang", "count"), [
+    ("Welche der 50 Städte hat die kleinste Fläche?", "de", 1),
+    ("Which of the 50 cities are the three largest?", "en", 3),
+    ("Welche sind die fünf kleinsten?", "de", 5),
+])
+def test_the_reports_fifty_cities_are_no_count_of_a_ranking(figures, question, lang, count):
+    answer = figures.run(question, lang, [])
+    assert answer is not None and len(answer.citations) == count

@@ -448,3 +448,8 @@ def test_projects_with_only_a_few_of_the_questions_distinctive_words_are_not_lis
 def test_a_project_is_described_unless_another_question_is_joined_to_it(projects, question, city, describes):
     answer = projects.run(question, "de", [city])
     assert (answer is not None and answer.mode == "projects" and "INSPIRE" in answer.text) is describes
+
+
+def test_a_quoted_english_plural_finds_the_singular(finder):
+    cities = {c.source for c in finder.run("Welche Städte sind an der »Digital Cities Challenge« beteiligt?", "de", []).citations}
+    assert {"Gelsenkirchen", "Nürnberg"} <= cities  # Nürnberg's profile writes »Digital City Challenge«
