@@ -17,6 +17,7 @@ import numpy as np
 
 from .corpus import FIGURES_SECTION
 from .messages import say
+from .report_pack import report_pack
 from .text import Abbreviations, WordSpread, fold, split_sentences
 from .types import Answer, Citation, Report
 
@@ -203,6 +204,9 @@ class CityFinder:
                  if (any(q.search(s.spaced) for q in quoted) if quoted else
                      any(t in s.folded for group in terms for t in group) and phrase in s.spaced
                      and all(q.search(s.spaced) for q in needed))]
+        # "Wer gewann 2019 ...?": the report (March 2019) can know of that year only where a profile says it
+        recent = [y for y in re.findall(r"\b20\d\d\b", question) if int(y) >= report_pack().year]
+        found = [(i, s) for i, s in found if all(y in s.sentence for y in recent)]
         meaning = np.zeros(len(found))
         close = np.inf  # without vectors, the words alone decide
         if self._vectors is not None and query_vector is not None and found:

@@ -71,7 +71,7 @@ _ABOUT_STUDY = re.compile(r"\bUntersuchungsgegenstand|\bIm Folgenden\b|\bim Rahm
 _SOURCE_NOTE = re.compile(r"\bVgl\.\s|^\s*(?:<sup>\d+</sup>\s*)?Quelle:")
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
 _REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
-_REPORT_YEAR = 2019  # the atlas appeared in March 2019
+_REPORT_YEAR = report_pack().year  # the atlas appeared in March 2019
 # "Wurde die Stelle tatsächlich besetzt?", "Was it actually adopted as planned?": whether something happened ...
 _HAPPENED = re.compile(r"\b(?:tatsächlich|wirklich|actually|really|indeed|in fact|endgültig|finally|eventually|"
                        r"in the end|am ende|letztlich|schließlich|wie geplant|as planned|planmäßig|on schedule)\b", re.I)

@@ -20,7 +20,9 @@ _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|
                   r"\b(?:leben|wohnen)\s+(?:mehr|weniger|die meisten|die wenigsten)\s+(?:menschen|leute|personen)\b|"
                   r"\b(?:more|fewer|most|fewest)\s+(?:people|residents)\s+(?:live|living)\b", re.I)
 # (not "flächendeckend", "the ENaQ sub-area": a coverage, a part of a district)
-_AREA = re.compile(r"fl[äa]che(?!ndeck)|km2|km²|quadratkilometer|square k|(?<!-)\barea\b|fl[äa]chengr", re.I)
+# ... nor another kind of area ("Industriefläche", "Grünflächen"): the word itself, or the city's or total area
+_AREA = re.compile(r"\bfl[äa]che(?!ndeck)|(?:stadt|gesamt|boden)fl[äa]che|km2|km²|quadratkilometer|square k|"
+                   r"(?<!-)\barea\b", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
 # "Which city is bigger, Ulm or Jena?", "Ist Ulm kleiner als Jena?": two cities' sizes compared (not "das
@@ -103,6 +105,18 @@ class Within:
     def heads(self) -> str:
         """Which answer heads name the group: ``within`` (a size) or ``those`` (the cities named before)."""
         return "within" if self.condition else "those"
+
+
+# (a count: "how much land" asks an amount, the area)
+_HOW_MANY_OF = re.compile(r"\b(?:how many|wie ?viele[nr]?)\s+([a-zäöüß]+)", re.I)
+_PEOPLE = re.compile(r"residents?|inhabitants?|people|ppl|persons?|folks|citizens?|einwohner\w*|menschen|bürger\w*|"
+                     r"leute|personen|bewohner\w*", re.I)
+
+
+def _counts_something_else(question: str) -> bool:
+    """"... and among how many cities?", "Wie viele Projekte ...?": a count of something other than people."""
+    return any(not _PEOPLE.fullmatch(m.group(1)) and m.group(1).lower() not in _BEING_THERE
+               for m in _HOW_MANY_OF.finditer(question))
 
 
 def asks_ranking(question: str) -> bool:
@@ -194,7 +208,8 @@ class FigureAnswerer:
         if _NOT_FIGURES.search(question) and not (_POP.search(question) or _AREA.search(question)):
             return None
         metrics = self.metrics(question)
-        if not metrics and query is not None and query.attribute and not _NOT_FIGURES.search(question):
+        if not metrics and query is not None and query.attribute and not _NOT_FIGURES.search(question) \
+                and not _counts_something_else(question):
             metrics = [query.attribute]  # asked in other words: "Wo leben mehr Menschen, in X oder Y?"
         years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
         if metrics and years - {"2017", "2018", "2019"}:

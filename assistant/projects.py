@@ -224,7 +224,7 @@ class ProjectAnswerer:
         variants = []
         for variant in alternatives(question):
             words = [w for w in re.findall(r"[a-z0-9]+", fold(variant))
-                     if len(w) >= 4 and w not in _QUESTION_STOP | _TOTAL_WORDS]
+                     if len(w) >= 4 and w not in _QUESTION_STOP | _TOTAL_WORDS | _DESCRIPTION_WORDS]
             stems = [re.sub(r"(en|es|er|em|e|s)$", "", w) if len(w) > 6 else w for w in words]
             variants.append(([w for w in stems if self.spread(w) <= 20], stems))
         distinctive = list(dict.fromkeys(w for d, _ in variants for w in d))
@@ -247,6 +247,11 @@ class ProjectAnswerer:
             return None  # no project has most of the question's distinctive words: it is about none of them
         shown = [w for w in re.findall(r"[\w-]+", question) if len(w) >= 4 and any(
             d in fold(w).replace("-", "") or d in fold(w) for d in distinctive)]
+        if len(found) == 1 and not _COUNT.search(question):
+            # one project has the words ("Was verbirgt sich hinter »Art Caching«, und welche Stadt ...?"): what it is
+            described = self.describe(question, lang, found[0])
+            if described is not None:
+                return described
         keyword = " ".join(dict.fromkeys(shown)) or " ".join(distinctive)
         lines = [say(lang, "projects_head", count=len(found), where=say(lang, "projects_where_keyword", keyword=keyword))]
         cites = []

@@ -23,6 +23,7 @@ class ReportPack:
     lighthouse: re.Pattern  # a lighthouse project, by any of its names
     projects: re.Pattern  # any word for a project
     names: re.Pattern  # the report's own names ("Smart-City-Atlas", "Studie")
+    year: int = 0  # the year the report appeared
 
     def without_names(self, text: str) -> str:
         """The text with the report's names dropped where they qualify the cities asked about ("Welche
@@ -51,12 +52,17 @@ class ReportPack:
             except re.error as exc:
                 raise ValueError(f"{path}: {key} is not a valid pattern: {exc}") from exc
 
+        def year(value: object) -> int:
+            if not isinstance(value, int) or not 1900 < value < 2200:
+                raise ValueError(f"{path}: report.year must be the year the report appeared, got {value!r}")
+            return value
+
         sections = tuple((pattern(f"sections.{name}", text), name) for name, text in data["sections"].items())
         fields = {name: pattern(f"fields.{name}", text).pattern for name, text in data["fields"].items()}
         light = data["lighthouse"]
         return cls(sections, fields, pattern("lighthouse.words", light.get("words")),
                    pattern("lighthouse.projects", light.get("projects")),
-                   pattern("report.names", data["report"].get("names")))
+                   pattern("report.names", data["report"].get("names")), year(data["report"].get("year")))
 
 
 @cache

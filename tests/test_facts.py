@@ -355,3 +355,16 @@ def test_words_that_only_contain_area_are_not_the_citys_area(figures, question):
 def test_the_reports_fifty_cities_are_no_count_of_a_ranking(figures, question, lang, count):
     answer = figures.run(question, lang, [])
     assert answer is not None and len(answer.citations) == count
+
+
+@pytest.mark.parametrize(("question", "other"), [
+    ("Which place did Ulm reach, and among how many cities?", True),
+    ("Wie viele Projekte hat Ulm?", True),
+    ("how many ppl live in ulm", False),
+    ("Wie viele leben in Ulm?", False),
+    ("Wie viel Land umfasst das Ulmer Stadtgebiet?", False),
+])
+def test_a_count_of_something_other_than_people(question, other):
+    from assistant.facts import _counts_something_else
+
+    assert _counts_something_else(question) is other

@@ -453,3 +453,8 @@ def test_a_project_is_described_unless_another_question_is_joined_to_it(projects
 def test_a_quoted_english_plural_finds_the_singular(finder):
     cities = {c.source for c in finder.run("Welche Städte sind an der »Digital Cities Challenge« beteiligt?", "de", []).citations}
     assert {"Gelsenkirchen", "Nürnberg"} <= cities  # Nürnberg's profile writes »Digital City Challenge«
+
+
+def test_cities_are_not_listed_for_a_year_after_the_report_that_no_profile_names(finder):
+    assert finder.run("Welche Städte gewannen 2020 den Wettbewerb »Digitale Stadt«?", "de", []) is None
+    assert finder.run("Welche Städte gewannen den Wettbewerb »Digitale Stadt«?", "de", []) is not None
