@@ -9,7 +9,7 @@ from pathlib import Path
 KINDS = ("number", "fact", "project", "multi", "analysis", "unanswerable")
 # How a question is worded: "original" for the tidy items of qa.jsonl, the others for the rewordings in
 # qa-variants.jsonl and the held-out qa-test.jsonl (results are reported per style); "exam" for the
-# examiner-style questions of qa-exam.jsonl.
+# examiner-style questions of qa-exam*.jsonl.
 STYLES = ("original", "tidy", "typo", "keywords", "chatty", "paraphrase", "yesno", "en_de", "de_en", "near_miss",
           "exam")
 
