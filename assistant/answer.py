@@ -106,10 +106,16 @@ _MAKER_ASKED = re.compile(r"\bwelche[rsnm]?\s+(?:firma|firmen|unternehmen|anbiet
                           r"supplier|provider|manufacturer|developer|agency|partners?)\b|\bvon wem\b|"
                           r"\bwer\s+(?:liefert|baut|entwickelt|stellt|hat .{0,40}\b(?:gebaut|entwickelt|geliefert))|"
                           r"\bwho\s+(?:supplies|supplied|built|builds|develops|developed|made|makes|provides|provided)\b|"
-                          r"\b(?:vendor|supplier|manufacturer)\b", re.I)
+                          r"\b(?:vendor|supplier|manufacturer)\b|"
+                          # "Wie heißt der Anbieter?", "the name of the company"
+                          r"\b(?:hei(?:ß|ss)t|name of)\b[^?]{0,40}\b(?:firma|unternehmens?|anbieters?|herstellers?|"
+                          r"dienstleisters?|company|supplier|vendor|provider|manufacturer)\b", re.I)
+# (a named one: "des niederländischen Anbieters" names none)
 _MAKER_IN_TEXT = re.compile(r"\bGmbH\b|\bAG\b|\be\.\s?V\.|\bKG\b|\bSE\b|Universität|Hochschule|Institut|Fraunhofer|"
-                            r"Stadtwerke|Unternehmen|Konzern|Telekom|Verein|Verband|\bFirm[a-z]*\b|Anbieter|Hersteller|"
-                            r"Dienstleister|Partner|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b")
+                            r"Stadtwerke|Telekom|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b|"
+                            r"\b(?:Firm(?:a|en)|Unternehmen|Anbieter|Hersteller|Dienstleister|Partner\w*|Konzern|Verein|"
+                            r"Verband)\s+[A-ZÄÖÜ][\w.-]+(?:\s+(?:GmbH|AG))?\b(?!\s+(?:der|des|die|das|den|dem|und)\b)")
+
 # "Wie lange ...?", "how long ...?": a span of time answers ("drei Jahre", "bis 2022", "Laufzeit").
 _DURATION_ASKED = re.compile(r"\bwie lange\b|\bhow long\b|\bfor how many (?:years|months|weeks)\b|"
                              r"\bwie viele (?:jahre|monate|wochen)\b|\blaufzeit\b|\bduration\b", re.I)

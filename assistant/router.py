@@ -38,7 +38,7 @@ _PERSON_NAME = re.compile(
     r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist)\s+"
     r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
     r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
-    r"referent\w*|director|koordinator\w*|coordinator)\b", re.I)
+    r"referent\w*|director|koordinator\w*|coordinator|person|persons|people|personen)\b", re.I)
 
 
 class Answerer(Protocol):

@@ -786,3 +786,18 @@ def test_a_count_of_a_thing_the_report_has_no_word_for_is_not_called_missing():
          answerer=answerer)
     assert seen[0][SUPPORT_INDEX["count_missing"]] == 0.0
     assert seen[1][SUPPORT_INDEX["count_missing"]] == 1.0
+
+
+@pytest.mark.parametrize(("question", "quote", "missing"), [
+    ("Wie heißt der Anbieter der Plattform?", "Die Stadt ist Pilotkunde eines niederländischen Anbieters.", 1.0),
+    ("What is the name of the company that built it?", "The platform was built by a local company.", 1.0),
+    ("Wie heißt der Anbieter der Plattform?", "Die Plattform liefert die Firma Muster GmbH.", 0.0),
+])
+def test_a_named_company_asked_and_none_named(question, quote, missing):
+    from assistant.weights import SUPPORT_INDEX, SentenceWeights
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    seen = []
+    answerer.support_observer = lambda q, support: seen.append(support)
+    _run(question, _hit(quote, section="Projektbeispiele: Plattform"), city="Musterstadt", answerer=answerer)
+    assert seen[-1][SUPPORT_INDEX["maker_missing"]] == missing

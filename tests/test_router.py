@@ -47,6 +47,8 @@ def test_refusals_come_from_what_the_query_shows():
     assert refusals.answer(Query(asked="x", text="Wer leitet das Quantenlabor?", language="de")).refused
     assert refusals.answer(Query(asked="x", text="Who is the mayor of Ulm?", language="en", cities=("Ulm",))).refused
     assert refusals.answer(Query(asked="x", text="Was macht Ulm?", language="de", cities=("Ulm",))) is None
+    person = "What is the name of the person serving as Ulm's digital officer?"
+    assert refusals.answer(Query(asked="x", text=person, language="en", cities=("Ulm",))).refused
 
 
 def test_exact_answers_get_the_passages_they_were_drawn_from_and_lighthouse_questions_skip_city_lists():
