@@ -96,7 +96,9 @@ _CUES = (
      re.compile(r"organisator|Struktur|dezentral|zentral|Stabsstelle|Einheit|angesiedelt|Querschnitt", re.I)),
 )
 # "Was kostet ...?", "how much money ...": an amount of money answers, "10 Millionen Euro", "5 €".
-_MONEY_ASKED = re.compile(r"\bkoste[tn]?\b|\bkosten\b|\bcosts?\b|\bprice\b|\bpreis\w*|\bteuer\b|\bexpensive\b|"
+# ("Preis" only where nothing is won: "einen Preis gewonnen" is a prize)
+_MONEY_ASKED = re.compile(r"\bkoste[tn]?\b|\bkosten\b|\bcosts?\b|\bprice\b|\bpreise?\b(?!.*\b(?:gewann|gewonnen|gewinnt|"
+                          r"verliehen|ausgezeichnet|erhielt|bekam))|\bteuer\b|\bexpensive\b|"
                           r"\bhow much money\b|\bwie viel geld\b|\bbudget\w*|\bfördersumme\b|\binvest\w*", re.I)
 # "Welche Firma ...?", "which vendor ...?", "Wer liefert ...?": an organisation answers ("die Gelsenwasser AG",
 # "Stadtwerke", "die Universität", "SAP", a name in quotes).

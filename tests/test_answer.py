@@ -801,3 +801,15 @@ def test_a_named_company_asked_and_none_named(question, quote, missing):
     answerer.support_observer = lambda q, support: seen.append(support)
     _run(question, _hit(quote, section="Projektbeispiele: Plattform"), city="Musterstadt", answerer=answerer)
     assert seen[-1][SUPPORT_INDEX["maker_missing"]] == missing
+
+
+@pytest.mark.parametrize(("question", "money"), [
+    ("Was kostet die neue App der Stadt?", True),
+    ("Zu welchem Preis wird das Ticket verkauft?", True),
+    ("Hat die Stadt schon einmal einen Preis gewonnen?", False),
+    ("Welchen Preis gewann die Stadt 2017?", False),
+])
+def test_a_prize_won_is_no_question_about_money(question, money):
+    from assistant.answer import _MONEY_ASKED
+
+    assert bool(_MONEY_ASKED.search(question)) is money
