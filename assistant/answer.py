@@ -78,6 +78,7 @@ _HAPPENED = re.compile(r"\b(?:tatsächlich|wirklich|actually|really|indeed|in fa
 # ... where the report (March 2019) only knows the plan ("ist im Januar 2020 geplant", "soll ... werden")
 _PLANNED = re.compile(r"\b(?:geplant|vorgesehen|plant|planen|beabsichtigt|angestrebt|soll|sollen|künftig|zukünftig|"
                       r"voraussichtlich|in planung)\b|\bwird\b[^.]*\bwerden\b", re.I)
+_PLAN_ASKED = re.compile(_PLANNED.pattern + r"|\bplan(?:s|ned|ning)?\b|\bintends?\b|\bwill\b|\bgoing to\b", re.I)
 _DONE = re.compile(r"\b(?:wurden?|erfolgte|beschloss|beschlossen|gestartet|eröffnet)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Years and dates are not the quantities a how-many question asks for.
@@ -626,8 +627,9 @@ class ExtractiveAnswerer:
 
     def polarity(self, question: str, lang: str, quote: str, ignore: set[str], rarity: TermRarity | None) -> str | None:
         """For a yes/no question, "yes" or "no" when the quote says so plainly, else None: "no" when the
-        sentence holding the question's rarest word negates ("kein", "nicht", "noch nicht"), "yes" when a
-        sentence without negation holds most of the asked words, the rarest among them."""
+        sentence holding the question's rarest word negates ("kein", "nicht", "noch nicht"), "not_yet" when
+        it states a plan the question does not ask about, "yes" when a sentence without negation holds most
+        of the asked words, the rarest among them."""
         asked = self.asked(question, lang, ignore, rarity)
         rarest = asked.rarest
         if rarest is None:
@@ -638,6 +640,8 @@ class ExtractiveAnswerer:
                 continue
             if _NEGATION.search(sentence):
                 return "no"
+            if _PLANNED.search(sentence) and not _DONE.search(sentence) and not _PLAN_ASKED.search(question):
+                return "not_yet"  # "Hat Münster einen CDO?" - "soll ... besetzt werden": planned, not there yet
             if asked.coverage(terms) >= 0.75:
                 return "yes"
         return None

@@ -813,3 +813,22 @@ def test_a_prize_won_is_no_question_about_money(question, money):
     from assistant.answer import _MONEY_ASKED
 
     assert bool(_MONEY_ASKED.search(question)) is money
+
+
+@pytest.mark.parametrize(("question", "quote", "said"), [
+    ("Hat Musterstadt schon eine Digitalagentur?", "Eine Digitalagentur soll 2020 gegründet werden.", "not_yet"),
+    ("Hat Musterstadt bereits eine Digitalagentur?", "Die Gründung einer Digitalagentur ist geplant.", "not_yet"),
+    ("Is Musterstadt planning a Digitalagentur?", "Die Gründung einer Digitalagentur ist geplant.", None),
+    ("Hat Musterstadt eine Digitalagentur?", "Die Digitalagentur wurde 2018 gegründet.", "yes"),
+    ("Hat Musterstadt eine Digitalagentur?", "Eine Digitalagentur gibt es nicht.", "no"),
+])
+def test_a_yes_no_question_answered_by_a_plan_is_not_yet(question, quote, said):
+    from assistant.answer import TermRarity
+    from assistant.weights import SentenceWeights
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    lang = "en" if question.startswith("Does") else "de"
+    # "schon", "haben": common words; the agency is what is asked about
+    rarity = TermRarity([quote, "Die Stadt hat schon viel.", "Schon 2010 hatte sie bereits ein Portal.", "Sie hat bereits Pläne."],
+                        answerer.terms)
+    assert answerer.polarity(question, lang, quote, answerer.terms("Musterstadt"), rarity) == said
