@@ -353,6 +353,9 @@ class ExtractiveAnswerer:
             if lang != "en" and german and (rarity is None or rarity.known(self._stemmer.stemWord(word))):
                 german = None  # a German question's word the report uses is taken as written
             group = set(self._stemmer.stemWords(list(german))) if german else set(self._stemmer.stemWords([word]))
+            own = self._stemmer.stemWord(word)
+            if german and lang == "en" and rarity is not None and rarity.known(own):
+                group.add(own)  # an English word the report also uses as written ("Chief Digital Officer", "App")
             group -= ignore
             same = next((g for g in groups if g & group), None)
             if same is not None:  # "most frequently": one asked-for thing said twice

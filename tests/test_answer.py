@@ -832,3 +832,14 @@ def test_a_yes_no_question_answered_by_a_plan_is_not_yet(question, quote, said):
     rarity = TermRarity([quote, "Die Stadt hat schon viel.", "Schon 2010 hatte sie bereits ein Portal.", "Sie hat bereits Pläne."],
                         answerer.terms)
     assert answerer.polarity(question, lang, quote, answerer.terms("Musterstadt"), rarity) == said
+
+
+def test_an_english_word_the_report_also_uses_as_written_counts_as_written():
+    from assistant.answer import TermRarity
+    from assistant.weights import SentenceWeights
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    rarity = TermRarity(["Die Stadt hat einen Chief Digital Officer.", "Der Beauftragte koordiniert."], answerer.terms)
+    groups = answerer.term_groups("Who is the officer?", "en", set(), rarity)
+    officer = next(g for g in groups if answerer._stemmer.stemWord("officer") in g)
+    assert officer & answerer.bridged_terms("officer")  # and the German words it stands for
