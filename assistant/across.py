@@ -38,6 +38,7 @@ zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihr
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 nennen nennt genannt erwähnen erwähnt mention mentions mentioned
+steckbrief steckbriefe steckbriefen steckbriefs profil profile profilen profiles
 """.split()) | set(_REPORTS_OWN)
 _STOP |= {fold(w) for w in _STOP}
 # A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.

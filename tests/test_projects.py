@@ -458,3 +458,9 @@ def test_a_quoted_english_plural_finds_the_singular(finder):
 def test_cities_are_not_listed_for_a_year_after_the_report_that_no_profile_names(finder):
     assert finder.run("Welche Städte gewannen 2020 den Wettbewerb »Digitale Stadt«?", "de", []) is None
     assert finder.run("Welche Städte gewannen den Wettbewerb »Digitale Stadt«?", "de", []) is not None
+
+
+def test_the_profiles_named_as_the_source_are_no_asked_word(finder):
+    plain = {c.source for c in finder.run("Welche Städte nennen das Morgenstadt City Lab?", "de", []).citations}
+    framed = finder.run("Welche Städte nennen laut ihren Steckbriefen das Morgenstadt City Lab?", "de", [])
+    assert {c.source for c in framed.citations} == plain
