@@ -18,7 +18,7 @@ import numpy as np
 from .corpus import FIGURES_SECTION
 from .messages import say
 from .report_pack import report_pack
-from .text import Abbreviations, WordSpread, fold, split_sentences
+from .text import NEGATED_QUESTION, Abbreviations, WordSpread, fold, split_sentences
 from .types import Answer, Citation, Report
 
 # Words that only say "the report's cities" ("Which two profiled cities", "Welche untersuchten Städte").
@@ -39,12 +39,24 @@ which what cities city have has does do the a an of for with and or in on at to 
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 nennen nennt genannt erwähnen erwähnt mention mentions mentioned
 steckbrief steckbriefe steckbriefen steckbriefs profil profile profilen profiles
+kein keine keinen keiner keinem keines nicht nie no not none never without ohne derzeit currently aktuell
 """.split()) | set(_REPORTS_OWN)
 _STOP |= {fold(w) for w in _STOP}
 # A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.
 QUOTED = re.compile(r"[»«„“”\"]([^»«„“”\"]{2,60})[»«„“”\"]")
 _NAMED = re.compile(r"\b[A-ZÄÖÜ]{3,}s?\b|\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ]\w*")  # "CDO", "LoRaWAN", "KielRegion"
 _ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
+
+
+def _negates(folded: str, content: list[str], reach: int = 3) -> bool:
+    """Whether a sentence negates one of the question's words: "kein"/"nicht"/"nie" up to ``reach`` words
+    before it ("nimmt an keinen Förderprogrammen oder Wettbewerben teil")."""
+    words = re.findall(r"[a-z0-9]+", folded)
+    for i, word in enumerate(words):
+        if word.startswith("kein") or word in ("nicht", "nie"):
+            if any(w.startswith(t) if len(t) < 5 else t in w for w in words[i + 1:i + 1 + reach] for t in content):
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -181,6 +193,16 @@ class CityFinder:
         if cities or not (asked or within is not None or WHICH_CITIES.search(question)):
             return None
         question = self.abbreviations.shorten(question)
+        if NEGATED_QUESTION.search(question):
+            # "Welche Städte nehmen an keinen Wettbewerben teil?": the profiles that negate what is asked
+            content = self._content(question, lang)
+            negating: dict[str, _Sentence] = {}
+            for s in self._sentences:
+                if (within is None or s.city in within.cities) and s.city not in negating and _negates(s.folded, content):
+                    negating[s.city] = s
+            if not 0 < len(negating) <= self.max_cities:
+                return None  # not the cities that do have it
+            return self._listing(lang, sorted(negating.values(), key=lambda s: s.city), within, question)
         # A quoted name that profiles write picks the cities on its own: the sentences naming it.
         quoted = [self._name_pattern(m.group(1)) for m in QUOTED.finditer(question) if len(m.group(1).strip()) >= 3]
         named_in = [{s.city for s in self._sentences if q.search(s.spaced)} for q in quoted]
@@ -239,6 +261,20 @@ class CityFinder:
             return None
         chosen = [s for *_, s in sorted(best.values(), key=lambda x: (-x[0], -x[1], x[2].city))][: self.max_cities]
         chosen.sort(key=lambda s: s.city)
+        return self._listing(lang, chosen, within, question)
+
+    def _content(self, question: str, lang: str) -> list[str]:
+        """The stems of all the question's own words (an English word's German ones), however common."""
+        stems = []
+        for token in re.findall(r"[\w@.]+", question.replace("-", " ")):
+            if fold(token) in _STOP:
+                continue
+            german = [fold(g) for g in self.glossary.get(token.lower(), ())] if lang == "en" else []
+            stems += [self._stem(w) for w in (german or [fold(token)]) if w not in _STOP]
+        return [t for t in dict.fromkeys(stems) if len(t) >= 3]
+
+    def _listing(self, lang: str, chosen: list[_Sentence], within=None, question: str = "") -> Answer:
+        """The cities of these sentences, each cited with its sentence."""
         head = "cities_head" if within is None else f"cities_head_{within.heads}"
         lines = [say(lang, head if len(chosen) > 1 else head + "_one", count=len(chosen),
                      condition=within.condition if within is not None else "")]

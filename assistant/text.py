@@ -40,6 +40,8 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+# A question that negates what it asks ("Welche Städte haben keinen CDO?", "take part in no programme").
+NEGATED_QUESTION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b|\bno\b|\bnot\b|\bnone\b|\bnever\b|n't\b", re.I)
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß0-9][\wÄÖÜäöüß-]*")
 # German "how many / how much" in all its forms: "wie viele", "wieviel", "aus wie vielen", "wie vieler"
 HOW_MANY_DE = r"wie ?viel(?:e[nmrs]?)?"

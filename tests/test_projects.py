@@ -464,3 +464,12 @@ def test_the_profiles_named_as_the_source_are_no_asked_word(finder):
     plain = {c.source for c in finder.run("Welche Städte nennen das Morgenstadt City Lab?", "de", []).citations}
     framed = finder.run("Welche Städte nennen laut ihren Steckbriefen das Morgenstadt City Lab?", "de", [])
     assert {c.source for c in framed.citations} == plain
+
+
+def test_a_negated_which_cities_question_lists_the_profiles_that_negate_it(finder):
+    for question, lang in (("Welche Städte nehmen an keinen Förderprogrammen oder Wettbewerben teil?", "de"),
+                           ("Which cities take part in no funding programme or competition?", "en")):
+        cities = {c.source for c in finder.run(question, lang, []).citations}
+        assert "Emden" in cities and len(cities) <= 3
+    # a thing no profile negates: not the cities that do have it
+    assert finder.run("Welche Städte haben kein Morgenstadt City Lab?", "de", []) is None
