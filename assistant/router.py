@@ -35,7 +35,8 @@ _ANALYSIS = re.compile(r"querschnitt|cross[- ]city|\banaly[sz]|\bauswertung|\bsu
                        r"\bkapitel|\bchapter", re.I)
 # "Wie heißt der CDO?", "Who is the mayor of ...?": the profiles name roles and offices, never people.
 _PERSON_NAME = re.compile(
-    r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist)\s+"
+    r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist|"
+    r"who (?:was|became|becomes|will be|heads|leads)|wer (?:war|wurde|wird|leitet))\s+"
     r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
     r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
     r"referent\w*|director|koordinator\w*|coordinator|person|persons|people|personen)\b", re.I)
@@ -72,7 +73,7 @@ class Refusals:
 
     def answer(self, query: Query) -> Answer | None:
         text, lang = query.text, query.language
-        if query.unprofiled and not query.cities:
+        if query.unprofiled and (not query.cities or query.unprofiled_first):
             return Answer(text, say(lang, "refuse_city", city=query.unprofiled[0]), lang, True)
         missing = self.unknown_name(text)
         if missing:

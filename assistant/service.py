@@ -37,7 +37,7 @@ from .store import ChromaStore, Manifest
 from .study import StudyNumbers
 from .text import Abbreviations, fold, split_sentences
 from .types import Answer, Chunk, Delta, Hit, Report
-from .understand import BESIDES, ExemplarClassifier, Query, Speller, Understanding
+from .understand import BESIDES, ExemplarClassifier, Query, Speller, Understanding, about_the_asker
 from .vector_pack import PackManifest, VectorPack
 from .weights import RefusalModel
 
@@ -449,10 +449,15 @@ class Assistant:
         wanted = list(dict.fromkeys([*(cities or []), *named]))
         # a town the asker mentions about themselves ("I live in Kassel and ...") is not what they ask about
         unprofiled = [m.name for m in self.matcher.find(query.core) if not m.profiled]
+        clauses = [c for c in re.split(r"[,;:?!.]|\s[–—-]\s", query.core) if c.strip()]
+        asking = next((c for c in clauses if not about_the_asker(c)), "")  # not "Ich wohne in Kassel"
+        first = self.matcher.find(asking)
+        unprofiled_first = bool(first) and not any(m.profiled for m in first)
         # a follow-up resolved to the project talked about ("Wer ist daran beteiligt?"): its passage answers first
         project = resolved.project if resolved.how in _ABOUT_PROJECT else None
         return replace(query, text=text, attribute=attribute, cities=tuple(named), wanted=tuple(wanted),
-                       unprofiled=tuple(unprofiled), besides=tuple(sorted(besides)), project=project,
+                       unprofiled=tuple(unprofiled), unprofiled_first=unprofiled_first,
+                       besides=tuple(sorted(besides)), project=project,
                        focus_cities=focus)
 
     def _besides(self, text: str) -> tuple[str, set[str]]:

@@ -64,6 +64,11 @@ _META = re.compile(r"\bdazu\b|\bdarüber\b|\babout (?:it|this|that)\b|\bon (?:it
 # stays.
 _PERSONAL = re.compile(r"\b(?:ich|mich|mir|wir|uns|mein\w*|unser\w*|du|dich|dir|dein\w*|i|i'm|i've|i'd|me|my|we|"
                        r"we're|we've|us|our|ours)\b", re.I)
+def about_the_asker(text: str) -> bool:
+    """Whether a clause speaks of the asker ("Ich wohne in Kassel", "my daughter ...")."""
+    return bool(_PERSONAL.search(text))
+
+
 _CITIES_WORD = re.compile(r"st[äa]dte|städten|kommunen|cities|towns|municipalities", re.I)
 _OTHER_CITIES = re.compile(r"\b(?:other|any|more|further|andere\w*|weitere\w*|noch (?:eine|mehr)|sonst noch)\s+"
                            r"(?:\w+\s+)?(?:cities|towns|municipalities|st[äa]dte\w*|kommunen)\b", re.I)
@@ -101,6 +106,9 @@ class Query:
     focus_cities: bool = False  # ``cities`` are the conversation's, not named in the question
     wanted: tuple[str, ...] = ()  # the cities whose profiles answer: the asker's filter and ``cities``
     unprofiled: tuple[str, ...] = ()  # towns without a profile named in the question's core
+    # ... and the question's first clause names only such towns ("Wie viele Einwohner hat Remscheid, das mit
+    # Wuppertal ...?"): it asks about them, the profiled city is context
+    unprofiled_first: bool = False
     besides: tuple[str, ...] = ()  # cities named after "außer", "apart from": not the ones asked about
     project: tuple[str, str] | None = None  # (city, title) of the project a follow-up is about
 

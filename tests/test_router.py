@@ -49,6 +49,11 @@ def test_refusals_come_from_what_the_query_shows():
     assert refusals.answer(Query(asked="x", text="Was macht Ulm?", language="de", cities=("Ulm",))) is None
     person = "What is the name of the person serving as Ulm's digital officer?"
     assert refusals.answer(Query(asked="x", text=person, language="en", cities=("Ulm",))).refused
+    assert refusals.answer(Query(asked="x", text="Who became Ulm's CDO in 2019?", language="en", cities=("Ulm",))).refused
+    # the town without a profile is what the question asks about, the profiled city only context
+    asked = Query(asked="x", text="Wie viele Einwohner hat Kleinhausen, das neben Ulm liegt?", language="de",
+                  cities=("Ulm",), unprofiled=("Kleinhausen",), unprofiled_first=True)
+    assert "Kleinhausen" in refusals.answer(asked).text
 
 
 def test_exact_answers_get_the_passages_they_were_drawn_from_and_lighthouse_questions_skip_city_lists():

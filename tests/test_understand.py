@@ -186,3 +186,12 @@ def test_the_dictionaries_words_are_kept_as_one_list_and_read_back_the_same(tmp_
     reread = _dictionaries(tmp_path)
     assert len(reread) == 2 and "damaged" in caplog.text
     assert len(_dictionaries(tmp_path)[0]) > 100_000
+
+
+@pytest.mark.parametrize(("clause", "asker"), [
+    ("Ich wohne in Kassel", True), ("My daughter studies in Jena", True), ("Wie viele Einwohner hat Ulm", False),
+])
+def test_a_clause_about_the_asker(clause, asker):
+    from assistant.understand import about_the_asker
+
+    assert about_the_asker(clause) is asker
