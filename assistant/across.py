@@ -38,8 +38,6 @@ zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihr
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 nennen nennt genannt erwähnen erwähnt mention mentions mentioned
-steckbrief steckbriefe steckbriefen steckbriefs profil profile profilen profiles
-kein keine keinen keiner keinem keines nicht nie no not none never without ohne derzeit currently aktuell
 """.split()) | set(_REPORTS_OWN)
 _STOP |= {fold(w) for w in _STOP}
 # A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.
@@ -267,7 +265,7 @@ class CityFinder:
         """The stems of all the question's own words (an English word's German ones), however common."""
         stems = []
         for token in re.findall(r"[\w@.]+", question.replace("-", " ")):
-            if fold(token) in _STOP:
+            if fold(token) in _STOP or NEGATED_QUESTION.fullmatch(token):
                 continue
             german = [fold(g) for g in self.glossary.get(token.lower(), ())] if lang == "en" else []
             stems += [self._stem(w) for w in (german or [fold(token)]) if w not in _STOP]

@@ -460,11 +460,6 @@ def test_cities_are_not_listed_for_a_year_after_the_report_that_no_profile_names
     assert finder.run("Welche Städte gewannen den Wettbewerb »Digitale Stadt«?", "de", []) is not None
 
 
-def test_the_profiles_named_as_the_source_are_no_asked_word(finder):
-    plain = {c.source for c in finder.run("Welche Städte nennen das Morgenstadt City Lab?", "de", []).citations}
-    framed = finder.run("Welche Städte nennen laut ihren Steckbriefen das Morgenstadt City Lab?", "de", [])
-    assert {c.source for c in framed.citations} == plain
-
 
 def test_a_negated_which_cities_question_lists_the_profiles_that_negate_it(finder):
     for question, lang in (("Welche Städte nehmen an keinen Förderprogrammen oder Wettbewerben teil?", "de"),
