@@ -179,6 +179,10 @@ class CityMatcher:
                 i += 1
         return found
 
+    def names(self) -> list[str]:
+        """Every town the matcher knows, with a profile or without."""
+        return list(dict.fromkeys(name for _, name, _ in self._aliases))
+
     def profiled(self, text: str) -> list[str]:
         """The canonical names of the profiled cities named in the text."""
         return [m.name for m in self.find(text) if m.profiled]

@@ -58,10 +58,12 @@ _TOKEN = re.compile(r"[a-zäöüß]+")
 class LanguageDetector:
     """Returns "de" or "en" for a text; never raises."""
 
-    def __init__(self, default: str = "de", seed: int = 0) -> None:
+    def __init__(self, default: str = "de", seed: int = 0, names: frozenset[str] = frozenset()) -> None:
+        """``names``: place names in lower case ("münster"): typed in lower case, their umlauts are no German."""
         if default not in ("de", "en"):
             raise ValueError(f"default language must be 'de' or 'en', got {default!r}")
         self.default = default
+        self.names = names
         self.seed = seed
         self._factory_ready = False
 
@@ -69,7 +71,8 @@ class LanguageDetector:
         lowered = text.lower()
         tokens = _TOKEN.findall(_LOANWORDS.sub(" ", lowered))
         # Umlauts count only outside capitalised words: "Saarbrücken's CDO" is English.
-        umlauts = sum(1 for w in re.findall(r"\w+", text) if w[:1].islower() and re.search(r"[äöüß]", w))
+        umlauts = sum(1 for w in re.findall(r"\w+", text) if w[:1].islower() and re.search(r"[äöüß]", w)
+                      and w not in self.names and w.removesuffix("s") not in self.names)
         de = sum(t in _DE for t in tokens) + 2 * umlauts
         en = sum(t in _EN for t in tokens)
         if de or en:

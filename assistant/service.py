@@ -177,6 +177,8 @@ class Assistant:
     def _read_report(self) -> Report:
         report = load_report(self.corpus_path)
         self.matcher = CityMatcher.from_files([c.name for c in report.cities], self.others_path)
+        # "who became münsters cdo?": a town's name typed in lower case is no German word
+        self.languages.names = frozenset(w for name in self.matcher.names() for w in name.lower().split())
         self.followups = FollowUps(self.matcher, ProjectAnswerer.field_of)
         folded = fold(" ".join(s.text for s in report.sections))
         self._report_words = set(re.findall(r"\w+", folded))

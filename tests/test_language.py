@@ -80,3 +80,10 @@ def test_an_unknown_previous_language_is_ignored(detector):
 def test_default_must_be_de_or_en():
     with pytest.raises(ValueError):
         LanguageDetector(default="fr")
+
+
+def test_a_place_name_typed_in_lower_case_is_no_german_word():
+    detector = LanguageDetector(names=frozenset({"münster", "köln"}))
+    assert detector.detect("who became münsters cdo in 2019?") == "en"
+    assert detector.detect("wer wurde in münster cdo?") == "de"
+    assert LanguageDetector().detect("who became münsters cdo in 2019?") == "de"  # without the names: German
