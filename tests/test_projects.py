@@ -468,3 +468,8 @@ def test_a_negated_which_cities_question_lists_the_profiles_that_negate_it(finde
         assert "Emden" in cities and len(cities) <= 3
     # a thing no profile negates: not the cities that do have it
     assert finder.run("Welche Städte haben kein Morgenstadt City Lab?", "de", []) is None
+
+
+def test_the_items_of_a_project_are_not_its_description(projects):
+    assert projects.run("Was ist INSPIRE in Paderborn?", "de", ["Paderborn"]) is not None
+    assert projects.run("What are the three partners of INSPIRE in Paderborn?", "en", ["Paderborn"]) is None
