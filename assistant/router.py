@@ -184,6 +184,9 @@ class SideBySide:
                       table=table, timings_ms={"retrieve_ms": (time.perf_counter() - t0) * 1000})
 
 
+_CHAPTER_NAMED = re.compile(r"\b(?:kapitel|chapter|abschnitt|section)\s+(\d(?:\.\d)?)\b", re.I)
+
+
 class Passages:
     """The best passages of the report (or of the cities asked about), and the sentences of them that
     answer; the study's own counts where the passages count something else; yes or no first where the
@@ -207,6 +210,11 @@ class Passages:
         hits = self.retriever().run(text, wanted, query_vector=qvec, sparse_text=sparse_text(query, self.answerer.bridged_words),
                                     prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         retrieve_ms = (time.perf_counter() - t0) * 1000
+        named = _CHAPTER_NAMED.search(text)
+        if named:
+            # "according to chapter 4.4", "laut Kapitel 4.5": that chapter's passages first, if retrieved
+            number = named.group(1) + " "
+            hits = sorted(hits, key=lambda h: not (h.chunk.source + " ").startswith(number))
         ignore = self.answerer.terms(" ".join(wanted))
         rarity = self.rarity()
         answer = None

@@ -157,3 +157,35 @@ def test_a_count_of_cities_the_study_does_not_give_is_the_list_of_profiles_that_
     assert ask("Wie viele Städte in Ulm?", cities=("Ulm",)).refused
     assert ask("Wie viele Städte nennen laut Querschnittsanalyse Touristen als Zielgruppe?").refused
     assert len(asked) == 2
+
+
+def test_the_chapter_a_question_names_is_read_first():
+    from assistant.router import Passages
+    from assistant.types import Chunk, Hit
+
+    def hit(source):
+        return Hit(Chunk(source, source, source, "chapter", f"Text aus {source}.", ""), 1.0, similarity=0.9)
+
+    class Retriever:
+        def run(self, *args, **kwargs):
+            return [hit("4.1 Motivation"), hit("4.4 Bürgerbeteiligung")]
+
+    class Reading:
+        """An answer stage that quotes the first passage it is given."""
+
+        def run(self, text, lang, hits, *args, **kwargs):
+            return Answer(text, hits[0].chunk.source, lang, False)
+
+        def bridged_words(self, text):
+            return set()
+
+        def terms(self, text):
+            return set()
+
+        def counted_terms(self, text, lang):
+            return set()
+
+    passages = Passages(lambda: Retriever(), Reading(), None, lambda: None, None, lambda: None)
+    ask = lambda text: passages.answer(Query(asked=text, text=text, language="en")).text  # noqa: E731
+    assert ask("What are the aims, according to chapter 4.4?") == "4.4 Bürgerbeteiligung"
+    assert ask("What are the aims?") == "4.1 Motivation"
