@@ -30,6 +30,7 @@ _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell 
                        r"\bwie funktioniert\b|\bhow does\b.*\bwork\b|"
                        r"handlungsfeld|field of action|anhang|appendix", re.I)
 _ITEMS_ASKED = re.compile(r"\b(?:zwei|drei|vier|fünf|sechs|sieben|two|three|four|five|six|seven)\s+(?:\w+\s+)?\w+", re.I)
+_GOAL_ASKED = re.compile(r"\bziel\w*|\bzweck\b|\bgoals?\b|(?-i:\baims?\b)|\bpurpose\b|\bproblem\w*|\bsolve\b|\blösen\b", re.I)
 # How a question asks what a project is, and nothing more
 _DESCRIPTION_WORDS = set("""tell erzahl erzahle erzahlen erzaehl erzaehle erzaehlen sich beschreibe beschreib describe details detail worum geht handelt
 hinter verbirgt steckt dahinter work works funktioniert does macht genau eigentlich kurz briefly bitte please about uber
@@ -347,7 +348,9 @@ class ProjectAnswerer:
             project = self.find(question, cities or None)
             # a question that joins another to "what is it" is answered part by part from the passages
             # ... and "What are the four guidelines of X?" asks for the items its passage enumerates
-            if project is not None and _DESCRIBE.search(question) and not _ITEMS_ASKED.search(question) and not (
+            # ... and "Welches Ziel verfolgt X?", "What problem does X solve?" ask for the sentence that says it
+            if project is not None and _DESCRIBE.search(question) and not _ITEMS_ASKED.search(question) \
+                    and not _GOAL_ASKED.search(question) and not (
                     len(question_parts(question)) > 1 and self._asks_about(question, project)):
                 more = re.search(r"erz[äa]hl|\bmehr\b|\bmore\b|details?|beschreib|describe", question, re.I)
                 return self.describe(question, lang, project, max_sentences=4 if more else 2)

@@ -473,3 +473,10 @@ def test_a_negated_which_cities_question_lists_the_profiles_that_negate_it(finde
 def test_the_items_of_a_project_are_not_its_description(projects):
     assert projects.run("Was ist INSPIRE in Paderborn?", "de", ["Paderborn"]) is not None
     assert projects.run("What are the three partners of INSPIRE in Paderborn?", "en", ["Paderborn"]) is None
+
+
+@pytest.mark.parametrize("question", ["Was ist das Ziel von INSPIRE in Paderborn?",
+                                      "What is the purpose of INSPIRE in Paderborn?",
+                                      "Welches Problem soll INSPIRE in Paderborn lösen?"])
+def test_the_goal_of_a_project_is_not_its_description(projects, question):
+    assert projects.run(question, "de", ["Paderborn"]) is None  # the sentence that says it answers, from the passages
