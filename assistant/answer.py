@@ -380,9 +380,11 @@ class ExtractiveAnswerer:
             found.extend(_TOKEN.findall(match.group(1).lower()))
         return set(self._stemmer.stemWords(found))
 
-    def bridged_words(self, question: str) -> set[str]:
-        """The report's (German) words that an English question's words stand for."""
-        return {g for w in _TOKEN.findall(question.lower()) for g in self.glossary.get(w, ())}
+    def bridged_words(self, question: str, known: Callable[[str], bool] | None = None) -> set[str]:
+        """The report's (German) words that an English question's words stand for; with ``known`` (for a
+        German question), only those of the words the report never uses ("Pillars", "Funding")."""
+        return {g for w in _TOKEN.findall(question.lower())
+                if known is None or not known(self._stemmer.stemWord(w)) for g in self.glossary.get(w, ())}
 
     def bridged_terms(self, question: str) -> set[str]:
         """:meth:`bridged_words`, stemmed like the report."""

@@ -129,10 +129,12 @@ def of_those(query: Query):
     return Within(frozenset(query.cities), "", f"{lead}{rest}")
 
 
-def sparse_text(query: Query, bridged_words: Callable[[str], set[str]]) -> str:
-    """What BM25 reads: the question, and for an English one the report's German words it stands for."""
+def sparse_text(query: Query, bridged_words: Callable[..., set[str]], known: Callable[[str], bool] | None = None) -> str:
+    """What BM25 reads: the question, and for an English one the report's German words it stands for; for
+    a German one, those of its English words the report never uses ("die drei Pillars"), given ``known``."""
     if query.language != "en":
-        return query.text
+        extra = bridged_words(query.text, known) if known is not None else set()
+        return " ".join([query.text, *sorted(extra)])
     return " ".join([query.text, *sorted(bridged_words(query.text))])
 
 
@@ -158,7 +160,8 @@ class SideBySide:
             return None
         t0 = time.perf_counter()
         text, lang, qvec = query.text, query.language, query.vector
-        sparse = sparse_text(query, self.answerer.bridged_words)
+        rarity = self.rarity()
+        sparse = sparse_text(query, self.answerer.bridged_words, rarity.known if rarity is not None else None)
         ignore = self.answerer.terms(" ".join(cities))
         amounts = bool(COMPARES_AMOUNTS.search(text))
         lines, citations, rows, retrieved = [say(lang, "side_by_side_head")], [], [], []
@@ -207,7 +210,10 @@ class Passages:
     def answer(self, query: Query) -> Answer:
         text, lang, qvec, wanted = query.text, query.language, query.vector, list(query.wanted)
         t0 = time.perf_counter()
-        hits = self.retriever().run(text, wanted, query_vector=qvec, sparse_text=sparse_text(query, self.answerer.bridged_words),
+        rarity = self.rarity()
+        known = rarity.known if rarity is not None else None
+        hits = self.retriever().run(text, wanted, query_vector=qvec,
+                                    sparse_text=sparse_text(query, self.answerer.bridged_words, known),
                                     prefer_chapters=not wanted and bool(_GENERAL.search(text)))
         retrieve_ms = (time.perf_counter() - t0) * 1000
         named = _CHAPTER_NAMED.search(text)
@@ -216,7 +222,6 @@ class Passages:
             number = named.group(1) + " "
             hits = sorted(hits, key=lambda h: not (h.chunk.source + " ").startswith(number))
         ignore = self.answerer.terms(" ".join(wanted))
-        rarity = self.rarity()
         answer = None
         if query.project is not None:
             # "Wer ist daran beteiligt?" about the project talked about: its own passage answers, if it can.

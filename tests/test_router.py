@@ -189,3 +189,17 @@ def test_the_chapter_a_question_names_is_read_first():
     ask = lambda text: passages.answer(Query(asked=text, text=text, language="en")).text  # noqa: E731
     assert ask("What are the aims, according to chapter 4.4?") == "4.4 Bürgerbeteiligung"
     assert ask("What are the aims?") == "4.1 Motivation"
+
+
+def test_a_german_question_searches_the_german_words_for_its_english_ones_the_report_never_uses():
+    from assistant.router import sparse_text
+
+    glossary = {"pillars": {"säulen"}, "digital": {"digitalisierung"}}
+
+    def bridged(text, known=None):
+        return {g for w in text.lower().strip("?").split() if known is None or not known(w) for g in glossary.get(w, ())}
+
+    query = Query(asked="x", text="Welche drei Pillars hat die Digital Strategie", language="de")
+    text = sparse_text(query, bridged, known=lambda w: w in {"digital", "welche", "drei", "hat", "die"})
+    assert "säulen" in text and "digitalisierung" not in text  # "digital": a word the report uses as written
+    assert sparse_text(query, bridged) == query.text
