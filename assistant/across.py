@@ -226,7 +226,7 @@ class CityFinder:
                      any(t in s.folded for group in terms for t in group) and phrase in s.spaced
                      and all(q.search(s.spaced) for q in needed))]
         # "Wer gewann 2019 ...?": the report (March 2019) can know of that year only where a profile says it
-        recent = [y for y in re.findall(r"\b20\d\d\b", question) if int(y) >= report_pack().year]
+        recent = report_pack().years_since(question)
         found = [(i, s) for i, s in found if all(y in s.sentence for y in recent)]
         meaning = np.zeros(len(found))
         close = np.inf  # without vectors, the words alone decide

@@ -52,12 +52,13 @@ _FREQUENCY_IN_TEXT = re.compile(r"(?:jähr|monat|wöchent|täg|quartal|stünd)(?
                                 r"\b(?:im|je) (?:jahr|monat|quartal)\b|\balle \w+ (?:jahre|monate|wochen)\b", re.I)
 _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
                            r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
-# The words that open a (sub-)question: two of them, and a question asks two things.
+# The support features that say the quote lacks the kind of thing asked for.
 _MISSING = [_S[n] for n in ("date_missing", "money_missing", "count_missing", "number_missing", "maker_missing",
                             "duration_missing")]
 # What a sentence has from its passage, the same whatever part of a question it is scored for.
 _PASSAGE_LEVEL = [_F[n] for n in ("similarity", "passage_rank", "top_passage", "first_sentence", "heading_project",
                                   "heading_chapter", "chart_title")]
+# The words that open a (sub-)question: two of them, and a question asks two things.
 _ASKING = re.compile(r"\b(?:wann|wer|wen|wem|was|wo|wie|warum|weshalb|wieso|welche[rsnm]?|when|who|what|where|why|how|"
                      r"which)\b", re.I)
 # "Abbildung 5 fasst ... zusammen": a sentence about a chart (lost in the conversion), not its finding.
@@ -71,7 +72,6 @@ _ABOUT_STUDY = re.compile(r"\bUntersuchungsgegenstand|\bIm Folgenden\b|\bim Rahm
 _SOURCE_NOTE = re.compile(r"\bVgl\.\s|^\s*(?:<sup>\d+</sup>\s*)?Quelle:")
 # "siehe Abbildung 7", "Kapitel 4.2": numbers that refer, not count.
 _REFERENCE = re.compile(r"\b(?:Abbildung|Abb\.|Tabelle|Kapitel|Abschnitt|Phase|Anhang)\s+\d+(?:\.\d+)*")
-_REPORT_YEAR = report_pack().year  # the atlas appeared in March 2019
 # "Wurde die Stelle tatsächlich besetzt?", "Was it actually adopted as planned?": whether something happened ...
 _HAPPENED = re.compile(r"\b(?:tatsächlich|wirklich|actually|really|indeed|in fact|endgültig|finally|eventually|"
                        r"in the end|am ende|letztlich|schließlich|wie geplant|as planned|planmäßig|on schedule)\b", re.I)
@@ -118,7 +118,6 @@ _MAKER_IN_TEXT = re.compile(r"\bGmbH\b|\bAG\b|\be\.\s?V\.|\bKG\b|\bSE\b|Universi
                             r"Stadtwerke|Telekom|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b|"
                             r"\b(?:Firm(?:a|en)|Unternehmen|Anbieter|Hersteller|Dienstleister|Partner\w*|Konzern|Verein|"
                             r"Verband)\s+[A-ZÄÖÜ][\w.-]+(?:\s+(?:GmbH|AG))?\b(?!\s+(?:der|des|die|das|den|dem|und)\b)")
-
 # "Wie lange ...?", "how long ...?": a span of time answers ("drei Jahre", "bis 2022", "Laufzeit").
 _DURATION_ASKED = re.compile(r"\bwie lange\b|\bhow long\b|\bfor how many (?:years|months|weeks)\b|"
                              r"\bwie viele (?:jahre|monate|wochen)\b|\blaufzeit\b|\bduration\b", re.I)
@@ -488,7 +487,7 @@ class ExtractiveAnswerer:
             scored = dated or scored
         if amounts:
             scored = [x for x in scored if self.gives_figure(asked, _REFERENCE.sub(" ", x.sentence))] or scored
-        recent = [y for y in years if int(y) >= _REPORT_YEAR]
+        recent = report_pack().years_since(question)
         if recent and not (quantity or _ENUMERATION.search(question)):
             # "Wer gewann den Wettbewerb 2019?": the report (March 2019) can only know that year's or
             # later plans, in a sentence of that year about what was asked. (An earlier year may go
@@ -671,9 +670,9 @@ class ExtractiveAnswerer:
                 continue
             top, pick = max(rescored, key=lambda t: t[0])
             # the best one's passage answers the part unless another one does clearly better
-            own = [(score, x) for score, x in rescored if x.hit_index == best.hit_index]
-            if own and max(own, key=lambda t: t[0])[0] >= top - self.part_margin:
-                pick = max(own, key=lambda t: t[0])[1]
+            own = max((t for t in rescored if t[1].hit_index == best.hit_index), key=lambda t: t[0], default=None)
+            if own is not None and own[0] >= top - self.part_margin:
+                pick = own[1]
             if pick in chosen:
                 continue
             if pick.hit_index == best.hit_index:

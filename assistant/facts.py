@@ -57,8 +57,8 @@ _ATLAS = re.compile(r"smart[- ]?city[- ]?atlas\w*", re.I)  # the report's name i
 _CITY_WORD = re.compile(r"\bst[äa]dt|\bcit(y|ies)\b|\bkommune|\btown", re.I)
 # "How many residents actually use the portal?", "Wie viele Bürger nahmen teil?": people who do something
 # (not "Wie viele Menschen leben in Ulm?", "How many residents does Ulm have?", "how many Einwohner laut ...").
-_PEOPLE_COUNTED = re.compile(rf"\b(?:how many|{HOW_MANY_DE})\s+(?:residents|inhabitants|people|citizens|einwohner\w*|"
-                             r"menschen|bürger\w*|leute|personen)((?:\s+[a-zäöüß]+){1,4})", re.I)
+_PEOPLE_WORDS = r"residents|inhabitants|people|citizens|einwohner\w*|menschen|bürger\w*|leute|personen"
+_PEOPLE_COUNTED = re.compile(rf"\b(?:how many|{HOW_MANY_DE})\s+(?:{_PEOPLE_WORDS})((?:\s+[a-zäöüß]+){{1,4}})", re.I)
 _BY_THE_WAY = set("actually really eigentlich denn genau überhaupt so".split())
 _BEING_THERE = set("""live lived living are were is does do did has have had hat haben hatte hatten leben lebten wohnen
 wohnten sind waren gibt gab zählt zählte in im of von der des den dem the there dort da insgesamt total altogether
@@ -109,8 +109,7 @@ class Within:
 
 # (a count: "how much land" asks an amount, the area)
 _HOW_MANY_OF = re.compile(r"\b(?:how many|wie ?viele[nr]?)\s+([a-zäöüß]+)", re.I)
-_PEOPLE = re.compile(r"residents?|inhabitants?|people|ppl|persons?|folks|citizens?|einwohner\w*|menschen|bürger\w*|"
-                     r"leute|personen|bewohner\w*", re.I)
+_PEOPLE = re.compile(rf"{_PEOPLE_WORDS}|resident|inhabitant|citizen|ppl|persons?|folks|bewohner\w*", re.I)
 
 
 def _counts_something_else(question: str) -> bool:

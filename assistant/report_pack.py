@@ -25,6 +25,11 @@ class ReportPack:
     names: re.Pattern  # the report's own names ("Smart-City-Atlas", "Studie")
     year: int = 0  # the year the report appeared
 
+    def years_since(self, text: str) -> list[str]:
+        """The years from the report's own on that a text names ("2019", "2020"): the report can know of
+        them only as plans."""
+        return [y for y in re.findall(r"\b(?:19|20)\d\d\b", text) if int(y) >= self.year]
+
     def without_names(self, text: str) -> str:
         """The text with the report's names dropped where they qualify the cities asked about ("Welche
         Atlas-Städte", "Städte im Atlas", "cities covered by the report"): they are all the report's cities."""
