@@ -328,6 +328,7 @@ class ExtractiveAnswerer:
 
         self._stemmer = Stemmer.Stemmer(stemmer_language)
         self.glossary = load_glossary()
+        self._terms: dict[str, frozenset[str]] = {}  # the report's sentences are read again for every question
 
     def stems(self, text: str) -> set[str]:
         """The stems of all of a text's words, question words and stopwords included."""
@@ -389,9 +390,15 @@ class ExtractiveAnswerer:
         """:meth:`bridged_words`, stemmed like the report."""
         return set(self._stemmer.stemWords(sorted(self.bridged_words(question))))
 
-    def terms(self, text: str) -> set[str]:
-        toks = [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
-        return set(self._stemmer.stemWords(toks))
+    def terms(self, text: str) -> frozenset[str]:
+        """The stems of a text's words, stopwords left out (cached: passages recur across questions)."""
+        found = self._terms.get(text)
+        if found is None:
+            if len(self._terms) >= 50_000:
+                self._terms.clear()
+            toks = [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+            found = self._terms[text] = frozenset(self._stemmer.stemWords(toks))
+        return found
 
     def confident(self, hits: list[Hit], question: str, ignore: set[str], lang: str = "de") -> bool:
         """Whether the best passage is close enough to the question to be quoted."""

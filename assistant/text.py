@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,8 +34,10 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
+@functools.lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
-    """Lowercase, umlauts spelled out and accents dropped: 'Köln' -> 'koeln'."""
+    """Lowercase, umlauts spelled out and accents dropped: 'Köln' -> 'koeln' (cached: the report's
+    names and sentences are folded again for every question)."""
     text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch))
