@@ -474,6 +474,8 @@ class ExtractiveAnswerer:
                     continue  # a "how many" question is answered by a sentence with a number, or not at all
                 f = self.features(asked, sent, hit.chunk, read_terms)
                 f[_F["similarity"]] = sim
+                if vecs is not None and pos + 1 < len(sentences):
+                    f[_F["next_similarity"]] = float(vecs[pos + 1] @ query_vector)
                 f[_F["passage_rank"]] = max(self.passages - hi, 0)
                 f[_F["top_passage"]] = float(hi == 0)
                 f[_F["first_sentence"]] = float(pos == 0)

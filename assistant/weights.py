@@ -43,6 +43,8 @@ HAND_WEIGHTS: dict[str, float] = {
     "lists_items": 0.0,       # a which/what-are question and a sentence that lists several things
     "is_question": 0.0,       # the sentence asks a question itself (an interview guide's item)
     "about_study": 0.0,       # the sentence says what the study asked or does next, not what it found
+    "next_similarity": 0.0,   # dense similarity of the sentence that follows it in the passage (a passage
+                              # often names its topic in one sentence and says what was asked in the next)
 }
 FEATURES: tuple[str, ...] = tuple(HAND_WEIGHTS)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
