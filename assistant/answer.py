@@ -17,7 +17,7 @@ import numpy as np
 from .corpus import FIGURES_SECTION
 from .messages import say
 from .report_pack import report_pack
-from .text import HOW_MANY_DE, split_sentences
+from .text import HOW_MANY_DE, fold, split_sentences
 from .types import Answer, Chunk, Citation, Hit
 from .understand import question_parts
 from .weights import FEATURES, SUPPORT_FEATURES, RefusalModel, SentenceWeights
@@ -50,8 +50,11 @@ _FREQUENCY_ASKED = re.compile(r"\bwie (?:oft|häufig)\b|\bhow (?:often|frequentl
 _FREQUENCY_IN_TEXT = re.compile(r"(?:jähr|monat|wöchent|täg|quartal|stünd)(?:lich|sweise)|\bregelmäßig|\bturnus|"
                                 r"\b(?:ein|zwei|drei|vier|mehr)mal\b|\bpro (?:jahr|monat|woche|quartal)\b|"
                                 r"\b(?:im|je) (?:jahr|monat|quartal)\b|\balle \w+ (?:jahre|monate|wochen)\b", re.I)
-_DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|januar|februar|märz|april|mai|juni|juli|august|september|"
-                           r"oktober|november|dezember|frühjahr|sommer|herbst|winter|ende|anfang", re.I)
+_CONDITION = re.compile(r"\b(?:wenn|sofern|falls|sobald|when|whenever|once)\b", re.I)
+# Whole words only: "fahrendem" holds no "Ende", "Email" no "Mai".
+_DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|\b(?:januar|februar|märz|april|mai|juni|juli|august|september|"
+                           r"oktober|november|dezember|frühjahr|sommer|herbst|winter)s?\b|\b(?:ende|anfang|mitte)\b",
+                           re.I)
 # The support features that say the quote lacks the kind of thing asked for.
 _MISSING = [_S[n] for n in ("date_missing", "money_missing", "count_missing", "number_missing", "maker_missing",
                             "duration_missing")]
@@ -104,7 +107,7 @@ _MONEY_ASKED = re.compile(r"\bkoste[tn]?\b|\bkosten\b|\bcosts?\b|\bprice\b|\bpre
 # "Welche Firma ...?", "which vendor ...?", "Wer liefert ...?": an organisation answers ("die Gelsenwasser AG",
 # "Stadtwerke", "die Universität", "SAP", a name in quotes).
 # (not who operates or runs something: that may be a city or one of its offices, "die Stadt Köln")
-_MAKER_ASKED = re.compile(r"\bwelche[rsnm]?\s+(?:firma|firmen|unternehmen|anbieter|hersteller|dienstleister|lieferant\w*|"
+_MAKER_ASKED = re.compile(r"\bwelche[rsnm]?\s+\w*(?:firma|firmen|unternehmen|anbieter|hersteller|dienstleister|lieferant\w*|"
                           r"entwickler|agentur|partner(?:n|firmen?|unternehmen)?)\b|\bwhich\s+(?:company|companies|firm|vendor|"
                           r"supplier|provider|manufacturer|developer|agency|partners?)\b|\bvon wem\b|"
                           r"\bwer\s+(?:liefert|baut|entwickelt|stellt|hat .{0,40}\b(?:gebaut|entwickelt|geliefert))|"
@@ -115,9 +118,13 @@ _MAKER_ASKED = re.compile(r"\bwelche[rsnm]?\s+(?:firma|firmen|unternehmen|anbiet
                           r"dienstleisters?|company|supplier|vendor|provider|manufacturer)\b", re.I)
 # (a named one: "des niederländischen Anbieters" names none)
 _MAKER_IN_TEXT = re.compile(r"\bGmbH\b|\bAG\b|\be\.\s?V\.|\bKG\b|\bSE\b|Universität|Hochschule|Institut|Fraunhofer|"
-                            r"Stadtwerke|Telekom|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b|"
+                            r"Stadtwerke|Telekom|»[^«]{2,}«|\b[A-Z]{2,}[a-z]?\b|\bMinisteri\w+|\bBundes\w+|"
+                            r"\b(?:Stadt|Landkreis|Kreis|Land|Gemeinde)\s+[A-ZÄÖÜ][\w-]+|"
                             r"\b(?:Firm(?:a|en)|Unternehmen|Anbieter|Hersteller|Dienstleister|Partner\w*|Konzern|Verein|"
                             r"Verband)\s+[A-ZÄÖÜ][\w.-]+(?:\s+(?:GmbH|AG))?\b(?!\s+(?:der|des|die|das|den|dem|und)\b)")
+# The generic words of an organisation's name: "Stadt Emden" is given by a question that names Emden.
+_ORGANISATION_WORDS = {"stadt", "landkreis", "kreis", "land", "gemeinde", "firma", "firmen", "unternehmen", "anbieter",
+                       "hersteller", "dienstleister", "partner", "konzern", "verein", "verband", "gmbh"}
 # "Wie lange ...?", "how long ...?": a span of time answers ("drei Jahre", "bis 2022", "Laufzeit").
 _DURATION_ASKED = re.compile(r"\bwie lange\b|\bhow long\b|\bfor how many (?:years|months|weeks)\b|"
                              r"\bwie viele (?:jahre|monate|wochen)\b|\blaufzeit\b|\bduration\b", re.I)
@@ -137,10 +144,22 @@ _ENUMERATION = re.compile(r"\b(zwei|drei|vier|fünf|sechs|two|three|four|five|si
 _COUNTED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many|how much|wie oft|how often|anzahl (?:der |an )?|number of)\s+((?:[\w-]+\s+){{0,2}}[\w-]+)", re.I)
 _NUMBER_WORD = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
                 r"hundert|tausend|dutzend)")
-_NUMBER_THEN = re.compile(r"\b" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-]+))", re.I)
+# ... and a share: "knapp die Hälfte der befragten Städte", "ein Drittel der Kommunen"
+_NUMBER_THEN = re.compile(r"\b(?:" + _NUMBER_WORD + r"(?=\s+((?:[\w-]+\s+){0,1}[\w-]+))|"
+                          r"(?:hälfte|drittel|viertel|fünftel|mehrheit|großteil|prozent|half|third|quarter|majority)"
+                          r"(?=\s+((?:[\w-]+\s+){0,2}[\w-]+)))", re.I)
 _FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were was are is does do did have has hat had "
                       "been be will would originally initially ursprünglich zunächst insgesamt "
-                      "haben sind wurden werden wurde gibt es there in im".split())
+                      "haben sind wurden werden wurde gibt es there in im vom von davon zu".split())
+# "wie viele zusätzliche Ladepunkte", "how many new hotspots": what is counted is the noun after them.
+_QUALIFIER = re.compile(r"(?:zusätzlich|neu|weiter|aktiv|öffentlich|kostenlos|frei|verschieden|solch|einzeln)"
+                        r"(?:e[nmrs]?)?|additional|new|more|free|public|active|different|other|extra|such|single")
+# Counted cities: "Wie viele Städte nennen X?" is answered by "45 Nennungen" or "19 der 50 Kommunen".
+_HOW_OFTEN = re.compile(r"\bwie oft\b|\bhow often\b|\bhow many times\b", re.I)
+# Words that count the same kind of thing: people, and cities (the analysis counts cities by their mentions).
+_UNITS = ("Menschen Personen Leute Einwohner Bürger Bewohner Teilnehmer Besucher people persons residents inhabitants "
+          "citizens participants visitors attendees",
+          "Städte Kommunen Gemeinden Nennungen cities towns municipalities mentions")
 # "Wie viele der befragten Kommunen ...", "how many of the towns ...": answered by "N der M ...".
 _PARTITIVE_ASKED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many)\s+(?:der|von|of)\b|\b(?:welche[rn]?|wie (?:gro(?:ß|ss)|hoch) ist "
                               r"der) anteil\b|\banteil der\b|\bwhat (?:share|proportion|percentage|fraction) of\b",
@@ -328,6 +347,7 @@ class ExtractiveAnswerer:
 
         self._stemmer = Stemmer.Stemmer(stemmer_language)
         self.glossary = load_glossary()
+        self._units = [set(self._stemmer.stemWords(words.lower().split())) for words in _UNITS]
         self._terms: dict[str, frozenset[str]] = {}  # the report's sentences are read again for every question
 
     def stems(self, text: str) -> set[str]:
@@ -369,7 +389,8 @@ class ExtractiveAnswerer:
         match = _COUNTED.search(question)
         if not match:
             return set()
-        found = [w for w in _TOKEN.findall(match.group(1).lower()) if w not in _FUNCTION_WORDS][:words]
+        found = [w for w in _TOKEN.findall(match.group(1).lower())
+                 if w not in _FUNCTION_WORDS and not _QUALIFIER.fullmatch(w) and not w.isdigit()][:words]
         german = [g for w in found for g in self.glossary.get(w, ())] if lang == "en" else []
         return set(self._stemmer.stemWords(found + german))
 
@@ -377,8 +398,16 @@ class ExtractiveAnswerer:
         """The stems of the words that follow a number in the sentence ("13 Partnern" -> "partn")."""
         found = []
         for match in _NUMBER_THEN.finditer(sentence):
-            found.extend(_TOKEN.findall(match.group(1).lower()))
+            found.extend(_TOKEN.findall((match.group(1) or match.group(2)).lower()))
         return set(self._stemmer.stemWords(found))
+
+    def counted_in(self, counted: set[str], counts: set[str], compounds: bool = False) -> bool:
+        """Whether what a text's numbers count (:meth:`counts`) is what was asked, or the same kind of thing
+        ("how many people" - "rund 300 Teilnehmer"; "Wie viele Städte" - "45 Nennungen"); ``compounds``:
+        "Ladepunkte" counts "zusätzliche Ladepunkte" as well."""
+        if any(counted & unit and counts & unit for unit in self._units):
+            return True
+        return covers(counted, counts) if compounds else bool(counted & counts)
 
     def bridged_words(self, question: str, known: Callable[[str], bool] | None = None) -> set[str]:
         """The report's (German) words that an English question's words stand for; with ``known`` (for a
@@ -629,14 +658,29 @@ class ExtractiveAnswerer:
     def missing(self, asked: Asked, question: str, quote: str) -> np.ndarray:
         """The support features that say the quote lacks the kind of thing asked for (a date, an amount ...)."""
         f = np.zeros(len(SUPPORT_FEATURES))
-        f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote))
+        # "Wann verzichten Städte auf ...?" - "dann, wenn ...": a condition answers a when-question too
+        f[_S["date_missing"]] = float(asked.when and not _DATE_IN_TEXT.search(quote) and not _CONDITION.search(quote))
         f[_S["money_missing"]] = float(bool(_MONEY_ASKED.search(question)) and not _MONEY_IN_TEXT.search(quote))
-        if asked.counted and asked.counted_known:  # "how many users": the quote counts something else ("15.000 Downloads")
-            f[_S["count_missing"]] = float(not covers(asked.counted, self.counts(quote)))
+        if asked.counted and asked.counted_known and not _HOW_OFTEN.search(question):
+            # "how many users": the quote counts something else ("15.000 Downloads"). Not a how-often question,
+            # whose next words are no counted thing ("Wie oft wurde die App heruntergeladen?" - "15.000 Mal").
+            f[_S["count_missing"]] = float(not self.counted_in(asked.counted, self.counts(quote), compounds=True))
         f[_S["number_missing"]] = float(asked.quantity and not self.gives_figure(asked, quote))
-        f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not _MAKER_IN_TEXT.search(quote))
+        f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not self.names_maker(question, quote))
         f[_S["duration_missing"]] = float(bool(_DURATION_ASKED.search(question)) and not _DURATION_IN_TEXT.search(quote))
         return f
+
+    @staticmethod
+    def names_maker(question: str, quote: str) -> bool:
+        """Whether the quote names an organisation other than those the question names itself: in "Which
+        company developed the KEPTN app?" the app's own name "KEPTN" is not its maker."""
+        asked = set(_TOKEN.findall(fold(question)))
+
+        def given(name: str) -> bool:
+            own = {w for w in _TOKEN.findall(fold(name)) if len(w) > 2 and w not in _ORGANISATION_WORDS}
+            return bool(own) and own <= asked
+
+        return any(not given(m.group(0)) for m in _MAKER_IN_TEXT.finditer(quote))
 
     def polarity(self, question: str, lang: str, quote: str, ignore: set[str], rarity: TermRarity | None) -> str | None:
         """For a yes/no question, "yes" or "no" when the quote says so plainly, else None: "no" when the
@@ -778,7 +822,7 @@ class ExtractiveAnswerer:
         f[_F["reason"]] = float(asked.why and bool(_REASON.search(sent)))
         f[_F["superlative"]] = sum(bool(c.search(sent)) for c in asked.superlatives)
         f[_F["naming"]] = float(asked.naming and bool(_NAMING.search(sent)))
-        f[_F["counts_asked"]] = float(bool(asked.counted and asked.counted & self.counts(sent)))
+        f[_F["counts_asked"]] = float(bool(asked.counted) and self.counted_in(asked.counted, self.counts(sent)))
         f[_F["partitive"]] = float(asked.partitive and bool(_PARTITIVE.search(sent)))
         f[_F["length"]] = min(len(sent), 400) / 400
         f[_F["is_question"]] = float("?" in sent)

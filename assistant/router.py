@@ -37,7 +37,7 @@ _ANALYSIS = re.compile(r"querschnitt|cross[- ]city|\banaly[sz]|\bauswertung|\bsu
 _PERSON_NAME = re.compile(
     r"\b(?:wie hei(?:ß|ss)t|wie lautet der name|(?:what is|what's|whats) the name of|name of|who is|wer ist|"
     r"who (?:was|became|becomes|will be|heads|leads)|wer (?:war|wurde|wird|leitet))\s+"
-    r"(?:der|die|das|the)?\s*(?:[\w'’]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
+    r"(?:der|die|das|the)?\s*(?:[\w'’.-]+\s+){0,3}?(?:cdo|cio|cuo|chief \w+ officer|oberbürgermeister\w*|"
     r"bürgermeister\w*|mayor|leiter\w*|head|ansprechpartner\w*|contact person|beauftragte\w*|dezernent\w*|"
     r"referent\w*|director|koordinator\w*|coordinator|person|persons|people|personen)\b", re.I)
 
@@ -234,7 +234,7 @@ class Passages:
             answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, rarity, self.following)
         counted = self.answerer.counted_terms(text, lang)
         if counted and not query.cities and (answer.refused or not any(
-                counted & self.answerer.counts(c.quote) for c in answer.citations)):
+                self.answerer.counted_in(counted, self.answerer.counts(c.quote)) for c in answer.citations)):
             # The passages did not count what was asked: the study's own counts may.
             than = "" if answer.refused else " ".join(c.quote for c in answer.citations)
             answer = self.study().run(text, lang, [], than) or answer

@@ -81,7 +81,7 @@ class StudyNumbers:
         floor = sum(covers(g, rival) for g in groups) / (len(groups) or 1) - 1e-9 if than else -1.0
         best, best_cover = None, max(floor, self.min_coverage - 1e-9)
         for chunk, sentence, counts, terms in self._sentences:
-            if not counts & counted:
+            if not self.answerer.counted_in(counted, counts):
                 continue
             cover = sum(covers(g, terms) for g in groups) / (len(groups) or 1)
             if cover > best_cover:

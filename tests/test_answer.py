@@ -612,6 +612,25 @@ def test_the_refusal_sees_a_missing_maker_or_span_of_time(question, quote, missi
     assert support[SUPPORT_INDEX[name]] == missing
 
 
+@pytest.mark.parametrize(("quote", "missing"), [
+    ("Der fahrende Bus wird in der Innenstadt vorbereitet.", 1.0),  # "fahrende" holds no "Ende"
+    ("Die Anwendungen werden per Email angekündigt.", 1.0),         # nor "Email" a "Mai"
+    ("Der Bus fährt seit Ende 2018.", 0.0),
+    ("Der Bus fährt seit dem Sommer im Linienbetrieb.", 0.0),
+    ("Der Betrieb startete im Mai.", 0.0),
+    ("Das geschieht dann, wenn die Verwaltung das Wissen schon hat.", 0.0),  # a condition answers "wann" too
+])
+def test_a_when_question_sees_a_date_only_in_whole_words(quote, missing):
+    from assistant.answer import Scored
+    from assistant.weights import SUPPORT_INDEX
+
+    answerer = ExtractiveAnswerer()
+    question = "Wann hat der Bus den Linienbetrieb aufgenommen?"
+    asked = answerer.asked(question, "de", set(), None)
+    support = answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))
+    assert support[SUPPORT_INDEX["date_missing"]] == missing
+
+
 @pytest.mark.parametrize(("sentence", "is_question", "about_study"), [
     ("Gibt es einen Beirat bei der Kommune?", 1.0, 0.0),
     ("Im Rahmen der Befragung wurden die Städte nach ihren Zielen gefragt.", 0.0, 1.0),
@@ -792,6 +811,13 @@ def test_a_count_of_a_thing_the_report_has_no_word_for_is_not_called_missing():
     ("Wie heißt der Anbieter der Plattform?", "Die Stadt ist Pilotkunde eines niederländischen Anbieters.", 1.0),
     ("What is the name of the company that built it?", "The platform was built by a local company.", 1.0),
     ("Wie heißt der Anbieter der Plattform?", "Die Plattform liefert die Firma Muster GmbH.", 0.0),
+    # the thing's own name, which the question gives, is not its maker
+    ("Which company developed the ZUMO app?", "Die ZUMO-App bündelt Fahrpläne und Termine.", 1.0),
+    ("Which company developed the ZUMO app?", "Die ZUMO-App hat die Firma Beispielsoft entwickelt.", 0.0),
+    ("Welcher Flugzeughersteller baut die Drohnen?", "Die Drohnen werden im Umland erprobt.", 1.0),
+    ("Mit welchem Unternehmen hat die Stadt die Agenda unterzeichnet?", "Sie wurde mit der Muster AG unterzeichnet.", 0.0),
+    ("With which partners is Musterstadt building the portal?", "Es entsteht mit dem Ministerium und der Stadt Beispielburg.", 0.0),
+    ("Which company built the Musterstadt app?", "Die Stadt Musterstadt hat die App eingeführt.", 1.0),
 ])
 def test_a_named_company_asked_and_none_named(question, quote, missing):
     from assistant.weights import SUPPORT_INDEX, SentenceWeights
@@ -843,3 +869,35 @@ def test_an_english_word_the_report_also_uses_as_written_counts_as_written():
     groups = answerer.term_groups("Who is the officer?", "en", set(), rarity)
     officer = next(g for g in groups if answerer._stemmer.stemWord("officer") in g)
     assert officer & answerer.bridged_terms("officer")  # and the German words it stands for
+
+
+@pytest.mark.parametrize(("question", "lang", "counted"), [
+    ("Wie viele zusätzliche Ladesäulen sollen entstehen?", "de", "ladesaul"),   # the noun, not its adjective
+    ("Wie viele der 40 Städte haben eine Strategie?", "de", "stadt"),         # nor a number
+    ("How many additional sensors were installed?", "en", "sensor"),
+    ("Wie viele neue Hotspots gibt es?", "de", "hotspot"),
+])
+def test_a_how_many_question_counts_its_noun(question, lang, counted):
+    from assistant.text import fold
+
+    found = {fold(t) for t in ExtractiveAnswerer().counted_terms(question, lang)}
+    assert any(t.startswith(counted) for t in found), found
+
+
+@pytest.mark.parametrize(("question", "quote", "missing"), [
+    ("Wie viele Menschen kamen zur Auftaktveranstaltung?", "Rund 300 Teilnehmer kamen zum Auftakt.", 0.0),
+    ("How many people attended the kick-off?", "Rund 300 Besucher kamen zum Auftakt.", 0.0),
+    ("Wie viele Städte nennen Mobilität?", "Mobilität kommt auf 45 Nennungen.", 0.0),
+    ("Wie viele der Städte binden die Hochschulen ein?", "Knapp die Hälfte der befragten Städte bindet sie ein.", 0.0),
+    ("Wie viele aktive Nutzer hat die App?", "Die App wurde 15.000 Mal heruntergeladen.", 1.0),
+    ("Wie oft wurde die App heruntergeladen?", "Die App wurde 15.000 Mal heruntergeladen.", 0.0),
+])
+def test_a_count_of_the_same_kind_of_thing_is_not_missing(question, quote, missing):
+    from assistant.answer import Scored
+    from assistant.weights import SUPPORT_INDEX
+
+    answerer = ExtractiveAnswerer()
+    lang = "en" if question.startswith("How") else "de"
+    asked = answerer.asked(question, lang, set(), None)
+    support = answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))
+    assert support[SUPPORT_INDEX["count_missing"]] == missing
