@@ -23,8 +23,23 @@ _POP = re.compile(r"einwohner(?!zahl der)|bev[öo]lkerung|population|inhabitant|
 # ... nor another kind of area ("Industriefläche", "Grünflächen"): the word itself, or the city's or total area
 _AREA = re.compile(r"\bfl[äa]che(?!ndeck)|(?:stadt|gesamt|boden)fl[äa]che|km2|km²|quadratkilometer|square k|"
                    r"(?<!-)\barea\b", re.I)
+# "die Ideen der Einwohner", "seiner Bürger", "its population": the people of a city as the ones who do something
+_PEOPLE_ACTING = re.compile(r"\b(?:der|den|seiner|ihrer|unserer|its|their|of the)\s+(?:\w+\s+)?"
+                            r"(?:einwohner\w*|bürger\w*|bev[öo]lkerung|population|residents|inhabitants|citizens)\b", re.I)
+# ... asks for the figure only with a word of amount or size
+# ("wie viele", "Einwohnerzahl", "die meisten", "mehr als", a number); a bare keyword query always does.
+_QUESTION_WORD = re.compile(r"^\W*(?:wie|was|wer|wen|wem|welche\w*|warum|wieso|weshalb|wof[üu]r|wozu|woher|wo|"
+                            r"inwiefern|how|what|who|which|why|where|in what way)\b|\?", re.I)
+_AMOUNT_CUE = re.compile(r"wie ?viel|\bhow (?:many|much|big|large|populous)\b|zahl|\bnumber\b|wie gro(?:ß|ss)|"
+                         r"gr[öo](?:ß|ss)(?:te|er)|\bgr[öo](?:ß|ss)e (?:der|des|von)\b|klein(?:st|er)|\bmeisten|\bwenigsten|\bmost\b|\bfewest\b|\blargest\b|\bsmallest\b|"
+                         r"\bbiggest\b|\bmehr\b|\bweniger\b|\bmore\b|\bfewer\b|\bless\b|\bbigger\b|\blarger\b|"
+                         r"\bsmaller\b|\d|\bpopulation (?:of|size)\b|\bthe population\b|\bsize\b|dicht|densit|"
+                         r"\bkm|quadrat|square|\bhoch\b|\bhigh\b|\bstand\b|\bbetr[äa]gt|\bamount|"
+                         # "Was ist die Fläche von Jena?", "Welche Fläche hat Jena?", "What's the area of Ulm?"
+                         r"\b(?:was|what)(?:'s| ist| is) (?:die|the) (?:fl[äa]che|area|einwohner|bev[öo]lkerung|population)\b|"
+                         r"\bwelche\w* (?:fl[äa]che|einwohner|bev[öo]lkerung)", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
-_SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr[öo](ß|ss)e\b|\bsize\b", re.I)
+_SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr(?:ö|oe)(ß|ss)e\b|\bsize\b", re.I)  # "Größe", not "große"
 # "Which city is bigger, Ulm or Jena?", "Ist Ulm kleiner als Jena?": two cities' sizes compared (not "das
 # größere Budget", a thing's)
 _SIZE_COMPARED = re.compile(r"\b(?:gr[öo](?:ß|ss)er|kleiner|bigger|larger|smaller)\b(?=\s*(?:als\b|than\b|[,?:;.]|$))", re.I)
@@ -118,6 +133,20 @@ def _counts_something_else(question: str) -> bool:
                for m in _HOW_MANY_OF.finditer(question))
 
 
+def asks_amount(question: str) -> bool:
+    """Whether a question asks for an amount: a keyword query does; a question does with a word of amount or
+    size ("wie viele", "die meisten", a number, "Welche Fläche"), not when the people do something ("Wie
+    fließen die Ideen der Einwohner ein?", "How does Jena involve its population?")."""
+    return (not _QUESTION_WORD.search(question) or bool(_AMOUNT_CUE.search(question)) or asks_ranking(question)
+            or condition(question) is not None)
+
+
+def _people_acting(question: str) -> bool:
+    """"Wie fließen die Ideen der Einwohner ein?", "How does Jena involve its population?": the people do
+    something, and no amount is asked."""
+    return bool(_PEOPLE_ACTING.search(question)) and not asks_amount(question)
+
+
 def asks_ranking(question: str) -> bool:
     """The question asks for the largest or smallest ("die kleinste", "the most inhabitants")."""
     return bool(_DESC.search(question) or _ASC.search(question))
@@ -190,6 +219,8 @@ class FigureAnswerer:
     def metrics(question: str) -> list[str]:
         if _DENSITY.search(question) and not _NOT_FIGURES.search(question):
             return ["density"]
+        if _people_acting(question):
+            return []
         found = []
         if _POP.search(question):
             found.append("population")
@@ -208,7 +239,7 @@ class FigureAnswerer:
             return None
         metrics = self.metrics(question)
         if not metrics and query is not None and query.attribute and not _NOT_FIGURES.search(question) \
-                and not _counts_something_else(question):
+                and not _counts_something_else(question) and not _people_acting(question):
             metrics = [query.attribute]  # asked in other words: "Wo leben mehr Menschen, in X oder Y?"
         years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
         if metrics and years - {"2017", "2018", "2019"}:

@@ -901,3 +901,21 @@ def test_a_count_of_the_same_kind_of_thing_is_not_missing(question, quote, missi
     asked = answerer.asked(question, lang, set(), None)
     support = answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))
     assert support[SUPPORT_INDEX["count_missing"]] == missing
+
+
+def test_a_sentence_knows_how_close_the_next_one_is_to_the_question():
+    import numpy as np
+
+    from assistant.weights import INDEX, SentenceWeights
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights.hand())
+    seen = []
+    answerer.observer = lambda question, scored: seen.extend(scored)
+    hit = _hit("Die Stadt startete ein Projekt. Es verbindet Schulen mit Glasfaser. Die Schulen sind zufrieden.")
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    query = np.array([0.0, 1.0])
+    answerer.run("Was verbindet das Projekt?", "de", [hit], lambda chunk, sentences: vectors, query, set())
+    by_position = {s.position: s.features for s in seen if s.position >= 0}
+    assert by_position[0][INDEX["next_similarity"]] == pytest.approx(0.8)
+    assert by_position[1][INDEX["next_similarity"]] == pytest.approx(1.0)
+    assert by_position[2][INDEX["next_similarity"]] == 0.0  # the passage's last sentence has none after it

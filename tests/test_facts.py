@@ -368,3 +368,22 @@ def test_a_count_of_something_other_than_people(question, other):
     from assistant.facts import _counts_something_else
 
     assert _counts_something_else(question) is other
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("Wie viele Einwohner hat Musterstadt?", True),
+    ("musterstadt einwohner", True),                          # a keyword query asks for the figure
+    ("What is the population of Musterstadt?", True),
+    ("Welche Fläche hat Musterstadt?", True),
+    ("Welche Stadt hat die meisten Einwohner?", True),
+    ("Haben mehr als 100.000 Menschen dort ihren Wohnsitz?", True),
+    ("Wie werden die Ideen der Einwohner in die Planung einbezogen?", False),  # the people do something
+    ("How does Musterstadt involve its population?", False),
+    ("Wie nutzt die Stadt das große Engagement ihrer Bürger?", False),
+])
+def test_a_question_naming_the_people_asks_for_a_figure_only_with_a_word_of_amount(question, figure):
+    from assistant.facts import FigureAnswerer, asks_amount
+
+    assert asks_amount(question) is figure
+    if "Ideen" in question or "involve" in question or "Engagement" in question:
+        assert FigureAnswerer.metrics(question) == []
