@@ -48,6 +48,9 @@ _EDITION = re.compile(r"smart[- ]city[- ]atlas(?:es)?\s*(?:von\s*|of\s*)?((?:19|
 # "außer Leipzig", "apart from Bonn and Köln": the cities named there are not the ones asked about.
 _BESIDES = re.compile(rf"\b{BESIDES}\s+"
                       r"((?:[\w.-]+(?:\s*,\s*|\s+|(?=[?!]|$))){1,4})", re.I)
+# "meine Stadt", "bei uns", "my hometown": the town the asker spoke of in the context
+_OWN_TOWN = re.compile(r"\b(?:meine[rnm]?|unsere[rnm]?|my|our)\s+(?:\w+\s+)?(?:stadt|heimatstadt|kommune|gemeinde|city|town|"
+                       r"hometown|home town|municipality)\b|\bbei uns\b", re.I)
 # How a follow-up was resolved when it is about the project talked about (see chat.FollowUps).
 _ABOUT_PROJECT = ("project", "ordinal", "project of city")
 _COMMON_NAMES = {"wifi", "iphone", "youtube", "linkedin", "whatsapp", "github", "ebay", "paypal", "powerpoint"}
@@ -455,6 +458,12 @@ class Assistant:
         asking = next((c for c in clauses if not about_the_asker(c)), "")  # not "Ich wohne in Kassel"
         first = self.matcher.find(asking)
         unprofiled_first = bool(first) and not any(m.profiled for m in first)
+        if not named and not unprofiled and _OWN_TOWN.search(query.core):
+            # "Ich komme aus Potsdam – welche Projekte hat meine Stadt?": the asker's own town is asked about
+            context = text.replace(query.core, " ") if query.core else ""
+            own = [m.name for m in self.matcher.find(context) if not m.profiled]
+            if own:
+                unprofiled, unprofiled_first = own[:1], True
         # a follow-up resolved to the project talked about ("Wer ist daran beteiligt?"): its passage answers first
         project = resolved.project if resolved.how in _ABOUT_PROJECT else None
         return replace(query, text=text, attribute=attribute, cities=tuple(named), wanted=tuple(wanted),

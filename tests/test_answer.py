@@ -49,6 +49,18 @@ def test_unprofiled_city_is_refused_by_name(mini_assistant):
     assert "Einwohner:" not in answer.text
 
 
+@pytest.mark.parametrize("question", ["Ich komme aus Mainz – welche Projekte hat meine Stadt?",
+                                      "I grew up in Mainz. What does my hometown do about digitalisation?"])
+def test_the_askers_own_town_is_what_they_ask_about(mini_assistant, question):
+    answer = mini_assistant.ask(question)
+    assert answer.refused is True and "Mainz" in answer.text
+
+
+def test_a_town_the_asker_lives_in_is_not_what_they_ask_about(mini_assistant):
+    answer = mini_assistant.ask("Ich wohne in Mainz und frage mich, wie viele Einwohner Aachen hat.")
+    assert not answer.refused and "Mainz" not in answer.text
+
+
 @pytest.mark.parametrize(
     "question",
     ["What is the weather on Mars tomorrow?", "Welches Rezept empfiehlt der Koch für Apfelkuchen?"],
