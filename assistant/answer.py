@@ -82,6 +82,14 @@ _HAPPENED = re.compile(r"\b(?:tatsächlich|wirklich|actually|really|indeed|in fa
 _PLANNED = re.compile(r"\b(?:geplant|vorgesehen|plant|planen|beabsichtigt|angestrebt|soll|sollen|künftig|zukünftig|"
                       r"voraussichtlich|in planung)\b|\bwird\b[^.]*\bwerden\b", re.I)
 _PLAN_ASKED = re.compile(_PLANNED.pattern + r"|\bplan(?:s|ned|ning)?\b|\bintends?\b|\bwill\b|\bgoing to\b", re.I)
+
+
+def asks_happened(question: str) -> bool:
+    """Whether a question asks if something came true ("Wurde die Stelle tatsächlich besetzt?", "Was it
+    finally adopted as planned?"), not what is planned ("Wie viele Räder soll das System am Ende haben?")."""
+    return bool(_HAPPENED.search(question)) and not _PLAN_ASKED.search(_HAPPENED.sub(" ", question))
+
+
 _DONE = re.compile(r"\b(?:wurden?|erfolgte|beschloss|beschlossen|gestartet|eröffnet)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Years and dates are not the quantities a how-many question asks for.
@@ -613,7 +621,7 @@ class ExtractiveAnswerer:
         answered = " ".join(c.quote for c in citations)  # what the answer quotes, from one passage or two
         if quantity and not figure_only and not self.gives_figure(asked, answered):
             text += " " + say(lang, "figure_not_given")
-        if _HAPPENED.search(question) and _PLANNED.search(best.sentence) and not _DONE.search(best.sentence):
+        if asks_happened(question) and _PLANNED.search(best.sentence) and not _DONE.search(best.sentence):
             # Whether the plan came true the report cannot know: it says so, and gives the plan.
             return Answer(question, say(lang, "refuse_planned", nearest=self.frame(lang, hit, quote) + " [1]"), lang,
                           True, tuple(citations[:1]), retrieved)

@@ -713,6 +713,9 @@ def test_whether_a_plan_came_true_is_not_known_to_the_report_which_gives_the_pla
     assert not _run("Wann soll das dritte Bürgerbüro eröffnen?", plan).refused
     done = _hit("Das dritte Bürgerbüro wurde im Herbst 2018 eröffnet, ein viertes soll folgen.", section="Meilensteine")
     assert not _run("Wurde das dritte Bürgerbüro tatsächlich eröffnet?", done).refused
+    # "am Ende" of a plan asked for is its final stage, not a doubt whether it came true
+    assert not _run("Wie viele Bürgerbüros soll die Stadt am Ende haben?", plan).refused
+    assert _run("Was the third office finally opened as planned?", plan, lang="en").refused
 
 
 @pytest.mark.parametrize(("question", "lang"), [("Welcher Anteil der Kommunen hat schon ein Bürgerportal?", "de"),
