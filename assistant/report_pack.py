@@ -24,6 +24,7 @@ class ReportPack:
     projects: re.Pattern  # any word for a project
     names: re.Pattern  # the report's own names ("Smart-City-Atlas", "Studie")
     year: int = 0  # the year the report appeared
+    parts: re.Pattern | None = None  # its parts a question may cite as its source ("Querschnittsanalyse")
 
     def years_since(self, text: str) -> list[str]:
         """The years from the report's own on that a text names ("2019", "2020"): the report can know of
@@ -40,6 +41,14 @@ class ReportPack:
         qualifier = (r"(?:(?:im|in|aus|laut|gemäß|des|der|in|from|of|covered by|according to|listed in)\s+)?"
                      r"(?:(?:dem|der|des|den|the|this|your)\s+)?")
         return re.sub(rf"\b({cities})\s+{qualifier}(?:{names})\b", r"\1", text, flags=re.I)
+
+    def without_attribution(self, text: str) -> str:
+        """The question without the words that cite the report or one of its parts as the source of what is
+        asked ("laut Querschnittsanalyse", "according to the study", "im Atlas"): they name no content, and
+        would only pull the answer toward the methods chapter that names the analysis."""
+        cited = self.names.pattern + (f"|{self.parts.pattern}" if self.parts is not None else "")
+        return re.sub(rf"\b(?:laut|gemäß|gemaess|nach|according to|as per|in|im|from)\s+(?:(?:der|dem|den|the|this)\s+)?"
+                      rf"(?:[\w-]+[- ])?(?:{cited})\b", " ", text, flags=re.I)
 
     @classmethod
     def load(cls, path: Path = REPORT_PACK_PATH) -> ReportPack:
@@ -67,7 +76,8 @@ class ReportPack:
         light = data["lighthouse"]
         return cls(sections, fields, pattern("lighthouse.words", light.get("words")),
                    pattern("lighthouse.projects", light.get("projects")),
-                   pattern("report.names", data["report"].get("names")), year(data["report"].get("year")))
+                   pattern("report.names", data["report"].get("names")), year(data["report"].get("year")),
+                   pattern("report.parts", data["report"].get("parts")))
 
 
 @cache

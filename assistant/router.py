@@ -19,6 +19,7 @@ from .across import QUOTED
 from .facts import Within, asks_ranking
 from .messages import say
 from .projects import LIGHTHOUSE
+from .report_pack import report_pack
 from .text import HOW_MANY_DE
 from .types import Answer, Hit
 from .understand import Query
@@ -222,16 +223,18 @@ class Passages:
             number = named.group(1) + " "
             hits = sorted(hits, key=lambda h: not (h.chunk.source + " ").startswith(number))
         ignore = self.answerer.terms(" ".join(wanted))
+        # what is asked, without "laut Querschnittsanalyse", "according to the study": no content words
+        asked = report_pack().without_attribution(text)
         answer = None
         if query.project is not None:
             # "Wer ist daran beteiligt?" about the project talked about: its own passage answers, if it can.
             city, title = query.project
             own = [h for h in hits if h.chunk.city == city and h.chunk.section.startswith(f"Projektbeispiele: {title}")]
             if own:
-                answer = self.answerer.run(text, lang, own, self.sentences_of, qvec, ignore, rarity, self.following)
+                answer = self.answerer.run(asked, lang, own, self.sentences_of, qvec, ignore, rarity, self.following)
                 answer = None if answer.refused else replace(answer, retrieved=tuple(hits))
         if answer is None:
-            answer = self.answerer.run(text, lang, hits, self.sentences_of, qvec, ignore, rarity, self.following)
+            answer = self.answerer.run(asked, lang, hits, self.sentences_of, qvec, ignore, rarity, self.following)
         counted = self.answerer.counted_terms(text, lang)
         if counted and not query.cities and (answer.refused or not any(
                 self.answerer.counted_in(counted, self.answerer.counts(c.quote)) for c in answer.citations)):

@@ -61,3 +61,15 @@ def test_a_broken_pack_is_an_error_that_names_the_file_and_key(tmp_path, text, m
 ])
 def test_the_reports_own_names_are_dropped_where_they_only_qualify_the_cities(question, read):
     assert report_pack().without_names(question) == read
+
+
+@pytest.mark.parametrize(("question", "left"), [
+    ("Wer wirkt laut Querschnittsanalyse in den Arbeitsgruppen mit?", "Wer wirkt in den Arbeitsgruppen mit?"),
+    ("According to the cross-city analysis, which field comes last?", ", which field comes last?"),
+    ("Wie viele Städte wurden im Smart-City-Atlas untersucht?", "Wie viele Städte wurden untersucht?"),
+    ("Welche Partner hatte die Studie?", "Welche Partner hatte die Studie?"),  # the study itself asked about
+])
+def test_a_question_citing_the_report_as_its_source_keeps_only_what_it_asks(question, left):
+    from assistant.report_pack import report_pack
+
+    assert " ".join(report_pack().without_attribution(question).split()) == " ".join(left.split())
