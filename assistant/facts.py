@@ -38,6 +38,8 @@ _AMOUNT_CUE = re.compile(r"wie ?viel|\bhow (?:many|much|big|large|populous)\b|za
                          # "Was ist die Fläche von Jena?", "Welche Fläche hat Jena?", "What's the area of Ulm?"
                          r"\b(?:was|what)(?:'s| ist| is) (?:die|the) (?:fl[äa]che|area|einwohner|bev[öo]lkerung|population)\b|"
                          r"\bwelche\w* (?:fl[äa]che|einwohner|bev[öo]lkerung)", re.I)
+# "Wie viele Flächen wurden gefunden?", "how many areas": a count of pieces of land, not the city's area
+_AREAS_COUNTED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many)\s+(?:\w+\s+)?(?:\w*fl[äa]chen|areas)\b", re.I)
 _DENSITY = re.compile(r"dichte|density|densely|dicht besiedelt|pro km|je km|per km|per square", re.I)
 _SIZE = re.compile(r"\bwie gro(ß|ss)\b|\bhow (big|large)\b|\bgr(?:ö|oe)(ß|ss)e\b|\bsize\b", re.I)  # "Größe", not "große"
 # "Which city is bigger, Ulm or Jena?", "Ist Ulm kleiner als Jena?": two cities' sizes compared (not "das
@@ -224,7 +226,7 @@ class FigureAnswerer:
         found = []
         if _POP.search(question):
             found.append("population")
-        if _AREA.search(question):
+        if _AREA.search(question) and not _AREAS_COUNTED.search(question):
             found.append("area")
         return found
 

@@ -387,3 +387,15 @@ def test_a_question_naming_the_people_asks_for_a_figure_only_with_a_word_of_amou
     assert asks_amount(question) is figure
     if "Ideen" in question or "involve" in question or "Engagement" in question:
         assert FigureAnswerer.metrics(question) == []
+
+
+@pytest.mark.parametrize(("question", "metrics"), [
+    ("Wie viele Flächen für Unterkünfte wurden gefunden?", []),    # pieces of land counted
+    ("How many areas were mapped in the project?", []),
+    ("Wie viele Quadratkilometer Fläche hat Musterstadt?", ["area"]),
+    ("Welche Fläche hat Musterstadt?", ["area"]),
+])
+def test_a_count_of_areas_is_not_the_city_area(question, metrics):
+    from assistant.facts import FigureAnswerer
+
+    assert FigureAnswerer.metrics(question) == metrics
