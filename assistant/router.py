@@ -104,7 +104,7 @@ class Exact:
         within = self.figures.within(text, lang, query) if not named else of_those(query)
         exact = ((self.across.run(within.rest, lang, [], query_vector=query.vector, within=within)
                   if within is not None else None)
-                 or self.figures.run(text, lang, named, query)
+                 or self.figures.run(query.core or text, lang, named, query)  # not the chatty context
                  # "Welche Städte ...?" over all profiles, unless it asks for lighthouse projects (Anhang A)
                  # (a quoted name is not such a question: "model municipalities (»Leuchttürme«)")
                  or (None if LIGHTHOUSE.search(QUOTED.sub(" ", text)) else

@@ -466,7 +466,8 @@ class Assistant:
                 unprofiled, unprofiled_first = own[:1], True
         # a follow-up resolved to the project talked about ("Wer ist daran beteiligt?"): its passage answers first
         project = resolved.project if resolved.how in _ABOUT_PROJECT else None
-        return replace(query, text=text, attribute=attribute, cities=tuple(named), wanted=tuple(wanted),
+        core = self._besides(query.core)[0] if query.core else query.core
+        return replace(query, text=text, core=core, attribute=attribute, cities=tuple(named), wanted=tuple(wanted),
                        unprofiled=tuple(unprofiled), unprofiled_first=unprofiled_first,
                        besides=tuple(sorted(besides)), project=project,
                        focus_cities=focus)

@@ -934,3 +934,26 @@ def test_a_sentence_knows_how_close_the_next_one_is_to_the_question():
     assert by_position[0][INDEX["next_similarity"]] == pytest.approx(0.8)
     assert by_position[1][INDEX["next_similarity"]] == pytest.approx(1.0)
     assert by_position[2][INDEX["next_similarity"]] == 0.0  # the passage's last sentence has none after it
+
+
+
+def test_the_figures_read_the_question_without_its_chatty_context():
+    from assistant.router import Exact
+    from assistant.understand import Query
+
+    seen = []
+
+    class Stub:
+        def run(self, text, *args, **kwargs):
+            seen.append(text)
+
+        def within(self, *args):
+            return None
+
+        def profiled(self, *args):
+            return None
+
+    exact = Exact(Stub(), Stub(), Stub(), lambda: Stub(), lambda answer: ())
+    text = "I will do most of my paperwork online. How many services does the portal offer?"
+    exact.answer(Query(text, text, "en", core="How many services does the portal offer?"))
+    assert seen[0] == "How many services does the portal offer?"  # the figures first; not "most": no ranking
