@@ -162,7 +162,8 @@ _FUNCTION_WORDS = set("der die das den dem des ein eine einen the a an of were w
 # "wie viele zusätzliche Ladepunkte", "how many new hotspots": what is counted is the noun after them.
 _QUALIFIER = re.compile(r"(?:zusätzlich|neu|weiter|aktiv|öffentlich|kostenlos|frei|verschieden|solch|einzeln)"
                         r"(?:e[nmrs]?)?|additional|new|more|free|public|active|different|other|extra|such|single")
-# Counted cities: "Wie viele Städte nennen X?" is answered by "45 Nennungen" or "19 der 50 Kommunen".
+# "Wie oft wurde die App heruntergeladen?": a count of times, with no counted noun after it ("15.000 Mal").
+# (Not _FREQUENCY_ASKED: "how many times" is no frequency that "jährlich" answers.)
 _HOW_OFTEN = re.compile(r"\bwie oft\b|\bhow often\b|\bhow many times\b", re.I)
 # Words that count the same kind of thing: people, and cities (the analysis counts cities by their mentions).
 _UNITS = ("Menschen Personen Leute Einwohner Bürger Bewohner Teilnehmer Besucher people persons residents inhabitants "
