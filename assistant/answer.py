@@ -180,6 +180,8 @@ _ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Darau
                         r"Im (?:gleichen|selben|darauffolgenden) (?:Jahr|Monat|Zuge)|Im Folgejahr|Ein Jahr später)\b")
 # A negative finding and the sentence that says what there is instead.
 _NEGATION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b", re.I)
+# "Dazu gehören ...", "Diese können ...": the sentence after says what the one before only announces.
+_ELABORATES = re.compile(r"^(?:Dazu|Darunter|Hierzu|Dabei|Davon|Beispielsweise|Zum Beispiel)\b|" + _ANAPHORIC.pattern)
 _INSTEAD = re.compile(r"^(?:Stattdessen|Statt dessen|Vielmehr|Dafür|Allerdings|Jedoch|Zwar)\b")
 # The items of an enumeration the report announces ("drei wesentliche Modelle: ... Ein zweiter Weg ...
 # Das dritte und am häufigsten angewendete Organisationsmodell ...").
@@ -857,6 +859,9 @@ class ExtractiveAnswerer:
         after = at.get(last.position + 1)
         if after is not None and after not in chosen and _NEGATION.search(last.sentence) \
                 and _INSTEAD.match(after.sentence) and room(after):
+            chosen.append(after)
+        after = at.get(best.position + 1)
+        if after is not None and after not in chosen and _ELABORATES.match(after.sentence) and room(after):
             chosen.append(after)
         chosen_terms = set().union(*(self.terms(c.sentence) for c in chosen))
         missing = [g for g in groups if not g & chosen_terms]

@@ -248,6 +248,20 @@ def test_a_negative_finding_is_quoted_with_what_there_is_instead():
     assert "Social Media" not in quote
 
 
+def test_a_sentence_that_only_announces_is_quoted_with_the_one_that_says_it():
+    text = ("Viele Kommunen haben in den letzten Jahren innerhalb und außerhalb der Verwaltung eigene Einheiten "
+            "für den digitalen Wandel gegründet. "
+            "Dazu gehören Stabsstellen, Projektbüros und städtische Tochterfirmen. "
+            "Die Finanzierung bleibt eine Herausforderung.")
+    from assistant.weights import HAND_WEIGHTS
+
+    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    quote = _run("Welche eigenen Einheiten für den digitalen Wandel gründen Kommunen?", _hit(text),
+                 answerer=sure).citations[0].quote
+    assert "Projektbüros" in quote  # the next sentence names what the best one announces
+    assert "Finanzierung" not in quote
+
+
 def test_the_sentence_with_the_asked_word_the_best_one_lacks_is_added():
     text = ("Musterstadt hat die Arbeit an der Digitalstrategie im Oktober 2017 unter Federführung des "
             "Wirtschaftsreferats begonnen. Ein Beirat begleitet die Digitalstrategie. "
