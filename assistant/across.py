@@ -18,7 +18,7 @@ import numpy as np
 from .corpus import FIGURES_SECTION
 from .messages import say
 from .report_pack import report_pack
-from .text import NEGATED_QUESTION, Abbreviations, WordSpread, fold, split_sentences
+from .text import NEGATED_QUESTION, Abbreviations, WordSpread, fold, project_title, split_sentences
 from .types import Answer, Citation, Report
 
 # Words that only say "the report's cities" ("Which two profiled cities", "Welche untersuchten Städte").
@@ -95,8 +95,12 @@ class CityFinder:
             for section in city.sections:
                 if section.section == FIGURES_SECTION:
                     continue
-                for sentence in split_sentences(section.text):
-                    folded = self.abbreviations.expand(sentence)
+                # A project's title names what it is ("Handyparken (Mobilität)") where its text may not: it is
+                # read with the project's first sentence, which is quoted.
+                title = project_title(section.section)
+                title = title + ". " if title else ""
+                for i, sentence in enumerate(split_sentences(section.text)):
+                    folded = self.abbreviations.expand((title if i == 0 else "") + sentence)
                     self._sentences.append(_Sentence(city.name, section.section, section.text, sentence,
                                                      folded, folded.replace("-", " ")))
 

@@ -81,6 +81,11 @@ _BEING_THERE = set("""live lived living are were is does do did has have had hat
 wohnten sind waren gibt gab zählt zählte in im of von der des den dem the there dort da insgesamt total altogether
 according laut gemäß nach as per at to für for""".split())
 _NOT_FIGURES = re.compile(r"projekt|project|nennung|mention|handlungsfeld|mitarbeiter|staff|employee", re.I)
+# "die zweitgrößte", "the third most populous": the place in the ranking (not "die zweite Phase")
+_ORDINAL = re.compile(r"\b(?:(zweit|dritt|viert|fünft)(?!e[nrms]?\b)(?=\w)|(second|third|fourth|fifth|2nd|3rd|4th|5th)\b"
+                      r"(?=[- ]+\w))", re.I)
+_ORDINAL_VALUE = {"zweit": 2, "dritt": 3, "viert": 4, "fünft": 5, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+                  "2nd": 2, "3rd": 3, "4th": 4, "5th": 5}
 _NUMBER_WORDS = {
     "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8,
     "neun": 9, "zehn": 10, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -92,7 +97,7 @@ _NUMBER_WORDS = {
 # "alle 80 deutschen Großstädte ... sowie ausgewählte Städte mit weniger als 100.000 Einwohnern").
 _SIZE_CLASSES = (
     # a Millionenstadt has a million inhabitants or more (the usual German line)
-    (re.compile(r"\bmillionenst[äa]dte?n?\b|\bmillion[- ]plus cities\b|\bcities of (?:over )?a million\b", re.I),
+    (re.compile(r"\bmillionenst[äa]dte?n?\b|\bmillion[- ]plus cities\b|\bcit(?:y|ies) of (?:over )?(?:a )?millions?\b", re.I),
      ("more", 1_000_000.0)),
     (re.compile(r"\bmittelst[äa]dte?n?\b|\bmedium[- ]sized\b|\bmid[- ]sized\b", re.I), ("less", 100_000.0)),
     (re.compile(r"\bgro(?:ß|ss)st[äa]dte?n?\b|\blarge cities\b|\bmajor cities\b|\bbig cities\b", re.I),
@@ -288,8 +293,11 @@ class FigureAnswerer:
             return self._ranking(question, lang, metrics[0], desc=largest_first,
                                  among=cities)
         if superlative and (not cities or city_word):
-            # "Welche Mittelstadt hat die größte Fläche?", "die keine Großstädte sind": ranked within the class
-            return self._ranking(question, lang, metrics[0], desc=largest_first, within=_class_filter(question))
+            # "Welche Mittelstadt hat die größte Fläche?", "die keine Großstädte sind": ranked within the class;
+            # "die zweitgrößte", "ohne Berlin" (the service took the cities after "außer"/"ohne" out as besides)
+            besides = tuple(query.besides) if query is not None else ()
+            return self._ranking(question, lang, metrics[0], desc=largest_first, within=_class_filter(question),
+                                 rank=self._rank(question), besides=besides)
         if not self._asks_figure(question, metrics, query):
             return None  # "Welche Akteure ... neben Bevölkerung, Verwaltung ...?": the word is named, not asked
         if len(cities) >= 2:
@@ -394,11 +402,13 @@ class FigureAnswerer:
 
     def _ranking(self, question: str, lang: str, metric: str, desc: bool,
                  within: tuple[str, Condition] | None = None, after: str | None = None,
-                 among: list[str] | None = None) -> Answer:
+                 among: list[str] | None = None, rank: int = 1, besides: tuple[str, ...] = ()) -> Answer:
         """The first ``n`` cities by ``metric``: of all, of those meeting ``within``, after ``after``, or
-        ``among`` the cities named or in focus ("Welche davon ist die größte?")."""
+        ``among`` the cities named or in focus ("Welche davon ist die größte?"); from place ``rank`` on ("die
+        zweitgrößte"), without the cities ``besides`` ("ohne Berlin")."""
         n = self._count(question)
         pool = [self.figures[c] for c in among if c in self.figures] if among else list(self.figures.values())
+        pool = [f for f in pool if f.city not in besides]
         condition = ""
         if within:
             w_metric, cond = within
@@ -407,6 +417,10 @@ class FigureAnswerer:
         ordered = sorted(pool, key=lambda f: f.value(metric), reverse=desc)
         if after and after in [f.city for f in ordered]:
             ordered = ordered[[f.city for f in ordered].index(after) + 1:]
+        elif rank > 1 and len(ordered) >= rank:  # "die zweitgrößte": after the ones before it, named
+            after = ", ".join(f.city for f in ordered[:rank - 1])
+            ordered = ordered[rank - 1:]
+
         ordered = ordered[:n]
         direction = "desc" if desc else "asc"
         if not ordered:
@@ -420,6 +434,8 @@ class FigureAnswerer:
                             label=label[:1].lower() + label[1:])
             elif after:
                 label = say(lang, "after", city=after, label=label[:1].lower() + label[1:])
+            elif besides:  # "Ohne Berlin, Hamburg: ..." says which were left out
+                label = say(lang, "without", city=", ".join(besides), label=label[:1].lower() + label[1:])
             elif among:
                 label = say(lang, "among_cities", cities=", ".join(among), label=label[:1].lower() + label[1:])
             text = say(lang, "ranking_one", label=label, city=f.city,
@@ -463,6 +479,12 @@ class FigureAnswerer:
             rows.append((f.city, self._fmt(metric, f.value(metric), lang), f"[{i}]"))
         citations = tuple(self._citation(i, f.city) for i, f in enumerate(ordered, 1))
         return Answer(question, "\n".join(lines), lang, False, citations, mode="figures", table=tuple(rows))
+
+    @staticmethod
+    def _rank(question: str) -> int:
+        """The place in the ranking a question asks for ("die drittgrößte", "the second smallest"), else 1."""
+        found = _ORDINAL.search(question)
+        return _ORDINAL_VALUE[(found.group(1) or found.group(2)).lower()] if found else 1
 
     @staticmethod
     def _count(question: str) -> int:

@@ -43,6 +43,14 @@ _PERSON_NAME = re.compile(
     r"referent\w*|director|koordinator\w*|coordinator|person|persons|people|personen)\b", re.I)
 
 
+# "Hat Ulm mehr Einwohner als Kleinhausen?", "Compare X and Y", "X vs Y": both sides are needed; and
+# "Wie viele Einwohner haben Ulm und Kleinhausen zusammen?": a figure of both together.
+_COMPARES = re.compile(r"\b(?:than|vs|versus|verglichen|vergleich\w*|compar\w+|gegenüber|unterscheid\w*|differ\w*)\b|"
+                       r"\b\w{3,}(?:er|ere[mnrs]?) als\b|\b(?:mehr|weniger)\b[^.?!]{0,40}\bals\b", re.I)
+_HOW_MANY = re.compile(rf"\b{HOW_MANY_DE}\b|\bhow (?:many|much)\b", re.I)
+_TOGETHER = re.compile(r"\b(?:zusammen|gemeinsam|insgesamt|together|combined|in total)\b", re.I)
+
+
 class Answerer(Protocol):
     """Answers a query, or returns None to leave it to the next answerer."""
 
@@ -74,7 +82,9 @@ class Refusals:
 
     def answer(self, query: Query) -> Answer | None:
         text, lang = query.text, query.language
-        if query.unprofiled and (not query.cities or query.unprofiled_first):
+        if query.unprofiled and (not query.cities or query.unprofiled_first or _COMPARES.search(text)
+                                 or ((query.attribute or _HOW_MANY.search(text)) and _TOGETHER.search(text))):
+            # ... or a comparison of it with a profiled city: the report gives one side only
             return Answer(text, say(lang, "refuse_city", city=query.unprofiled[0]), lang, True)
         missing = self.unknown_name(text)
         if missing:

@@ -66,12 +66,21 @@ class WordSpread:
 
     @classmethod
     def of_profiles(cls, report) -> WordSpread:
-        return cls(" ".join(s.text for s in city.sections) for city in report.cities)
+        """The profiles' texts, with their projects' titles (without their fields): "Marktliner" may stand
+        only in a title."""
+        return cls(" ".join(project_title(s.section) + " " + s.text for s in city.sections) for city in report.cities)
 
     def __call__(self, word: str) -> int:
         if word not in self._counts:
             self._counts[word] = sum(word in text for text in self._texts)
         return self._counts[word]
+
+
+def project_title(section: str) -> str:
+    """A project section's title without its fields ("Projektbeispiele: Smart Parking (Mobilität)" is "Smart
+    Parking"); "" for any other section."""
+    title = section.removeprefix("Projektbeispiele: ")
+    return re.sub(r"\s*\([^()]*\)\s*$", "", title) if title != section else ""
 
 
 _UNFOLD = {"ae": "ä", "oe": "ö", "ue": "ü", "ss": "ß"}

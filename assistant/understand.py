@@ -73,7 +73,7 @@ _CITIES_WORD = re.compile(r"st[äa]dte|städten|kommunen|cities|towns|municipali
 _OTHER_CITIES = re.compile(r"\b(?:other|any|more|further|andere\w*|weitere\w*|noch (?:eine|mehr)|sonst noch)\s+"
                            r"(?:\w+\s+)?(?:cities|towns|municipalities|st[äa]dte\w*|kommunen)\b", re.I)
 # "außer Leipzig", "apart from Bonn and Köln": what comes after these words is set aside.
-BESIDES = r"(?:außer|ausser|neben|apart from|besides|except(?: for)?|other than)"
+BESIDES = r"(?:außer|ausser|neben|ohne|abgesehen von|apart from|besides|except(?: for)?|excluding|not counting|other than)"
 _LEADING_BESIDES = re.compile(rf"^\s*{BESIDES}\b[^,?]{{1,60}},\s*", re.I)
 # "... und fragt, ob ...", "... and asks whether ...": an embedded yes/no question.
 _EMBEDDED = re.compile(r"\b(?:ob|whether)\b", re.I)

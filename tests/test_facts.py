@@ -399,3 +399,38 @@ def test_a_count_of_areas_is_not_the_city_area(question, metrics):
     from assistant.facts import FigureAnswerer
 
     assert FigureAnswerer.metrics(question) == metrics
+
+
+@pytest.fixture()
+def made_up() -> FigureAnswerer:
+    return FigureAnswerer([Figures("Asthausen", 900_000, 300), Figures("Birkenfeld", 500_000, 120),
+                           Figures("Cederberg", 300_000, 250), Figures("Dornbach", 80_000, 60)])
+
+
+@pytest.mark.parametrize(("question", "lang", "city"), [
+    ("Welche Stadt hat die zweitgrößte Fläche?", "de", "Cederberg"),
+    ("Welche Stadt hat die drittmeisten Einwohner?", "de", "Cederberg"),
+    ("Which city is the second most populous?", "en", "Birkenfeld"),
+    ("Which is the 2nd smallest city by area?", "en", "Birkenfeld"),
+    ("Welche Stadt ist die zweitkleinste nach Einwohnern?", "de", "Cederberg"),
+])
+def test_an_ordinal_asks_for_that_place_in_the_ranking_and_names_the_ones_before(made_up, question, lang, city):
+    answer = made_up.run(question, lang, [])
+    assert [c.source for c in answer.citations] == [city]
+    before = {"Cederberg": ("Asthausen", "Dornbach"), "Birkenfeld": ("Asthausen", "Dornbach")}[city]
+    assert any(b in answer.text for b in before)  # "Nach Asthausen: ..."
+
+
+def test_the_second_phase_is_no_place_in_a_ranking(made_up):
+    assert FigureAnswerer._rank("Welche Stadt war in der zweiten Phase die größte?") == 1
+    assert FigureAnswerer._rank("die zweite Stadt mit der größten Fläche") == 1
+
+
+def test_cities_left_out_of_a_ranking_are_skipped_and_named(made_up):
+    from assistant.understand import Query
+
+    question = "Welche Stadt hat ohne Asthausen die meisten Einwohner?"
+    query = Query(asked=question, text=question, language="de", besides=("Asthausen",))
+    answer = made_up.run(question, "de", [], query)
+    assert [c.source for c in answer.citations] == ["Birkenfeld"]
+    assert "Ohne Asthausen" in answer.text

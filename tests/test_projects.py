@@ -480,3 +480,11 @@ def test_the_items_of_a_project_are_not_its_description(projects):
                                       "Welches Problem soll INSPIRE in Paderborn lösen?"])
 def test_the_goal_of_a_project_is_not_its_description(projects, question):
     assert projects.run(question, "de", ["Paderborn"]) is None  # the sentence that says it answers, from the passages
+
+
+def test_a_project_named_only_in_its_title_lists_its_city(mini_report):
+    from assistant.across import CityFinder
+
+    answer = CityFinder(mini_report).run("Welche Städte haben einen Marktliner?", "de", [])
+    assert answer is not None and [c.source for c in answer.citations] == ["Aachen"]
+    assert "Elektrobus" in answer.citations[0].quote  # the project's first sentence is quoted

@@ -56,6 +56,27 @@ def test_refusals_come_from_what_the_query_shows():
     assert "Kleinhausen" in refusals.answer(asked).text
 
 
+@pytest.mark.parametrize(("text", "attribute", "refused"), [
+    ("Hat Ulm mehr Einwohner als Kleinhausen?", "population", True),
+    ("Is Ulm bigger than Kleinhausen?", "area", True),
+    ("Vergleiche die Digitalstrategien von Ulm und Kleinhausen.", None, True),
+    ("Ulm vs Kleinhausen: who has more hotspots?", None, True),
+    ("How many people live in Ulm and Kleinhausen combined?", "population", True),
+    ("Wie viele Einwohner haben Ulm und Kleinhausen zusammen?", None, True),
+    # the other town is context: a partner of the profiled city
+    ("Welche Projekte betreibt Ulm zusammen mit Kleinhausen?", None, False),
+    ("Does Ulm share its data platform with Kleinhausen?", None, False),
+    ("Welche Rolle spielt Ulm als Partner von Kleinhausen?", None, False),
+    ("Wofür gilt Ulm in der Region um Kleinhausen als Vorbild?", None, False),
+])
+def test_a_comparison_with_a_town_without_a_profile_is_refused_by_its_name(text, attribute, refused):
+    refusals = Refusals(unknown_name=lambda text: None)
+    query = Query(asked=text, text=text, language="de", cities=("Ulm",), unprofiled=("Kleinhausen",),
+                  attribute=attribute)
+    answer = refusals.answer(query)
+    assert (answer is not None and answer.refused and "Kleinhausen" in answer.text) is refused
+
+
 def test_exact_answers_get_the_passages_they_were_drawn_from_and_lighthouse_questions_skip_city_lists():
     class Never:
         def run(self, *args, **kwargs):
