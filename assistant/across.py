@@ -28,7 +28,7 @@ _REPORTS_OWN = ("atlas german deutschen profiled surveyed studied featured parti
 # ... also several of them, a count, or where they stand: "Welche der im Atlas porträtierten Städte", "der 50 Städte"
 _OF_THE_REPORT = (rf"(?:(?:{'|'.join(_HOW_MANY_NAMED)}|\d+|(?:im|in the|in dem) (?:atlas|bericht|report|studie|study)) )?"
                   rf"(?:(?:{'|'.join(_HOW_MANY_NAMED)}|\d+|{'|'.join(_REPORTS_OWN)}) ){{0,2}}")
-WHICH_CITIES = re.compile(rf"\bwelche(?:n|r)? (?:der )?{_OF_THE_REPORT}st[äa]dte\b|\bin welchen st[äa]dten\b|"
+WHICH_CITIES = re.compile(rf"\bwelche(?:n|r)? (?:der )?{_OF_THE_REPORT}st[äa]dte\b|\b(?:in|bei|an|aus|von|für|unter) welchen st[äa]dten\b|"
                           rf"\bwelche kommunen\b|\bwhich (?:of the )?{_OF_THE_REPORT}(?:cities|towns|municipalities)\b|\bwhat cities\b|"
                           r"\bin which cities\b|"
                           r"^\s*(?:welche stadt|which city)\b(?! (?:hat|has|ist|is) (?:die|the|am|most|meisten))", re.I)
@@ -38,6 +38,8 @@ zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihr
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
 nennen nennt genannt erwähnen erwähnt mention mentions mentioned
+steckbrief steckbriefe steckbriefen steckbriefs porträt portrait bericht report
+projektbeispiel projektbeispiele projektbeispielen beispiel beispiele example examples
 """.split()) | set(_REPORTS_OWN)
 _STOP |= {fold(w) for w in _STOP}
 # A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.
@@ -127,6 +129,10 @@ class CityFinder:
                 # it is part of a name of several ("the Digital Cities Challenge")
                 part = name and any(0 < j < len(tokens) and tokens[j][:1].isupper() for j in (i - 1, i + 1))
                 german = [fold(g) for g in self.glossary.get(token.lower(), ())] if not part else []
+                # the first word, capitalised anyway, is a name too where the profiles write it and the
+                # glossary does not know it ("Eurocities network cities", typed as keywords)
+                name = name or (i == 0 and token[:1].isupper() and not german and len(token) >= 5
+                                and self.spread(self._stem(fold(token))) > 0)
                 german = [fold(token), *german] if name else german
             else:
                 german = [fold(token)]
@@ -144,14 +150,18 @@ class CityFinder:
         alternatives = {i for i, t in enumerate(tokens) if t.lower() in ("or", "oder", "bzw.", "bzw",
                                                                            "beziehungsweise")}
         groups: list[tuple[int, list[str]]] = []
+        joined: set[int] = set()  # the groups of alternatives
         for pos, stems in words:
-            if groups and any(groups[-1][0] < a < pos and pos - a <= 3 for a in alternatives):
-                groups[-1] = (pos, groups[-1][1] + stems)  # "A or B": either will do
+            if groups and any(groups[-1][0] < a < pos and pos - a <= 4 for a in alternatives):
+                groups[-1] = (groups[-1][0], groups[-1][1] + stems)  # "A or B": either will do
+                joined.add(len(groups) - 1)
             else:
                 groups.append((pos, stems))
         for limit in (self.max_spread, len(self._cities) // 2):  # a word up to half the profiles use ("CDO")
-            # An English word with a common German stand-in is common ("programme": "Programm").
-            found = [tuple(t for t in dict.fromkeys(g) if self.spread(t) > 0) for _, g in groups]
+            # An English word with a common German stand-in is common ("programme": "Programm"); of
+            # alternatives ("Freifunk oder das EU-Programm WIFI4EU"), the distinctive ones stand for the group.
+            found = [tuple(t for t in dict.fromkeys(g) if self.spread(t) > 0
+                           and (i not in joined or self.spread(t) <= limit)) for i, (_, g) in enumerate(groups)]
             found = list(dict.fromkeys(g for g in found if g and max(map(self.spread, g)) <= limit))
             if found:
                 return sorted(found, key=lambda g: min(map(self.spread, g)))

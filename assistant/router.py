@@ -118,7 +118,9 @@ class Exact:
                  # "Welche Städte ...?" over all profiles, unless it asks for lighthouse projects (Anhang A)
                  # (a quoted name is not such a question: "model municipalities (»Leuchttürme«)")
                  or (None if LIGHTHOUSE.search(QUOTED.sub(" ", text)) else
-                     self.across.run(text, lang, named, asked=query.lists_cities, query_vector=query.vector))
+                     # the question without its chatty context ("Ich plane eine Messe. Welche Städte ...?")
+                     self.across.run(query.core or text, lang, named, asked=query.lists_cities,
+                                     query_vector=query.vector))
                  or self.projects.run(text, lang, named, listing=query.yes_no or query.keywords or query.lists_cities)
                  or (None if named else self.study().profiled(text, lang)))
         return None if exact is None else replace(exact, retrieved=self.hits_for(exact))

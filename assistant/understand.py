@@ -56,7 +56,7 @@ def question_parts(text: str) -> list[str]:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|;\s*")
-_CLAUSE = re.compile(r",|\s[–—-]\s")
+_CLAUSE = re.compile(r",|:\s|\s[–—-]\s")  # "..., wie viele", "Ich suche Vorbilder: Welche ..."
 # "Was sagt der Atlas dazu?", "What does the atlas say about it?": the question is the sentence before.
 _META = re.compile(r"\bdazu\b|\bdarüber\b|\babout (?:it|this|that)\b|\bon (?:it|this|that)\b", re.I)
 # Context about the asker ("Ich schreibe gerade ein Referat", "My daughter starts university"): first and
@@ -70,8 +70,8 @@ def about_the_asker(text: str) -> bool:
 
 
 _CITIES_WORD = re.compile(r"st[äa]dte|städten|kommunen|cities|towns|municipalities", re.I)
-_OTHER_CITIES = re.compile(r"\b(?:other|any|more|further|andere\w*|weitere\w*|noch (?:eine|mehr)|sonst noch)\s+"
-                           r"(?:\w+\s+)?(?:cities|towns|municipalities|st[äa]dte\w*|kommunen)\b", re.I)
+_OTHER_CITIES = re.compile(r"\b(?:other|another|any|more|further|andere\w*|weitere\w*|noch (?:eine|mehr)|sonst noch)\s+"
+                           r"(?:\w+\s+){0,2}?(?:cities|towns|municipalities|city|town|st[äa]dt\w*|kommunen?)\b", re.I)
 # "außer Leipzig", "apart from Bonn and Köln": what comes after these words is set aside.
 BESIDES = r"(?:außer|ausser|neben|ohne|abgesehen von|apart from|besides|except(?: for)?|excluding|not counting|other than)"
 _LEADING_BESIDES = re.compile(rf"^\s*{BESIDES}\b[^,?]{{1,60}},\s*", re.I)
@@ -232,9 +232,17 @@ def _pyspellchecker(spell_checker) -> tuple[tuple, str]:
     return dictionaries, f"# {len(words)} words\n" + "\n".join(words)
 
 
+# A German question without a question word that opens with a finite verb of any kind ("Kooperiert Ulm
+# ...?", "Betreibt ...?", "Fördern ...?"): a word ending as verbs do, its question mark at the end.
+# (not a noun ending so: "Projekt", "Stadt", "Amt", "Konzept")
+_VERB_FIRST_DE = re.compile(r"^\s*[A-ZÄÖÜ][a-zäöüß]{3,}(?:(?<![kdmp])t|en)\s+\S[^?]*\?\s*$")
+
+
 def is_yes_no(text: str, lang: str) -> bool:
     """Whether a question opens with its verb ("Hat Ulm ...?", "Was the bid ...?"); German "Was ist ...?" asks what."""
     start = YES_NO_START.match(text)
+    if start is None and lang != "en":
+        return bool(_VERB_FIRST_DE.match(text)) and not QUESTION_WORD.search(text)
     return bool(start) and not (lang != "en" and start.group(0).strip().lower() == "was")
 
 

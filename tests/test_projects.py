@@ -488,3 +488,19 @@ def test_a_project_named_only_in_its_title_lists_its_city(mini_report):
     answer = CityFinder(mini_report).run("Welche Städte haben einen Marktliner?", "de", [])
     assert answer is not None and [c.source for c in answer.citations] == ["Aachen"]
     assert "Elektrobus" in answer.citations[0].quote  # the project's first sentence is quoted
+
+
+def test_alternatives_are_one_asked_word_held_by_their_distinctive_members(finder):
+    # "Freifunk oder das EU-Programm WIFI4EU": either name will do; "Programm" is too common to pick cities
+    terms = finder.terms("Welche Städte nutzen Freifunk oder das EU-Programm WIFI4EU für ihr WLAN?", "de")
+    group = next(g for g in terms if "freifunk" in g)
+    assert "wifi4eu" in group and "programm" not in group
+
+
+@pytest.mark.parametrize("question", [
+    "Bei welchen Städten spielt das Stadtlabor »Morgenstadt« eine Rolle?",
+    "Morgenstadt network cities",  # a name first, as keywords are typed
+])
+def test_which_cities_asked_in_other_forms_still_lists(finder, question):
+    answer = finder.run(question, "de" if "Bei" in question else "en", [], asked=True)
+    assert answer is not None and "Chemnitz" in [c.source for c in answer.citations]

@@ -46,6 +46,8 @@ def test_numbers_with_separators_and_scales():
     ("We moved here last year. Which services does the town offer online?", "Which services does the town offer online?"),
     ("Ich bereite eine Sitzung vor und frage mich, wer das Projekt leitet.", "wer das Projekt leitet."),
     ("Our mayor wonders whether other towns share their data openly.", "whether other towns share their data openly."),
+    ("Ich leite einen Sportverein und suche Ideen: Welche Städte fördern Vereine digital?",
+     "Welche Städte fördern Vereine digital?"),
 ])
 def test_context_about_the_asker_is_cut_off(text, core):
     assert core_question(text)[0] == core
@@ -148,6 +150,11 @@ def test_understanding_reads_slots_from_the_core_and_keeps_context_cities():
     ("Was the app a success?", "en", True),
     ("War das Projekt erfolgreich?", "de", True),
     ("Gibt es in Xstadt ein Reallabor?", "de", True),
+    # any finite verb first, not only those of a list
+    ("Kooperiert Xstadt mit der Hochschule?", "de", True),
+    ("Betreibt außer Xstadt noch eine Stadt ein Funknetz?", "de", True),
+    ("Projekt Funknetz in Xstadt?", "de", False),  # a noun first
+    ("Digitalstrategie Xstadt?", "de", False),
 ])
 def test_german_was_asks_what_and_english_was_asks_yes_or_no(text, lang, yes_no):
     assert is_yes_no(text, lang) is yes_no
@@ -195,3 +202,12 @@ def test_a_clause_about_the_asker(clause, asker):
     from assistant.understand import about_the_asker
 
     assert about_the_asker(clause) is asker
+
+
+def test_a_yes_no_question_about_one_other_city_asks_for_cities_too():
+    from assistant.understand import _OTHER_CITIES
+
+    assert _OTHER_CITIES.search("Nutzt noch eine weitere Stadt Freifunk?")
+    assert _OTHER_CITIES.search("Kooperiert noch eine andere porträtierte Stadt mit Firmen?")
+    assert _OTHER_CITIES.search("Does another city run such a lab?")
+    assert not _OTHER_CITIES.search("Hat die Stadt eine andere Strategie?")
