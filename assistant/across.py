@@ -40,6 +40,7 @@ that there any atlas german receive get gets got smart digital digitale digitale
 nennen nennt genannt erwähnen erwähnt mention mentions mentioned
 steckbrief steckbriefe steckbriefen steckbriefs porträt portrait bericht report
 projektbeispiel projektbeispiele projektbeispielen beispiel beispiele example examples
+list name show tell give liste nenne zeige germany germany's deutschland deutschlands
 """.split()) | set(_REPORTS_OWN)
 _STOP |= {fold(w) for w in _STOP}
 # A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.
@@ -264,7 +265,11 @@ class CityFinder:
             # Zukunftskommune@bw«", nine profiles name it), or say it as close in meaning.
             worded = (alone or score == top) if quoted else \
                 score >= need and any(t in s.folded for t in rarest) and not common
-            if (worded or sim >= close) and (score, sim) > best.get(s.city, (0, -np.inf, None))[:2]:
+            # ... or as close in meaning: with the quoted name (every found sentence has it), or with the
+            # rarest asked word, in any form ("Finalisten": "ins Finale"; not "Städtetag" alone for "im
+            # niedersächsischen Städtetag")
+            meant = sim >= close and (bool(quoted) or any(t[:max(5, len(t) - 3)] in s.folded for t in rarest))
+            if (worded or meant) and (score, sim) > best.get(s.city, (0, -np.inf, None))[:2]:
                 best[s.city] = (score, float(sim), s)
         if not best:
             if within is not None and found:  # the thing is in other profiles, not in those of this size

@@ -504,3 +504,22 @@ def test_alternatives_are_one_asked_word_held_by_their_distinctive_members(finde
 def test_which_cities_asked_in_other_forms_still_lists(finder, question):
     answer = finder.run(question, "de" if "Bei" in question else "en", [], asked=True)
     assert answer is not None and "Chemnitz" in [c.source for c in answer.citations]
+
+
+def test_a_sentence_close_in_meaning_is_listed_only_with_the_rarest_asked_word(mini_report):
+    import numpy as np
+
+    from assistant.across import CityFinder
+
+    finder = CityFinder(mini_report)
+    same = np.ones(4) / 2.0  # every sentence as close in meaning to the question as any other
+    finder.attach_vectors(lambda city, section, sentence: same)
+    answer = finder.run("Welche Städte nutzen Sensoren für die Verwaltung?", "de", [], query_vector=same)
+    # "Verwaltung" alone (Aachen, Bamberg) is not what the question asks for: "Sensoren" is
+    assert [c.source for c in answer.citations] == ["Freiburg im Breisgau"]
+
+
+def test_command_words_and_the_country_are_not_what_a_list_asks_for(finder):
+    terms = finder.terms("Name the cities in Germany that list a Freifunk network", "en")
+    flat = {t for g in terms for t in g}
+    assert "freifunk" in flat and not flat & {"benannt", "liste", "germany", "deutschland"}
