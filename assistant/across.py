@@ -33,7 +33,7 @@ WHICH_CITIES = re.compile(rf"\bwelche(?:n|r)? (?:der )?{_OF_THE_REPORT}st[äa]dt
                           r"\bin which cities\b|"
                           r"^\s*(?:welche stadt|which city)\b(?! (?:hat|has|ist|is) (?:die|the|am|most|meisten))", re.I)
 _STOP = set("""welche welcher welchen welches städte staedte stadt städten staedten kommunen atlas laut gibt haben
-hat sind ist war waren wurde wurden worden sein gewesen dabei wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
+hat sind ist war waren wurde wurden worden sein gewesen ihrem ihrer ihres seine seinen seinem seiner seines dabei wird werden einen eine einer einem eines der die das den dem des und oder bzw auch noch mit von für fuer
 zum zur bei beim vom am ins als im in an auf aus nach über ueber unter sich ihre ihren ihr sie es
 which what cities city have has does do the a an of for with and or in on at to by from as is are their its
 that there any atlas german receive get gets got smart digital digitale digitalen digitaler digitalisierung
@@ -46,6 +46,7 @@ _STOP |= {fold(w) for w in _STOP}
 # A name the question quotes ("die App »Park and Joy«", "the 'T-City' competition"): it names one thing.
 QUOTED = re.compile(r"[»«„“”\"]([^»«„“”\"]{2,60})[»«„“”\"]")
 _NAMED = re.compile(r"\b[A-ZÄÖÜ]{3,}s?\b|\b[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ]\w*")  # "CDO", "LoRaWAN", "KielRegion"
+_ABBREVIATED = re.compile(r"(\w)\s*\(([A-ZÄÖÜ][A-ZÄÖÜa-z0-9]{0,6}[A-ZÄÖÜ0-9])\)")  # "Onlinezugangsgesetz (OZG)"
 _ENDINGS = re.compile(r"(en|es|er|em|e|n|s)$")
 
 
@@ -119,6 +120,8 @@ class CityFinder:
         """The question's distinctive words, stemmed by their ending, rarest first: one group per word (an
         English word's group holds the German words it stands for; "opened or extended the office" is one
         group of alternatives)."""
+        # "das Onlinezugangsgesetz (OZG)": a name and its abbreviation are one asked thing, either will do
+        bracketed = {m.group(2) for m in _ABBREVIATED.finditer(question)}
         tokens = re.findall(r"[\w@.]+", question.replace("-", " "))
         words: list[tuple[int, list[str]]] = []  # (token position, the German words it stands for)
         for i, token in enumerate(tokens):
@@ -153,7 +156,7 @@ class CityFinder:
         groups: list[tuple[int, list[str]]] = []
         joined: set[int] = set()  # the groups of alternatives
         for pos, stems in words:
-            if groups and any(groups[-1][0] < a < pos and pos - a <= 4 for a in alternatives):
+            if groups and (tokens[pos] in bracketed or any(groups[-1][0] < a < pos and pos - a <= 4 for a in alternatives)):
                 groups[-1] = (groups[-1][0], groups[-1][1] + stems)  # "A or B": either will do
                 joined.add(len(groups) - 1)
             else:

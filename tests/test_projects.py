@@ -523,3 +523,11 @@ def test_command_words_and_the_country_are_not_what_a_list_asks_for(finder):
     terms = finder.terms("Name the cities in Germany that list a Freifunk network", "en")
     flat = {t for g in terms for t in g}
     assert "freifunk" in flat and not flat & {"benannt", "liste", "germany", "deutschland"}
+
+
+def test_a_name_and_its_abbreviation_in_brackets_are_one_asked_word(finder):
+    terms = finder.terms("Welche Städte nennen das Funknetzgesetz (FNG) in ihrem Steckbrief?", "de")
+    assert ("funknetzgesetz", "fng") not in terms  # neither is in the report: nothing is asked that it has
+    terms = finder.terms("In welchen Städten bietet die Volkshochschule (VHS) in ihrem Haus Kurse an?", "de")
+    group = next(g for g in terms if "vhs" in g)
+    assert any(t.startswith("volkshochschul") for t in group) and not any("kurs" in t for t in group)
