@@ -489,7 +489,8 @@ class FigureAnswerer:
     @staticmethod
     def _count(question: str) -> int:
         question = _ALL_OF_THEM.sub(" ", question)  # "Welche der 50 Städte ...": all the profiles, not a count
-        m = re.search(r"\b(?:top\s*)?(\d{1,2})\b(?!\s*(?:\.\d|km|einwohner|inhabitants|%))", question, re.I)
+        # not an amount ("50.000", "50,000 inhabitants", "20 km²")
+        m = re.search(r"\b(?:top\s*)?(\d{1,2})\b(?!\s*(?:[.,]\d|km|einwohner|inhabitants|%))", question, re.I)
         if m and 1 < int(m.group(1)) <= 50:
             return int(m.group(1))
         for word, value in _NUMBER_WORDS.items():

@@ -434,3 +434,11 @@ def test_cities_left_out_of_a_ranking_are_skipped_and_named(made_up):
     answer = made_up.run(question, "de", [], query)
     assert [c.source for c in answer.citations] == ["Birkenfeld"]
     assert "Ohne Asthausen" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Among the towns with fewer than 50,000 inhabitants, which one has the largest area?",
+    "Welche der Städte mit weniger als 50.000 Einwohnern hat die größte Fläche?",
+])
+def test_an_amount_is_no_count_of_a_ranking(made_up, question):
+    assert FigureAnswerer._count(question) == 1
