@@ -738,7 +738,14 @@ class ExtractiveAnswerer:
             if own is not None and own[0] >= top - self.part_margin:
                 pick = own[1]
             if pick in chosen:
-                continue
+                # the quote holds this part's best sentence: the part may still ask what the next best says
+                # ("Has X a concept, and how has it communicated so far?"), when it is nearly as good
+                own_rest = [t for t in rescored if t[1].hit_index == best.hit_index and t[1] not in chosen]
+                runner = max(own_rest, key=lambda t: t[0], default=None)
+                picked = next(t[0] for t in rescored if t[1] is pick)
+                if runner is None or runner[0] < picked - self.part_margin:
+                    continue
+                pick = runner[1]
             if pick.hit_index == best.hit_index:
                 if sum(len(c.sentence) for c in chosen) + len(pick.sentence) <= self.max_chars + 200:
                     chosen.append(pick)

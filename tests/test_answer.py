@@ -971,3 +971,28 @@ def test_the_figures_read_the_question_without_its_chatty_context():
     text = "I will do most of my paperwork online. How many services does the portal offer?"
     exact.answer(Query(text, text, "en", core="How many services does the portal offer?"))
     assert seen[0] == "How many services does the portal offer?"  # the figures first; not "most": no ranking
+
+
+def test_a_part_whose_best_sentence_is_quoted_already_adds_its_nearly_as_good_next_one():
+    import numpy as np
+
+    from assistant.answer import Scored
+    from assistant.weights import FEATURES, HAND_WEIGHTS
+
+    answerer = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1.0), part_margin=0.05)
+    # the first sentence is as good as the last for the second part: both say how the city communicates
+    sentences = ["Ein Konzept zur Kommunikation hat Musterstadt bisher nicht, die Stadt kommuniziert bisher nur "
+                 "über ihre Webseite.",
+                 "Die Verwaltung testet elektronische Akten.",
+                 "Die Stadt kommuniziert bisher über Newsletter."]
+    hits = [_hit(" ".join(sentences))]
+    scored = [Scored(s, 0, i, 1.0 - i / 10, np.zeros(len(FEATURES))) for i, s in enumerate(sentences)]
+    best, chosen, kept = scored[0], [scored[0]], []
+    parts = ["Hat Musterstadt ein Konzept zur Kommunikation", "wie kommuniziert die Stadt bisher"]
+    part_asks = [(p, answerer.asked(p, "de", set(), None)) for p in parts]
+    answerer.each_part(part_asks, best, chosen, scored, hits, kept)
+    assert scored[2] in chosen and scored[1] not in chosen  # the second part's own sentence, not the filler
+    # a part no other sentence answers nearly as well adds nothing
+    chosen = [scored[0]]
+    answerer.each_part(part_asks[:1], best, chosen, scored, hits, [])
+    assert chosen == [scored[0]]
