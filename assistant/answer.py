@@ -41,6 +41,15 @@ _AMOUNT = re.compile(r"\bwie viel\b|\bhow much\b", re.I)
 _WHEN = re.compile(r"\bwann\b|^\W*when\b|(?:,|\band|\bsince|\buntil)\s+when\b|\bwhen (?:did|does|do|was|were|is|will|has|have)\b|"
                    r"\bwhich year\b|\bwhat year\b|\bwhat date\b|\bin welchem (?:jahr|monat|zeitraum)\b|"
                    r"\bin what (?:year|month|period)\b|\bseit welchem\b|\bab welchem\b|\bbis zu welchem\b", re.I)
+# "Wie viele genau?", "exactly how many": a share ("knapp die Hälfte") is no answer, a count is
+_EXACT = re.compile(r"\bgenau\b|\bexakt\b|\bexact(?:ly)?\b|\bprecise(?:ly)?\b", re.I)
+_COUNT_IN_TEXT = re.compile(r"\d|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
+                            r"hundert|tausend)\w*", re.I)
+# "Welche sechs Schulen ...?", "Which three cities ...?": the names of that many things are asked
+_NAMES_ASKED = re.compile(r"\b(?:welche[nmrs]?|which|what|name|nenne\w*)\s+(?:(?:der|die|den|of the|the)\s+)?"
+                          r"(?:anderen?\s+|other\s+)?(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|two|three|four|"
+                          r"five|six|seven|eight|nine|ten)\s+\w", re.I)
+_ITEM_SEPARATOR = re.compile(r",\s|\s(?:und|sowie|oder|and|or)\s|:\s|\s[–-]\s")
 _NUMBER_IN_TEXT = re.compile(
     r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
     r"hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
@@ -57,6 +66,7 @@ _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|\b(?:januar|februar|märz|april|mai
                            re.I)
 # The support features that say the quote lacks the kind of thing asked for.
 _MISSING = [_S[n] for n in ("date_missing", "money_missing", "count_missing", "number_missing", "maker_missing",
+                             "names_missing",
                             "duration_missing")]
 # What a sentence has from its passage, the same whatever part of a question it is scored for.
 _PASSAGE_LEVEL = [_F[n] for n in ("similarity", "passage_rank", "top_passage", "first_sentence", "heading_project",
@@ -199,6 +209,7 @@ _LIST_SEPARATOR = re.compile(r",\s|\s(?:sowie|und|oder|bzw\.)\s|:\s|»[^«]+«")
 _ANNOUNCES = re.compile(r"\b(?:zwei|drei|vier|fünf|sechs)\b[^.:;]{0,60}:", re.I)
 _COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5,
                 "six": 6}
+_ITEMS_NAMED = {**_COUNT_WORDS, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 # "am häufigsten", "least often": the sentence that states the extreme ("die wenigsten Nennungen").
 _SUPERLATIVES = (
     # the second place first: "zweithäufigste" is not "häufigste"
@@ -676,7 +687,12 @@ class ExtractiveAnswerer:
             # "how many users": the quote counts something else ("15.000 Downloads"). Not a how-often question,
             # whose next words are no counted thing ("Wie oft wurde die App heruntergeladen?" - "15.000 Mal").
             f[_S["count_missing"]] = float(not self.counted_in(asked.counted, self.counts(quote), compounds=True))
-        f[_S["number_missing"]] = float(asked.quantity and not self.gives_figure(asked, quote))
+        f[_S["number_missing"]] = float(asked.quantity and (not self.gives_figure(asked, quote) or (
+            bool(_EXACT.search(question)) and not _COUNT_IN_TEXT.search(_DATES.sub(" ", _REFERENCE.sub(" ", quote))))))
+        names = _NAMES_ASKED.search(question)
+        if names:  # that many names: at least one separator fewer than items in the quote
+            wanted = _ITEMS_NAMED[names.group(1).lower()]
+            f[_S["names_missing"]] = float(len(_ITEM_SEPARATOR.findall(quote)) < wanted - 1)
         f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not self.names_maker(question, quote))
         f[_S["duration_missing"]] = float(bool(_DURATION_ASKED.search(question)) and not _DURATION_IN_TEXT.search(quote))
         return f

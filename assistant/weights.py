@@ -112,6 +112,7 @@ SUPPORT_FEATURES: tuple[str, ...] = (
     "number_missing",        # a how-many / how-much question and a quote without a number
     "maker_missing",         # "welche Firma", "which vendor": a quote that names no organisation
     "duration_missing",      # "wie lange", "how long": a quote without a span of time
+    "names_missing",         # "welche sechs Schulen", "which three cities": a quote that names fewer items
     "english",               # an English question (its words reach the German text through fewer bridges)
     "asked_words",           # how many words were asked (up to 8, as a share)
 )

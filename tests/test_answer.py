@@ -638,6 +638,29 @@ def test_the_refusal_sees_a_missing_maker_or_span_of_time(question, quote, missi
     assert support[SUPPORT_INDEX[name]] == missing
 
 
+@pytest.mark.parametrize(("question", "quote", "feature", "missing"), [
+    # that many names asked: a quote that only counts them names none
+    ("Welche vier Kitas nehmen am Pilot teil?", "Am Pilot nehmen vier Kitas aus der Nordstadt teil.", "names_missing", 1.0),
+    ("Welche vier Kitas nehmen am Pilot teil?", "Teil nehmen die Kitas Sonne, Mond, Stern und Wolke.", "names_missing", 0.0),
+    ("Which three partners run the lab?", "Das Labor betreiben drei Partner gemeinsam.", "names_missing", 1.0),
+    ("Which three partners run the lab?", "Das Labor betreiben die Hochschule, die Stadtwerke und ein Verein.",
+     "names_missing", 0.0),
+    # "genau": a share is no count
+    ("Wie viele Vereine sind es genau?", "Knapp die Hälfte der Vereine ist dabei.", "number_missing", 1.0),
+    ("Wie viele Vereine sind es genau?", "Dabei sind 23 Vereine.", "number_missing", 0.0),
+    ("Wie viele Vereine sind dabei?", "Knapp die Hälfte der Vereine ist dabei.", "number_missing", 0.0),
+])
+def test_the_refusal_sees_missing_names_and_a_missing_exact_count(question, quote, feature, missing):
+    from assistant.answer import Scored
+    from assistant.weights import SUPPORT_INDEX
+
+    answerer = ExtractiveAnswerer()
+    lang = "en" if question.startswith("Which") else "de"
+    asked = answerer.asked(question, lang, set(), None)
+    support = answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))
+    assert support[SUPPORT_INDEX[feature]] == missing
+
+
 @pytest.mark.parametrize(("quote", "missing"), [
     ("Der fahrende Bus wird in der Innenstadt vorbereitet.", 1.0),  # "fahrende" holds no "Ende"
     ("Die Anwendungen werden per Email angekündigt.", 1.0),         # nor "Email" a "Mai"
