@@ -187,7 +187,6 @@ _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|t
                         + _NUMBER_WORD + r"\b", re.I)
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
 _ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|"
-                        r"Letztere[rs]?|Erstere[rs]?|"
                         r"Im (?:gleichen|selben|darauffolgenden) (?:Jahr|Monat|Zuge)|Im Folgejahr|Ein Jahr später)\b")
 # A negative finding and the sentence that says what there is instead.
 _NEGATION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b", re.I)
