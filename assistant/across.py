@@ -237,6 +237,8 @@ class CityFinder:
         phrase = "" if quoted else self.phrase(question, names_only=min(map(self.spread, rarest)) <= self.max_spread)
         if phrase and not any(t in phrase for t in rarest):
             phrase = ""  # the name is not what picks the cities ("CIO (Chief Information Officer)")
+        if phrase and max(map(self.spread, rarest)) <= self.name_alone:
+            phrase = ""  # a word as rare as "Interreg" names the thing on its own: "EU-Interreg" need not be said
         # The sentences with any of the asked words; listed are those with the rarest and enough of the others,
         # and those about as close in meaning to the question as the closest of them.
         found = [(i, s) for i, s in enumerate(self._sentences)

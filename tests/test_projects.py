@@ -531,3 +531,9 @@ def test_a_name_and_its_abbreviation_in_brackets_are_one_asked_word(finder):
     terms = finder.terms("In welchen Städten bietet die Volkshochschule (VHS) in ihrem Haus Kurse an?", "de")
     group = next(g for g in terms if "vhs" in g)
     assert any(t.startswith("volkshochschul") for t in group) and not any("kurs" in t for t in group)
+
+
+def test_a_word_as_rare_as_a_name_need_not_come_in_the_questions_phrase(finder):
+    # one profile writes "EU-Interreg-Programm", another only "Interreg": both take part
+    answer = finder.run("In welchen Städten laufen EU-Interreg-Projekte?", "de", [])
+    assert {"Konstanz", "Leipzig"} <= {c.source for c in answer.citations}
