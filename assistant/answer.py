@@ -43,16 +43,13 @@ _WHEN = re.compile(r"\bwann\b|^\W*when\b|(?:,|\band|\bsince|\buntil)\s+when\b|\b
                    r"\bin what (?:year|month|period)\b|\bseit welchem\b|\bab welchem\b|\bbis zu welchem\b", re.I)
 # "Wie viele genau?", "exactly how many": a share ("knapp die Hälfte") is no answer, a count is
 _EXACT = re.compile(r"\bgenau\b|\bexakt\b|\bexact(?:ly)?\b|\bprecise(?:ly)?\b", re.I)
-_COUNT_IN_TEXT = re.compile(r"\d|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
-                            r"hundert|tausend)\w*", re.I)
+_CARDINALS = "zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend"
+_COUNT_IN_TEXT = re.compile(rf"\d|\b(?:{_CARDINALS})\w*", re.I)
 # "Welche sechs Schulen ...?", "Which three cities ...?": the names of that many things are asked
 _NAMES_ASKED = re.compile(r"\b(?:welche[nmrs]?|which|what|name|nenne\w*)\s+(?:(?:der|die|den|of the|the)\s+)?"
                           r"(?:anderen?\s+|other\s+)?(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|two|three|four|"
                           r"five|six|seven|eight|nine|ten)\s+\w", re.I)
-_ITEM_SEPARATOR = re.compile(r",\s|\s(?:und|sowie|oder|and|or)\s|:\s|\s[–-]\s")
-_NUMBER_IN_TEXT = re.compile(
-    r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
-    r"hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
+_NUMBER_IN_TEXT = re.compile(rf"\d|\b({_CARDINALS}|hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
 # "Wie oft tagt der Beirat?": a frequency answers it as a number would ("tagt jährlich", "quartalsweise").
 _FREQUENCY_ASKED = re.compile(r"\bwie (?:oft|häufig)\b|\bhow (?:often|frequently)\b|\bin welche[mn] (?:rhythmus|abst[äa]nd|"
                               r"turnus|intervall)|\bat what (?:interval|frequency)\b", re.I)
@@ -66,8 +63,7 @@ _DATE_IN_TEXT = re.compile(r"\b(19|20)\d\d\b|\b(?:januar|februar|märz|april|mai
                            re.I)
 # The support features that say the quote lacks the kind of thing asked for.
 _MISSING = [_S[n] for n in ("date_missing", "money_missing", "count_missing", "number_missing", "maker_missing",
-                             "names_missing",
-                            "duration_missing")]
+                            "names_missing", "duration_missing")]
 # What a sentence has from its passage, the same whatever part of a question it is scored for.
 _PASSAGE_LEVEL = [_F[n] for n in ("similarity", "passage_rank", "top_passage", "first_sentence", "heading_project",
                                   "heading_chapter", "chart_title")]
@@ -692,7 +688,7 @@ class ExtractiveAnswerer:
         names = _NAMES_ASKED.search(question)
         if names:  # that many names: at least one separator fewer than items in the quote
             wanted = _ITEMS_NAMED[names.group(1).lower()]
-            f[_S["names_missing"]] = float(len(_ITEM_SEPARATOR.findall(quote)) < wanted - 1)
+            f[_S["names_missing"]] = float(len(_LIST_SEPARATOR.findall(quote)) < wanted - 1)
         f[_S["maker_missing"]] = float(bool(_MAKER_ASKED.search(question)) and not self.names_maker(question, quote))
         f[_S["duration_missing"]] = float(bool(_DURATION_ASKED.search(question)) and not _DURATION_IN_TEXT.search(quote))
         return f
