@@ -17,7 +17,6 @@ import numpy as np
 
 from .corpus import FIGURES_SECTION
 from .messages import say
-from .report_pack import report_pack
 from .text import NEGATED_QUESTION, Abbreviations, WordSpread, fold, project_title, split_sentences
 from .types import Answer, Citation, Report
 
@@ -246,8 +245,12 @@ class CityFinder:
                      any(t in s.folded for group in terms for t in group) and phrase in s.spaced
                      and all(q.search(s.spaced) for q in needed))]
         # "Wer gewann 2019 ...?": the report (March 2019) can know of that year only where a profile says it
-        recent = report_pack().years_since(question)
-        found = [(i, s) for i, s in found if all(y in s.sentence for y in recent)]
+        # ... and any year asked is a condition too ("im Jahr 2018 geschaffen"): the sentence names it, or
+        # the one before it ("Im Januar 2018 ... Diese Stelle ...")
+        recent = re.findall(r"\b(?:19|20)\d\d\b", question)
+        before = {i: self._sentences[i - 1] for i, _ in found if i > 0}
+        found = [(i, s) for i, s in found if all(y in s.sentence or (i in before and before[i].city == s.city
+                                                                      and y in before[i].sentence) for y in recent)]
         meaning = np.zeros(len(found))
         close = np.inf  # without vectors, the words alone decide
         if self._vectors is not None and query_vector is not None and found:

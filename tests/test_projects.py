@@ -537,3 +537,10 @@ def test_a_word_as_rare_as_a_name_need_not_come_in_the_questions_phrase(finder):
     # one profile writes "EU-Interreg-Programm", another only "Interreg": both take part
     answer = finder.run("In welchen Städten laufen EU-Interreg-Projekte?", "de", [])
     assert {"Konstanz", "Leipzig"} <= {c.source for c in answer.citations}
+
+
+def test_a_year_in_a_which_cities_question_is_a_condition(finder):
+    every = {c.source for c in finder.run("Welche Städte haben eine Open-Data-Plattform?", "de", []).citations}
+    since = finder.run("Welche Städte haben seit 2017 eine Open-Data-Plattform?", "de", [])
+    assert since is not None and {c.source for c in since.citations} < every
+    assert all("2017" in c.quote for c in since.citations)
