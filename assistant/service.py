@@ -481,10 +481,15 @@ class Assistant:
             words = re.split(r"(\s+|,)", match.group(1))
             found = [w for w in words if w.strip(" ,") and self.matcher.profiled(w)]
             besides.update(c for w in found for c in self.matcher.profiled(w))
-            return match.group(0)[: match.start(1) - match.start(0)] + "".join(w for w in words if w not in found)
+            if not found:
+                return match.group(0)
+            # "neben dem Sieger Darmstadt Finalisten": what describes the cities set aside goes with them
+            last = max(i for i, w in enumerate(words) if w in found)
+            rest = re.sub(r"^\s*,", "", "".join(words[last + 1:]))
+            return rest if not rest.strip() or re.match(r"[?!.]", rest) else " " + rest
 
         kept = _BESIDES.sub(drop, text)
-        return (re.sub(r"\s{2,}", " ", kept) if besides else text), besides
+        return (re.sub(r"\s+([?!.,])", r"\1", re.sub(r"\s{2,}", " ", kept)).strip() if besides else text), besides
 
     def _unknown_name(self, text: str) -> str | None:
         """A distinctive name in the question (CamelCase, a capitalised compound, another edition of the

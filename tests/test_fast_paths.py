@@ -50,12 +50,14 @@ def test_dense_query_by_ids_equals_the_vector_store_query(mini_assistant, city):
 
 
 @pytest.mark.parametrize("question, besides, left", [
-    ("Hat außer Aachen noch eine Stadt ein Projekt dazu?", {"Aachen"}, "Hat außer noch eine Stadt ein Projekt dazu?"),
-    ("Apart from Bamberg and Aachen, which cities do this?", {"Bamberg", "Aachen"}, "Apart from and , which cities"),
+    ("Hat außer Aachen noch eine Stadt ein Projekt dazu?", {"Aachen"}, "Hat noch eine Stadt ein Projekt dazu?"),
+    ("Apart from Bamberg and Aachen, which cities do this?", {"Bamberg", "Aachen"}, "which cities do this?"),
     ("Was macht Bamberg außer der App?", set(), "Was macht Bamberg außer der App?"),
-    ("Which cities run an app besides Aachen?", {"Aachen"}, "Which cities run an app besides"),  # at the end
+    ("Which cities run an app besides Aachen?", {"Aachen"}, "Which cities run an app?"),  # at the end
+    # what describes the city set aside goes with it: "the winner" is not what is asked about
+    ("Welche Städte waren neben dem Vorreiter Aachen im Finale?", {"Aachen"}, "Welche Städte waren im Finale?"),
 ])
 def test_cities_named_after_besides_are_not_the_ones_asked_about(mini_assistant, question, besides, left):
     text, found = mini_assistant._besides(question)
     assert found == besides
-    assert text.startswith(left.split(",")[0]) and not any(c in text for c in besides)
+    assert text == left
