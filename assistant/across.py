@@ -248,9 +248,10 @@ class CityFinder:
         # ... and any year asked is a condition too ("im Jahr 2018 geschaffen"): the sentence names it, or
         # the one before it ("Im Januar 2018 ... Diese Stelle ...")
         recent = re.findall(r"\b(?:19|20)\d\d\b", question)
-        before = {i: self._sentences[i - 1] for i, _ in found if i > 0}
-        found = [(i, s) for i, s in found if all(y in s.sentence or (i in before and before[i].city == s.city
-                                                                      and y in before[i].sentence) for y in recent)]
+        if recent:
+            before = {i: self._sentences[i - 1] for i, _ in found if i > 0}
+            found = [(i, s) for i, s in found if all(y in s.sentence or (i in before and before[i].city == s.city
+                                                                          and y in before[i].sentence) for y in recent)]
         meaning = np.zeros(len(found))
         close = np.inf  # without vectors, the words alone decide
         if self._vectors is not None and query_vector is not None and found:

@@ -17,7 +17,7 @@ import numpy as np
 from .corpus import FIGURES_SECTION
 from .messages import say
 from .report_pack import report_pack
-from .text import HOW_MANY_DE, fold, split_sentences
+from .text import HOW_MANY_DE, fold, project_title, split_sentences
 from .types import Answer, Chunk, Citation, Hit
 from .understand import question_parts
 from .weights import FEATURES, SUPPORT_FEATURES, RefusalModel, SentenceWeights
@@ -45,10 +45,6 @@ _WHEN = re.compile(r"\bwann\b|^\W*when\b|(?:,|\band|\bsince|\buntil)\s+when\b|\b
 _EXACT = re.compile(r"\bgenau\b|\bexakt\b|\bexact(?:ly)?\b|\bprecise(?:ly)?\b", re.I)
 _CARDINALS = "zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend"
 _COUNT_IN_TEXT = re.compile(rf"\d|\b(?:{_CARDINALS})\w*", re.I)
-# "Welche sechs Schulen ...?", "Which three cities ...?": the names of that many things are asked
-_NAMES_ASKED = re.compile(r"\b(?:welche[nmrs]?|which|what|name|nenne\w*)\s+(?:(?:der|die|den|of the|the)\s+)?"
-                          r"(?:anderen?\s+|other\s+)?(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|two|three|four|"
-                          r"five|six|seven|eight|nine|ten)\s+\w", re.I)
 _NUMBER_IN_TEXT = re.compile(rf"\d|\b({_CARDINALS}|hälfte|drittel|viertel|fünftel|dutzend|million|milliarde)", re.I)
 # "Wie oft tagt der Beirat?": a frequency answers it as a number would ("tagt jährlich", "quartalsweise").
 _FREQUENCY_ASKED = re.compile(r"\bwie (?:oft|häufig)\b|\bhow (?:often|frequently)\b|\bin welche[mn] (?:rhythmus|abst[äa]nd|"
@@ -206,6 +202,9 @@ _ANNOUNCES = re.compile(r"\b(?:zwei|drei|vier|fünf|sechs)\b[^.:;]{0,60}:", re.I
 _COUNT_WORDS = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5,
                 "six": 6}
 _ITEMS_NAMED = {**_COUNT_WORDS, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+# "Welche sechs Schulen ...?", "Which three cities ...?": the names of that many things are asked
+_NAMES_ASKED = re.compile(r"\b(?:welche[nmrs]?|which|what|name|nenne\w*)\s+(?:(?:der|die|den|of the|the)\s+)?"
+                          rf"(?:anderen?\s+|other\s+)?({'|'.join(_ITEMS_NAMED)})\s+\w", re.I)
 # "am häufigsten", "least often": the sentence that states the extreme ("die wenigsten Nennungen").
 _SUPERLATIVES = (
     # the second place first: "zweithäufigste" is not "häufigste"
@@ -748,14 +747,13 @@ class ExtractiveAnswerer:
             # the best one's passage answers the part unless another one does clearly better
             own = max((t for t in rescored if t[1].hit_index == best.hit_index), key=lambda t: t[0], default=None)
             if own is not None and own[0] >= top - self.part_margin:
-                pick = own[1]
+                top, pick = own
             if pick in chosen:
                 # the quote holds this part's best sentence: the part may still ask what the next best says
                 # ("Has X a concept, and how has it communicated so far?"), when it is nearly as good
                 own_rest = [t for t in rescored if t[1].hit_index == best.hit_index and t[1] not in chosen]
                 runner = max(own_rest, key=lambda t: t[0], default=None)
-                picked = next(t[0] for t in rescored if t[1] is pick)
-                if runner is None or runner[0] < picked - self.part_margin:
+                if runner is None or runner[0] < top - self.part_margin:
                     continue
                 pick = runner[1]
             if pick.hit_index == best.hit_index:
@@ -905,9 +903,7 @@ class ExtractiveAnswerer:
     @staticmethod
     def frame(lang: str, hit: Hit, quote: str) -> str:
         chunk = hit.chunk
-        section = chunk.section.removeprefix("Projektbeispiele: ")
-        if section != chunk.section:  # a project: its title (its fields are in the citation)
-            section = re.sub(r"\s*\([^()]*\)\s*$", "", section)
+        section = project_title(chunk.section) or chunk.section  # a project: its title (its fields are in the citation)
         if chunk.city:
             return say(lang, "quote_profile", city=chunk.city, section=section, quote=quote)
         chapter = chunk.source if lang == "de" else chunk.source.replace("Anhang A", "Appendix A")

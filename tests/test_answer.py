@@ -616,6 +616,16 @@ def test_a_frequency_answers_a_how_often_question_as_a_number_would():
     assert members.refused
 
 
+def _support(question: str, quote: str, feature: str, lang: str = "de") -> float:
+    """One support feature of a quote as the answer to a question (the quote's own passage retrieved)."""
+    from assistant.answer import Scored
+    from assistant.weights import SUPPORT_INDEX
+
+    answerer = ExtractiveAnswerer()
+    asked = answerer.asked(question, lang, set(), None)
+    return answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))[SUPPORT_INDEX[feature]]
+
+
 @pytest.mark.parametrize(("question", "quote", "missing"), [
     ("Welche Firma hat die Sensoren geliefert?", "Die Stadt hat im Jahr 2018 Sensoren in der Innenstadt verbaut.", 1.0),
     ("Welche Firma hat die Sensoren geliefert?", "Die Sensoren lieferte die Musterwerke GmbH.", 0.0),
@@ -627,15 +637,8 @@ def test_a_frequency_answers_a_how_often_question_as_a_number_would():
     ("How long will the pilot run?", "Der Pilot läuft bis Ende 2021.", 0.0),
 ])
 def test_the_refusal_sees_a_missing_maker_or_span_of_time(question, quote, missing):
-    from assistant.answer import Scored
-    from assistant.weights import SUPPORT_INDEX
-
-    answerer = ExtractiveAnswerer()
-    hit = _hit(quote)
-    asked = answerer.asked(question, "de", set(), None)
-    support = answerer.support(asked, question, quote, hit, Scored(quote, 0, 0, 1.0))
     name = "duration_missing" if ("lange" in question or "long" in question) else "maker_missing"
-    assert support[SUPPORT_INDEX[name]] == missing
+    assert _support(question, quote, name) == missing
 
 
 @pytest.mark.parametrize(("question", "quote", "feature", "missing"), [
@@ -651,14 +654,8 @@ def test_the_refusal_sees_a_missing_maker_or_span_of_time(question, quote, missi
     ("Wie viele Vereine sind dabei?", "Knapp die Hälfte der Vereine ist dabei.", "number_missing", 0.0),
 ])
 def test_the_refusal_sees_missing_names_and_a_missing_exact_count(question, quote, feature, missing):
-    from assistant.answer import Scored
-    from assistant.weights import SUPPORT_INDEX
-
-    answerer = ExtractiveAnswerer()
     lang = "en" if question.startswith("Which") else "de"
-    asked = answerer.asked(question, lang, set(), None)
-    support = answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))
-    assert support[SUPPORT_INDEX[feature]] == missing
+    assert _support(question, quote, feature, lang) == missing
 
 
 @pytest.mark.parametrize(("quote", "missing"), [
@@ -670,14 +667,7 @@ def test_the_refusal_sees_missing_names_and_a_missing_exact_count(question, quot
     ("Das geschieht dann, wenn die Verwaltung das Wissen schon hat.", 0.0),  # a condition answers "wann" too
 ])
 def test_a_when_question_sees_a_date_only_in_whole_words(quote, missing):
-    from assistant.answer import Scored
-    from assistant.weights import SUPPORT_INDEX
-
-    answerer = ExtractiveAnswerer()
-    question = "Wann hat der Bus den Linienbetrieb aufgenommen?"
-    asked = answerer.asked(question, "de", set(), None)
-    support = answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))
-    assert support[SUPPORT_INDEX["date_missing"]] == missing
+    assert _support("Wann hat der Bus den Linienbetrieb aufgenommen?", quote, "date_missing") == missing
 
 
 @pytest.mark.parametrize(("sentence", "is_question", "about_study"), [
@@ -945,14 +935,8 @@ def test_a_how_many_question_counts_its_noun(question, lang, counted):
     ("Wie oft wurde die App heruntergeladen?", "Die App wurde 15.000 Mal heruntergeladen.", 0.0),
 ])
 def test_a_count_of_the_same_kind_of_thing_is_not_missing(question, quote, missing):
-    from assistant.answer import Scored
-    from assistant.weights import SUPPORT_INDEX
-
-    answerer = ExtractiveAnswerer()
     lang = "en" if question.startswith("How") else "de"
-    asked = answerer.asked(question, lang, set(), None)
-    support = answerer.support(asked, question, quote, _hit(quote), Scored(quote, 0, 0, 1.0))
-    assert support[SUPPORT_INDEX["count_missing"]] == missing
+    assert _support(question, quote, "count_missing", lang) == missing
 
 
 def test_a_sentence_knows_how_close_the_next_one_is_to_the_question():
