@@ -178,7 +178,11 @@ _PARTITIVE_ASKED = re.compile(rf"\b(?:{HOW_MANY_DE}|how many)\s+(?:der|von|of)\b
 _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|the\s+)?(?:insgesamt\s+|total\s+)?"
                         + _NUMBER_WORD + r"\b", re.I)
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
-_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|"
+# A preposition with a demonstrative ("In diesem Bereich", "Aus diesem Grund") or a place word ("Dort") refers
+# back as well.
+_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|Dort|Hier|"
+                        r"Letzterer?|Ersterer?|(?:In|Aus|Zu|Mit|Für|Auf|Unter|Bei|Nach|Neben|Seit|Durch|Über|Von)\s+"
+                        r"(?:diese[mnrs]?|dies|jene[mnrs]?)|"
                         r"Im (?:gleichen|selben|darauffolgenden) (?:Jahr|Monat|Zuge)|Im Folgejahr|Ein Jahr später)\b")
 # A negative finding and the sentence that says what there is instead.
 _NEGATION = re.compile(r"\bkein\w*|\bnicht\b|\bnie\b", re.I)
@@ -542,15 +546,19 @@ class ExtractiveAnswerer:
             scored = dated or scored
         if amounts:
             scored = [x for x in scored if self.gives_figure(asked, _REFERENCE.sub(" ", x.sentence))] or scored
-        recent = report_pack().years_since(question)
+        recent, picked = report_pack().years_since(question), None
         if recent and not (quantity or _ENUMERATION.search(question)):
             # "Wer gewann den Wettbewerb 2019?": the report (March 2019) can only know that year's or
             # later plans, in a sentence of that year about what was asked. (An earlier year may go
             # unsaid in the sentence that answers: "Darmstadt gewann den Bitkom-Wettbewerb".)
+            # The year picks the best sentence; its passage's other sentences may still complete it ("Mit
+            # Verfügung ... im Januar 2019 wurden Strukturen geschaffen. Dies sind im Einzelnen ...").
             top = max((x.score for x in scored), default=0.0)
-            scored = [x for x in scored if any(y in x.sentence for y in recent) and x.score >= top - 0.1]
-            if not scored:
+            dated = [x for x in scored if any(y in x.sentence for y in recent) and x.score >= top - 0.1]
+            if not dated:
                 return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
+            picked = max(dated, key=lambda s: s.score)  # the best sentence, whatever its companions score
+            scored = dated + [x for x in scored if x.hit_index == picked.hit_index and x not in dated]
         if figure_only and (not scored or (groups and not any(
                 any(covers(g, self.terms(s.sentence)) for g in groups)
                 for s in scored if s.score >= max(x.score for x in scored) - 0.02))):
@@ -561,7 +569,7 @@ class ExtractiveAnswerer:
             return Answer(question, say(lang, "refuse_figure"), lang, True, (), retrieved)
         if not scored:
             return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
-        best = max(scored, key=lambda s: s.score)
+        best = picked or max(scored, key=lambda s: s.score)
         chosen = [best]
         same = sorted((s for s in scored if s.hit_index == best.hit_index and s is not best), key=lambda s: -s.score)
         probability = dict(zip(map(id, scored), self.weights.probabilities([s.score for s in scored]), strict=True))
@@ -749,8 +757,10 @@ class ExtractiveAnswerer:
             if own is not None and own[0] >= top - self.part_margin:
                 top, pick = own
             if pick in chosen:
-                # the quote holds this part's best sentence: the part may still ask what the next best says
-                # ("Has X a concept, and how has it communicated so far?"), when it is nearly as good
+                # the quote holds this part's best sentence (it stays when a second passage is cited); the part
+                # may still ask what the next best says ("Has X a concept, and how has it communicated so
+                # far?"), when it is nearly as good
+                kept.append(pick)
                 own_rest = [t for t in rescored if t[1].hit_index == best.hit_index and t[1] not in chosen]
                 runner = max(own_rest, key=lambda t: t[0], default=None)
                 if runner is None or runner[0] < top - self.part_margin:
@@ -822,7 +832,8 @@ class ExtractiveAnswerer:
                                  question, re.I)),
             quantity=bool(_QUANTITY.search(question)), when=bool(_WHEN.search(question)),
             partitive=bool(_PARTITIVE_ASKED.search(question)), english=lang == "en",
-            several=len(_ASKING.findall(question)) > 1, frequency=bool(_FREQUENCY_ASKED.search(question)),
+            several=len(_ASKING.findall(question)) > 1 or len(question_parts(question)) > 1,
+            frequency=bool(_FREQUENCY_ASKED.search(question)),
             counted_known=rarity is None or any(rarity.known(t) for t in counted))
 
     @staticmethod

@@ -438,6 +438,40 @@ def test_a_year_in_the_question_must_be_in_a_sentence_that_answers_it():
     assert "2017" in ask("Wer gewann den Bitkom-Wettbewerb »Digitale Stadt« 2017?").citations[0].quote
 
 
+def test_a_year_picks_the_sentence_but_its_passage_may_complete_it():
+    text = ("Bisher betreute das Hauptamt die Verwaltungsdigitalisierung. Im März 2020 wurden per Erlass neue "
+            "Gremien für die Digitalisierung geschaffen. Dies sind ein Beirat, eine Lenkungsrunde und ein "
+            "Innovationsbüro. Die Schulen erhalten WLAN.")
+    quote = _quote("Welche Gremien wurden im März 2020 für die Digitalisierung geschaffen?", _hit(text))
+    assert "Erlass" in quote and "Innovationsbüro" in quote  # the sentence after, though it lacks the year
+    assert "WLAN" not in quote
+
+
+@pytest.mark.parametrize("opening", ["In diesem Bereich", "Aus diesem Grund", "Dort", "Letztere"])
+def test_a_sentence_opened_by_a_preposition_and_a_demonstrative_comes_with_what_it_refers_to(opening):
+    from assistant.weights import HAND_WEIGHTS
+
+    text = (f"Die Digitalisierung ist in Musterstadt beim Amt für Stadtentwicklung angesiedelt. {opening} "
+            "wird eine Stabsstelle Smart Region mit eigenem Budget und fünf Mitarbeitenden für alle Fragen der "
+            "Digitalisierung eingerichtet. Die Bürger werden online informiert.")
+    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    quote = _run("Welche Stabsstelle Smart Region wird eingerichtet?", _hit(text), city="Musterstadt",
+                 answerer=sure).citations[0].quote
+    assert "Amt für Stadtentwicklung" in quote and "online" not in quote
+
+
+@pytest.mark.parametrize(("question", "several"), [
+    ("Hat Musterstadt ein Konzept für die Bürgerbeteiligung, und wie wurde bislang beteiligt?", True),
+    ("Does the town have a data officer, and since when is the post filled?", True),
+    ("Hat Musterstadt ein Konzept für die Bürgerbeteiligung?", False),
+    ("Hat Musterstadt einen CDO und einen CIO?", False),
+])
+def test_a_yes_no_question_joined_to_a_wh_question_asks_two_things(question, several):
+    answerer = ExtractiveAnswerer()
+    lang = "en" if question.startswith("Does") else "de"
+    assert answerer.asked(question, lang, set(), None).several is several
+
+
 def test_a_sentence_that_begins_in_the_same_year_comes_with_the_year():
     text = ("Im Jahr 2015 beschloss der Stadtrat die Smart-City-Strategie. Im gleichen Jahr startete das "
             "EU-Projekt »Triangulum« mit ersten Maßnahmen. Die Bürger werden online informiert.")
