@@ -180,7 +180,7 @@ _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|t
 # A sentence that only makes sense after the one before it ("Diese wurde ... vorgelegt.").
 # A preposition with a demonstrative ("In diesem Bereich", "Aus diesem Grund") or a place word ("Dort") refers
 # back as well.
-_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|Dort|Hier|"
+_ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Dessen|Deren|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|Dort|Hier|"
                         r"Letzterer?|Ersterer?|(?:In|Aus|Zu|Mit|Für|Auf|Unter|Bei|Nach|Neben|Seit|Durch|Über|Von)\s+"
                         r"(?:diese[mnrs]?|dies|jene[mnrs]?)|"
                         r"Im (?:gleichen|selben|darauffolgenden) (?:Jahr|Monat|Zuge)|Im Folgejahr|Ein Jahr später)\b")
@@ -877,8 +877,8 @@ class ExtractiveAnswerer:
         at = {s.position: s for s in same}
         best = chosen[0]
 
-        def room(extra: Scored) -> bool:
-            return sum(len(c.sentence) for c in chosen) + len(extra.sentence) <= self.max_chars
+        def room(extra: Scored, slack: int = 0) -> bool:
+            return sum(len(c.sentence) for c in chosen) + len(extra.sentence) <= self.max_chars + slack
 
         before = at.get(best.position - 1)
         if before is not None and before not in chosen and _ANAPHORIC.match(best.sentence) and room(before):
@@ -889,7 +889,8 @@ class ExtractiveAnswerer:
                 and _INSTEAD.match(after.sentence) and room(after):
             chosen.append(after)
         after = at.get(best.position + 1)
-        if after is not None and after not in chosen and _ELABORATES.match(after.sentence) and room(after):
+        # what the best one announces or refers on to belongs to it: it may exceed the length a little
+        if after is not None and after not in chosen and _ELABORATES.match(after.sentence) and room(after, 200):
             chosen.append(after)
         chosen_terms = set().union(*(self.terms(c.sentence) for c in chosen))
         missing = [g for g in groups if not g & chosen_terms]

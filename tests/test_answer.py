@@ -460,6 +460,22 @@ def test_a_sentence_opened_by_a_preposition_and_a_demonstrative_comes_with_what_
     assert "Amt für Stadtentwicklung" in quote and "online" not in quote
 
 
+@pytest.mark.parametrize("opening", ["Dies geschieht", "Dessen Kern ist"])
+def test_a_long_sentence_keeps_the_one_that_says_how(opening):
+    from assistant.weights import HAND_WEIGHTS
+
+    text = ("Die Stadtwerke, mehrere Unternehmen aus der Region und die örtliche Hochschule arbeiten in diesem "
+            "Modellvorhaben gemeinsam daran, den Busverkehr in der Innenstadt pünktlicher zu machen, um dadurch "
+            "Fahrgäste zu gewinnen, Emissionen zu senken, die Lebensqualität der Anwohner spürbar zu steigern und die "
+            "Attraktivität des Standorts für Pendler und ortsansässige Betriebe zu erhöhen. "
+            f"{opening} eine Vorrangschaltung an Ampeln, die Positionsdaten der Busse in Echtzeit auswertet. "
+            "Die Bürger werden online informiert.")
+    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    quote = _run("Wie soll der Busverkehr in der Innenstadt pünktlicher werden?", _hit(text), city="Musterstadt",
+                 answerer=sure).citations[0].quote
+    assert "Vorrangschaltung" in quote and "online" not in quote
+
+
 @pytest.mark.parametrize(("question", "several"), [
     ("Hat Musterstadt ein Konzept für die Bürgerbeteiligung, und wie wurde bislang beteiligt?", True),
     ("Does the town have a data officer, and since when is the post filled?", True),
