@@ -62,6 +62,13 @@ _FIELD_PROJECT = re.compile(r"\w(?:s|ungs|täts|tur|form|welt|heits|dels)projekt
 # "Wie viele Projekte ...", "how many lighthouse projects ...": projects are what is counted.
 _COUNT_PROJECTS = re.compile(rf"\b(?:{HOW_MANY_DE}|how many|anzahl der|number of)\s+(?:[\w-]+\s+)?"
                              r"(?:projekte?|projektbeispiele?|leuchtturmprojekte?|projects?|lighthouse|examples?)\b", re.I)
+# "Welche Städte haben ein Projektbeispiel mit »Bürgerservice« im Titel?", "the word app is in the project's
+# title": the words asked are looked for in the projects' titles only.
+_TITLE_ASKED = re.compile(r"\b(?:projekt)?titel\w*\b|\btitles?\b|\btitled\b", re.I)
+_TITLE_WORDS = {"titel", "titeln", "projekttitel", "title", "titles", "titled", "word", "words", "wort", "worter",
+                "begriff", "term", "name", "namen", "called", "heisst", "tragt", "tragen", "carry", "carries",
+                "contain", "contains", "enthalt", "enthalten", "uses", "use", "nutzt", "that", "dessen", "deren",
+                "seinem", "ihrem", "whose"}
 _TITLE_STOP = {"der", "die", "das", "und", "für", "fur", "im", "in", "am", "an", "von", "zur", "zum", "mit", "des",
                "den", "dem", "the", "of", "and", "for", "digitale", "digitaler", "digitales", "smart", "city",
                "stadt", "projekt", "app", "4", "0"}
@@ -219,6 +226,37 @@ class ProjectAnswerer:
             rows.append((name, str(counts[name])))
         return Answer(question, "\n".join(lines), lang, False, tuple(cites), mode="projects", table=tuple(rows))
 
+    @staticmethod
+    def asks_title(question: str) -> bool:
+        """Whether the question asks for projects by a word in their title."""
+        return bool(_PROJECT.search(question) and _TITLE_ASKED.search(question))
+
+    def title_listing(self, question: str, lang: str) -> Answer | None:
+        """The projects whose title holds the word the question asks for; where it names alternatives
+        ("mit WLAN oder Hotspot im Titel"), those whose title holds either. None when no asked word is in
+        any title."""
+        titles = {id(p): set(re.findall(r"[a-z0-9]+", fold(p.title))) for c in self.report.cities for p in c.projects}
+
+        def in_title(word: str, words: set[str]) -> bool:
+            return word in words or (len(word) >= 5 and any(word in t for t in words))
+
+        skip = _QUESTION_STOP | _TOTAL_WORDS | _DESCRIPTION_WORDS | _TITLE_WORDS
+        written = {fold(w): w for w in re.findall(r"\w+", question)}
+        variants = []
+        for variant in alternatives(question):
+            # a word of two letters only as an abbreviation ("KI", "IT")
+            words = [w for w in re.findall(r"[a-z0-9]+", fold(variant)) if w not in skip and (
+                len(w) >= 3 or (len(w) == 2 and written.get(w, "").isupper()))]
+            variants.append([w for w in dict.fromkeys(words) if any(in_title(w, t) for t in titles.values())])
+        if not any(variants):
+            return None
+        found = [p for c in self.report.cities for p in c.projects
+                 if any(v and all(in_title(w, titles[id(p)]) for w in v) for v in variants)]
+        if not found:
+            return None
+        keyword = " / ".join(" ".join(written.get(w, w) for w in v) for v in variants if v)
+        return self._listing(question, lang, found, keyword)
+
     def keyword_listing(self, question: str, lang: str, titled: bool = False) -> Answer | None:
         """Projects whose title or text contains the question's distinctive words (LoRaWAN, autonomes Fahren);
         where it names alternatives ("Portal bzw. Plattform"), those that match either. With ``titled``, only
@@ -254,7 +292,10 @@ class ProjectAnswerer:
             described = self.describe(question, lang, found[0])
             if described is not None:
                 return described
-        keyword = " ".join(dict.fromkeys(shown)) or " ".join(distinctive)
+        return self._listing(question, lang, found, " ".join(dict.fromkeys(shown)) or " ".join(distinctive))
+
+    def _listing(self, question: str, lang: str, found: list[Project], keyword: str) -> Answer:
+        """The projects found for a keyword, each cited with its passage, and their table."""
         lines = [say(lang, "projects_head", count=len(found), where=say(lang, "projects_where_keyword", keyword=keyword))]
         cites = []
         for project in found:

@@ -114,6 +114,8 @@ class Exact:
         within = self.figures.within(text, lang, query) if not named else of_those(query)
         exact = ((self.across.run(within.rest, lang, [], query_vector=query.vector, within=within)
                   if within is not None else None)
+                 # "Welche Städte haben ein Projektbeispiel mit »App« im Titel?": the projects' titles only
+                 or (self.projects.title_listing(text, lang) if not named and self.projects.asks_title(text) else None)
                  or self.figures.run(query.core or text, lang, named, query)  # not the chatty context
                  # "Welche Städte ...?" over all profiles, unless it asks for lighthouse projects (Anhang A)
                  # (a quoted name is not such a question: "model municipalities (»Leuchttürme«)")

@@ -86,6 +86,29 @@ def test_keyword_listing_with_german_inflection(projects):
     assert {"Aachen", "Karlsruhe", "Soest"} <= {c.source for c in answer.citations}
 
 
+@pytest.mark.parametrize(("question", "lang", "words"), [
+    ("Welche Projektbeispiele tragen das Wort Portal im Titel?", "de", ["portal"]),
+    ("Which lighthouse projects carry Sensor or IT in their title?", "en", ["sensor", "it"]),
+])
+def test_projects_asked_by_a_word_in_their_title_are_those_whose_title_holds_it(projects, real_report, question,
+                                                                                 lang, words):
+    import re
+
+    assert projects.asks_title(question)
+    answer = projects.title_listing(question, lang)
+    def holds(title: str, word: str) -> bool:
+        tokens = re.findall(r"[a-z0-9]+", fold(title))
+        return word in tokens or (len(word) >= 5 and any(word in t for t in tokens))
+
+    expected = {(c.name, p.title) for c in real_report.cities for p in c.projects if any(holds(p.title, w) for w in words)}
+    assert expected and set(answer.listed) == expected  # a project whose text alone has the word is not listed
+
+
+def test_a_word_in_no_title_lists_no_projects_by_title(projects):
+    assert projects.title_listing("Welche Projekte haben Quantencomputer im Titel?", "de") is None
+    assert not projects.asks_title("Welche Städte haben ein Serviceportal?")
+
+
 def test_a_project_named_by_title_is_described_with_its_field(projects):
     answer = projects.run("Was ist INSPIRE in Paderborn?", "de", ["Paderborn"])
     assert "INSPIRE" in answer.text and answer.citations[0].source == "Paderborn"
