@@ -428,7 +428,11 @@ class ExtractiveAnswerer:
         "Ladepunkte" counts "zusätzliche Ladepunkte" as well."""
         if any(counted & unit and counts & unit for unit in self._units):
             return True
-        return covers(counted, counts) if compounds else bool(counted & counts)
+        if not compounds:
+            return bool(counted & counts)
+        # ... and "Dienstleistungen" counts "70 Leistungen": the text's word is the head of the asked compound
+        heads = {t.removesuffix("ung") for t in counts if len(t) >= 5}
+        return covers(counted, counts) or any(c.endswith(h) and len(h) >= 5 for c in counted for h in heads)
 
     def bridged_words(self, question: str, known: Callable[[str], bool] | None = None) -> set[str]:
         """The report's (German) words that an English question's words stand for; with ``known`` (for a
@@ -890,7 +894,9 @@ class ExtractiveAnswerer:
             chosen.append(after)
         after = at.get(best.position + 1)
         # what the best one announces or refers on to belongs to it: it may exceed the length a little
-        if after is not None and after not in chosen and _ELABORATES.match(after.sentence) and room(after, 200):
+        # (an enumeration the best one announces, "drei Modelle: ...", is quoted item by item instead)
+        if after is not None and after not in chosen and _ELABORATES.match(after.sentence) and room(after, 200) \
+                and not _ANNOUNCES.search(best.sentence):
             chosen.append(after)
         chosen_terms = set().union(*(self.terms(c.sentence) for c in chosen))
         missing = [g for g in groups if not g & chosen_terms]

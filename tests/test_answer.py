@@ -983,6 +983,9 @@ def test_a_how_many_question_counts_its_noun(question, lang, counted):
     ("Wie viele der Städte binden die Hochschulen ein?", "Knapp die Hälfte der befragten Städte bindet sie ein.", 0.0),
     ("Wie viele aktive Nutzer hat die App?", "Die App wurde 15.000 Mal heruntergeladen.", 1.0),
     ("Wie oft wurde die App heruntergeladen?", "Die App wurde 15.000 Mal heruntergeladen.", 0.0),
+    ("Wie viele Dienstleistungen bietet das Portal?", "Das Portal bietet über 40 Leistungen.", 0.0),  # head of the compound
+    ("Wie viele Ladestationen gibt es?", "Es gibt 40 Stationen.", 0.0),
+    ("Wie viele Ladestationen gibt es?", "Es gibt 40 Parkplätze.", 1.0),
 ])
 def test_a_count_of_the_same_kind_of_thing_is_not_missing(question, quote, missing):
     lang = "en" if question.startswith("How") else "de"
@@ -1023,6 +1026,9 @@ def test_the_figures_read_the_question_without_its_chatty_context():
 
         def profiled(self, *args):
             return None
+
+        def asks_title(self, *args):
+            return False
 
     exact = Exact(Stub(), Stub(), Stub(), lambda: Stub(), lambda answer: ())
     text = "I will do most of my paperwork online. How many services does the portal offer?"

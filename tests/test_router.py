@@ -85,6 +85,9 @@ def test_exact_answers_get_the_passages_they_were_drawn_from_and_lighthouse_ques
         def within(self, *args, **kwargs):
             return None
 
+        def asks_title(self, *args):
+            return False
+
     class Lists(Never):
         def run(self, text, lang, named, **kwargs):
             return Answer(text, "listed", lang, False)
