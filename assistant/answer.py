@@ -230,9 +230,31 @@ def _superlatives(question: str) -> list[re.Pattern]:
     return found[:1] if _SUPERLATIVES[0][0].search(question) else found
 
 
-def load_glossary(path: Path = _GLOSSARY_PATH) -> dict[str, tuple[str, ...]]:
+# An English word's inflections, undone to find it in the glossary: "agendas", "surveyed", "developing".
+_ENGLISH_INFLECTIONS = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e"))
+
+
+class Glossary(dict):
+    """English word -> German words, where an inflected English word finds its base form's entry
+    ("programmes" -> "programme", "surveyed" -> "survey")."""
+
+    def get(self, word: str, default=None):
+        found = super().get(word)
+        if found is not None:
+            return found
+        for suffix, base in _ENGLISH_INFLECTIONS:
+            stem = word[: -len(suffix)] + base if word.endswith(suffix) else ""
+            # "planning", "planned": the doubled consonant is undone too
+            for candidate in (stem, stem[:-1] if stem[-2:-1] == stem[-1:] and suffix in ("ing", "ed") else ""):
+                found = super().get(candidate) if len(candidate) >= 4 else None
+                if found is not None:
+                    return found
+        return default
+
+
+def load_glossary(path: Path = _GLOSSARY_PATH) -> Glossary:
     """English word -> the German words of the report it stands for (see the file's header)."""
-    out: dict[str, tuple[str, ...]] = {}
+    out = Glossary()
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):

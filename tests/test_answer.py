@@ -174,6 +174,21 @@ def test_the_glossary_bridges_english_words_to_the_reports_stems():
     assert answerer.bridged_terms("Wer koordiniert?") == set()  # German words are not in the glossary
 
 
+@pytest.mark.parametrize(("inflected", "base"), [
+    ("budgets", "budget"), ("cities", "city"), ("approaches", "approach"), ("funded", "fund"),
+    ("planning", "plan"), ("shared", "share"),
+])
+def test_an_inflected_english_word_finds_its_base_forms_glossary_entry(tmp_path, inflected, base):
+    from assistant.answer import load_glossary
+
+    path = tmp_path / "glossary.txt"
+    path.write_text(f"{base}: wort\nnew: neu\n", encoding="utf-8")
+    glossary = load_glossary(path)
+    assert glossary.get(inflected) == ("wort",)
+    assert glossary.get("news") is None  # a base of three letters is too short to be sure of
+    assert glossary.get("unknowns", ()) == ()
+
+
 def test_a_glossary_line_without_german_words_is_an_error(tmp_path):
     from assistant.answer import load_glossary
 
