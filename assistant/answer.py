@@ -283,9 +283,7 @@ def covers(group: set[str], terms: set[str]) -> bool:
             if len(stem) > len(term) >= 7 and stem.startswith(term) and len(stem) - len(term) <= 3:
                 return True
     # "nennen" and "Nennungen": a verb and its noun in -ung, which the stemmer keeps apart in short words
-    if any(term == stem + "ung" or stem == term + "ung" for stem in group for term in terms):
-        return True
-    return False
+    return any(stem + "ung" in terms or (stem.endswith("ung") and stem[:-3] in terms) for stem in group)
 
 
 class TermRarity:
