@@ -25,6 +25,7 @@ _LIST = re.compile(r"\bwelche[sn]?\b|\bwhich\b|\bliste|\blist\b|\bwhat\b|\bgibt 
 # The profile's own project examples, as opposed to projects mentioned in passing in its text.
 _EXAMPLES = re.compile(r"projektbeispiel|leuchtt[uü]rm|lighthouse|example|beispielprojekt|projekte\b.*\bvor\b"
                        r"|\bwelche(s|n)? projekte?\b|\bwhat projects\b|\bwhich projects\b|\bprojects? does\b", re.I)
+_WHAT_IS = re.compile(r"\b(?:what is|what's|was ist|worum geht)\b", re.I)
 _DESCRIBE = re.compile(r"erz[äa]hl|mehr (über|ueber|zu)|\bmore about\b|\btell me\b|\bwas (ist|macht|sind)\b|"
                        r"\bworum\b|beschreib|\bwhat (is|does|are)\b|\bdescribe\b|\bdetails?\b|\bverbirgt sich\b|\bsteckt\b.*\bhinter\b|"
                        r"\bwie funktioniert\b|\bhow does\b.*\bwork\b|"
@@ -183,6 +184,10 @@ class ProjectAnswerer:
             return None
         field = self.field_of(question)
         projects = [p for p in city.projects if field in p.fields] if field else []
+        if len(projects) == 1 and _WHAT_IS.search(question):
+            # "What is the e.GO Mover project in Aachen?": the field's one project is described, not listed (and a
+            # question that joins another to it is answered part by part from the passages)
+            return None if len(question_parts(question)) > 1 else self.describe(question, lang, projects[0])
         key = "projects_of_city_field" if projects else "projects_of_city"
         projects = projects or list(city.projects)
         lines = [say(lang, key if len(projects) > 1 else key + "_one", city=city.name, count=len(projects),

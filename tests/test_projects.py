@@ -109,6 +109,19 @@ def test_a_word_in_no_title_lists_no_projects_by_title(projects):
     assert not projects.asks_title("Welche Städte haben ein Serviceportal?")
 
 
+def test_a_fields_only_project_asked_what_it_is_is_described_not_listed(projects, real_report):
+    city = next(c for c in real_report.cities
+                if any(sum(f in p.fields for p in c.projects) == 1 and f == "Mobilität" for p in c.projects
+                       for f in p.fields))
+    only = next(p for p in city.projects if "Mobilität" in p.fields)
+    described = projects.run(f"What is the mobility project in {city.name} about?", "en", [city.name])
+    assert described is not None and f"»{only.title}«" in described.text and "presents one" not in described.text
+    # joined to another question, it is left to the passages, part by part
+    assert projects.run(f"What is the mobility project in {city.name}, and who runs it?", "en", [city.name]) is None
+    listed = projects.run(f"Which mobility projects are there in {city.name}?", "en", [city.name])
+    assert listed.listed == ((city.name, only.title),)
+
+
 def test_a_project_named_by_title_is_described_with_its_field(projects):
     answer = projects.run("Was ist INSPIRE in Paderborn?", "de", ["Paderborn"])
     assert "INSPIRE" in answer.text and answer.citations[0].source == "Paderborn"
