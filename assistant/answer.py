@@ -181,7 +181,7 @@ _PARTITIVE = re.compile(r"\b" + _NUMBER_WORD + r"\s+(?:der|von|of)\s+(?:den\s+|t
 # A preposition with a demonstrative ("In diesem Bereich", "Aus diesem Grund") or a place word ("Dort") refers
 # back as well.
 _ANAPHORIC = re.compile(r"^(?:Dies|Diese|Dieser|Dieses|Diesem|Diesen|Dessen|Deren|Damit|Daraufhin|Hierbei|Hierfür|Sie|Er|Dort|Hier|"
-                        r"Letzterer?|Ersterer?|(?:In|Aus|Zu|Mit|Für|Auf|Unter|Bei|Nach|Neben|Seit|Durch|Über|Von)\s+"
+                        r"Letztere[rsmn]?|Erstere[rsmn]?|(?:In|Aus|Zu|Mit|Für|Auf|Unter|Bei|Nach|Neben|Seit|Durch|Über|Von)\s+"
                         r"(?:diese[mnrs]?|dies|jene[mnrs]?)|"
                         r"Im (?:gleichen|selben|darauffolgenden) (?:Jahr|Monat|Zuge)|Im Folgejahr|Ein Jahr später)\b")
 # A negative finding and the sentence that says what there is instead.
@@ -578,7 +578,16 @@ class ExtractiveAnswerer:
             # The year picks the best sentence; its passage's other sentences may still complete it ("Mit
             # Verfügung ... im Januar 2019 wurden Strukturen geschaffen. Dies sind im Einzelnen ...").
             top = max((x.score for x in scored), default=0.0)
-            dated = [x for x in scored if any(y in x.sentence for y in recent) and x.score >= top - 0.1]
+            # ... or a sentence that refers back to one that names it ("Im Januar 2019 wurden Strukturen
+            # geschaffen. Dies sind ... Letztere ist mit der Steuerung beauftragt.")
+            at = {(x.hit_index, x.position): x for x in scored}
+            named_year: set[int] = set()
+            for x in sorted(scored, key=lambda x: (x.hit_index, x.position)):
+                before = at.get((x.hit_index, x.position - 1))
+                if any(y in x.sentence for y in recent) or (
+                        before is not None and id(before) in named_year and _ANAPHORIC.match(x.sentence)):
+                    named_year.add(id(x))
+            dated = [x for x in scored if id(x) in named_year and x.score >= top - 0.1]
             if not dated:
                 return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
             picked = max(dated, key=lambda s: s.score)  # the best sentence, whatever its companions score

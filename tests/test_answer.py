@@ -462,6 +462,20 @@ def test_a_year_picks_the_sentence_but_its_passage_may_complete_it():
     assert "WLAN" not in quote
 
 
+def test_a_sentence_that_refers_back_to_the_one_naming_the_year_counts_as_dated():
+    from assistant.weights import HAND_WEIGHTS
+
+    text = ("Bisher betreute das Hauptamt die Verwaltungsdigitalisierung der gesamten Stadt und aller Ämter. Im März "
+            "2020 wurden per Erlass des Oberbürgermeisters zusätzliche Gremien für die städtische Digitalisierung "
+            "geschaffen. Dies sind im Einzelnen ein Beirat, eine Lenkungsrunde und ein zentrales Innovationsbüro. "
+            "Letzteres koordiniert künftig alle Vorhaben der Fachämter und berät den Stadtrat in Fragen der "
+            "Datenethik. Die Schulen erhalten WLAN.")
+    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    answer = _run("Was macht das zentrale Innovationsbüro, das im März 2020 geschaffen wurde, in Fragen der Datenethik?",
+                  _hit(text), city="Musterstadt", answerer=sure)
+    assert not answer.refused and "Datenethik" in answer.citations[0].quote
+
+
 @pytest.mark.parametrize("opening", ["In diesem Bereich", "Aus diesem Grund", "Dort", "Letztere"])
 def test_a_sentence_opened_by_a_preposition_and_a_demonstrative_comes_with_what_it_refers_to(opening):
     from assistant.weights import HAND_WEIGHTS
