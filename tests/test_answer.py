@@ -223,6 +223,13 @@ def _run(question: str, *hits, lang: str = "de", city: str = "", rarity=None, fo
                         answerer.terms(city) if city else set(), rarity, following)
 
 
+def _sure() -> ExtractiveAnswerer:
+    """An answerer whose scores are always sure: it quotes the best sentence and what completes it."""
+    from assistant.weights import HAND_WEIGHTS
+
+    return ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))
+
+
 def _quote(question: str, *hits, lang: str = "de", rarity=None) -> str:
     answer = _run(question, *hits, lang=lang, city="Musterstadt", rarity=rarity)
     assert not answer.refused
@@ -268,9 +275,8 @@ def test_a_sentence_that_only_announces_is_quoted_with_the_one_that_says_it():
             "für den digitalen Wandel gegründet. "
             "Dazu gehören Stabsstellen, Projektbüros und städtische Tochterfirmen. "
             "Die Finanzierung bleibt eine Herausforderung.")
-    from assistant.weights import HAND_WEIGHTS
 
-    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    sure = _sure()  # one sentence would do
     quote = _run("Welche eigenen Einheiten für den digitalen Wandel gründen Kommunen?", _hit(text),
                  answerer=sure).citations[0].quote
     assert "Projektbüros" in quote  # the next sentence names what the best one announces
@@ -463,14 +469,12 @@ def test_a_year_picks_the_sentence_but_its_passage_may_complete_it():
 
 
 def test_a_sentence_that_refers_back_to_the_one_naming_the_year_counts_as_dated():
-    from assistant.weights import HAND_WEIGHTS
-
     text = ("Bisher betreute das Hauptamt die Verwaltungsdigitalisierung der gesamten Stadt und aller Ämter. Im März "
             "2020 wurden per Erlass des Oberbürgermeisters zusätzliche Gremien für die städtische Digitalisierung "
             "geschaffen. Dies sind im Einzelnen ein Beirat, eine Lenkungsrunde und ein zentrales Innovationsbüro. "
             "Letzteres koordiniert künftig alle Vorhaben der Fachämter und berät den Stadtrat in Fragen der "
             "Datenethik. Die Schulen erhalten WLAN.")
-    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    sure = _sure()  # one sentence would do
     answer = _run("Was macht das zentrale Innovationsbüro, das im März 2020 geschaffen wurde, in Fragen der Datenethik?",
                   _hit(text), city="Musterstadt", answerer=sure)
     assert not answer.refused and "Datenethik" in answer.citations[0].quote
@@ -478,12 +482,10 @@ def test_a_sentence_that_refers_back_to_the_one_naming_the_year_counts_as_dated(
 
 @pytest.mark.parametrize("opening", ["In diesem Bereich", "Aus diesem Grund", "Dort", "Letztere"])
 def test_a_sentence_opened_by_a_preposition_and_a_demonstrative_comes_with_what_it_refers_to(opening):
-    from assistant.weights import HAND_WEIGHTS
-
     text = (f"Die Digitalisierung ist in Musterstadt beim Amt für Stadtentwicklung angesiedelt. {opening} "
             "wird eine Stabsstelle Smart Region mit eigenem Budget und fünf Mitarbeitenden für alle Fragen der "
             "Digitalisierung eingerichtet. Die Bürger werden online informiert.")
-    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    sure = _sure()  # one sentence would do
     quote = _run("Welche Stabsstelle Smart Region wird eingerichtet?", _hit(text), city="Musterstadt",
                  answerer=sure).citations[0].quote
     assert "Amt für Stadtentwicklung" in quote and "online" not in quote
@@ -491,15 +493,13 @@ def test_a_sentence_opened_by_a_preposition_and_a_demonstrative_comes_with_what_
 
 @pytest.mark.parametrize("opening", ["Dies geschieht", "Dessen Kern ist"])
 def test_a_long_sentence_keeps_the_one_that_says_how(opening):
-    from assistant.weights import HAND_WEIGHTS
-
     text = ("Die Stadtwerke, mehrere Unternehmen aus der Region und die örtliche Hochschule arbeiten in diesem "
             "Modellvorhaben gemeinsam daran, den Busverkehr in der Innenstadt pünktlicher zu machen, um dadurch "
             "Fahrgäste zu gewinnen, Emissionen zu senken, die Lebensqualität der Anwohner spürbar zu steigern und die "
             "Attraktivität des Standorts für Pendler und ortsansässige Betriebe zu erhöhen. "
             f"{opening} eine Vorrangschaltung an Ampeln, die Positionsdaten der Busse in Echtzeit auswertet. "
             "Die Bürger werden online informiert.")
-    sure = ExtractiveAnswerer(weights=SentenceWeights(HAND_WEIGHTS, "hand", 1000.0))  # one sentence would do
+    sure = _sure()  # one sentence would do
     quote = _run("Wie soll der Busverkehr in der Innenstadt pünktlicher werden?", _hit(text), city="Musterstadt",
                  answerer=sure).citations[0].quote
     assert "Vorrangschaltung" in quote and "online" not in quote
