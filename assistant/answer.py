@@ -286,6 +286,20 @@ def covers(group: set[str], terms: set[str]) -> bool:
     return any(stem + "ung" in terms or (stem.endswith("ung") and stem[:-3] in terms) for stem in group)
 
 
+def referring(scored: list[Scored], states: Callable[[Scored], bool], chain: bool = False) -> set[int]:
+    """The ids of the candidates that state something, or that refer back ("Im gleichen Jahr ...", "Dies ...")
+    to the sentence before them that states it; with ``chain``, also through a run of such sentences
+    ("Im Januar 2019 ... Dies sind ... Letztere ist ...")."""
+    at = {(x.hit_index, x.position): x for x in scored}
+    found: set[int] = set()
+    for x in sorted(scored, key=lambda x: (x.hit_index, x.position)):
+        before = at.get((x.hit_index, x.position - 1))
+        if states(x) or (before is not None and _ANAPHORIC.match(x.sentence) and (
+                id(before) in found if chain else states(before))):
+            found.add(id(x))
+    return found
+
+
 class TermRarity:
     """How specific a word of the report is: a stem few passages use ("verabschied", "querschnitt")
     says more about which sentence answers than one most passages use ("digital", "agenda")."""
@@ -560,14 +574,9 @@ class ExtractiveAnswerer:
         if asked.when and not asked.several:
             # "Wann ...?", "Seit wann ...?": a sentence with a date answers (as a number answers "wie viele");
             # not in a question that also asks something else ("seit wann und in welchem Dezernat?")
-            def has_date(x: Scored) -> bool:
-                return bool(_DATE_IN_TEXT.search(_REFERENCE.sub(" ", x.sentence)))
-
-            at = {(x.hit_index, x.position): x for x in scored}
             # "Im gleichen Jahr startete ...": the date of the sentence before
-            dated = [x for x in scored if has_date(x) or (_ANAPHORIC.match(x.sentence) and (
-                (x.hit_index, x.position - 1) in at and has_date(at[(x.hit_index, x.position - 1)])))]
-            scored = dated or scored
+            dated = referring(scored, lambda x: bool(_DATE_IN_TEXT.search(_REFERENCE.sub(" ", x.sentence))))
+            scored = [x for x in scored if id(x) in dated] or scored
         if amounts:
             scored = [x for x in scored if self.gives_figure(asked, _REFERENCE.sub(" ", x.sentence))] or scored
         recent, picked = report_pack().years_since(question), None
@@ -580,13 +589,7 @@ class ExtractiveAnswerer:
             top = max((x.score for x in scored), default=0.0)
             # ... or a sentence that refers back to one that names it ("Im Januar 2019 wurden Strukturen
             # geschaffen. Dies sind ... Letztere ist mit der Steuerung beauftragt.")
-            at = {(x.hit_index, x.position): x for x in scored}
-            named_year: set[int] = set()
-            for x in sorted(scored, key=lambda x: (x.hit_index, x.position)):
-                before = at.get((x.hit_index, x.position - 1))
-                if any(y in x.sentence for y in recent) or (
-                        before is not None and id(before) in named_year and _ANAPHORIC.match(x.sentence)):
-                    named_year.add(id(x))
+            named_year = referring(scored, lambda x: any(y in x.sentence for y in recent), chain=True)
             dated = [x for x in scored if id(x) in named_year and x.score >= top - 0.1]
             if not dated:
                 return Answer(question, say(lang, "refuse"), lang, True, (), retrieved)
